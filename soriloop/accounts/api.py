@@ -1,0 +1,87 @@
+"""API-key authentication and the workspace endpoint."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja.errors import AuthorizationError
+from ninja.security import HttpBearer
+from pydantic import ConfigDict
+
+from soriloop.accounts import services
+from soriloop.accounts.models import ApiKey
+
+
+class ApiKeyAuth(HttpBearer):
+    """``Authorization: Bearer <key>``; a write endpoint refuses a read-only key with 403."""
+
+    def __init__(self, *, write: bool = False) -> None:
+        super().__init__()
+        self.write = write
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
+        key = services.api_key_authenticate(plaintext=token.strip())
+        if key is not None and self.write and not key.can_write:
+            raise AuthorizationError(message="This API key is read-only.")
+        return key
+
+
+read_auth = ApiKeyAuth()
+write_auth = ApiKeyAuth(write=True)
+
+router = Router(tags=["workspace"])
+
+
+class WorkspaceOut(Schema):
+    id: int
+    name: str
+    slug: str
+    timezone: str
+    default_language: str
+    created_at: dt.datetime
+    key_name: str
+    key_scope: str
+
+
+class WorkspacePatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    timezone: str | None = None
+    default_language: Literal["ko", "en"] | None = None
+
+
+def _out(key: ApiKey) -> WorkspaceOut:
+    workspace = key.workspace
+    return WorkspaceOut(
+        id=workspace.id,
+        name=workspace.name,
+        slug=workspace.slug,
+        timezone=workspace.timezone,
+        default_language=workspace.default_language,
+        created_at=workspace.created_at,
+        key_name=key.name,
+        key_scope=key.scope,
+    )
+
+
+@router.get("/workspace", response=WorkspaceOut, auth=read_auth, summary="The key's workspace")
+def workspace_get(request: HttpRequest) -> WorkspaceOut:
+    return _out(request.auth)  # type: ignore[attr-defined]
+
+
+@router.patch(
+    "/workspace", response=WorkspaceOut, auth=write_auth, summary="Change the workspace settings"
+)
+def workspace_patch(request: HttpRequest, payload: WorkspacePatch) -> WorkspaceOut:
+    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    services.workspace_update_by_key(
+        key=key,
+        name=payload.name,
+        timezone_name=payload.timezone,
+        default_language=payload.default_language,
+    )
+    return _out(key)

@@ -1,0 +1,57 @@
+"""The demo workspace: created or refreshed on request, never on its own."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from soriloop.accounts import services
+from soriloop.accounts.models import ApiKey, ApiScope, Membership, Role, User, Workspace
+
+DEMO_EMAIL = "demo@soriloop.local"
+DEMO_WORKSPACE = "소리루프 데모"
+DEMO_KEY_NAME = "demo"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    password: str
+    api_key: str
+    workspace: Workspace
+
+
+@transaction.atomic
+def demo_refresh() -> DemoLogin:
+    """Create the demo owner and workspace if missing; give a fresh password and API key."""
+    password = secrets.token_urlsafe(12)
+    user = User.objects.filter(email=DEMO_EMAIL).first()
+    if user is None:
+        user = services.user_create(
+            email=DEMO_EMAIL, password=password, name="데모 관리자", language="ko"
+        )
+    else:
+        user.set_password(password)
+        user.is_active = True
+        user.save(update_fields=["password", "is_active"])
+    membership = (
+        Membership.objects.select_related("workspace")
+        .filter(user=user, role=Role.OWNER, workspace__name=DEMO_WORKSPACE)
+        .first()
+    )
+    if membership is None:
+        workspace = services.workspace_create(name=DEMO_WORKSPACE, owner=user)
+        membership = Membership.objects.get(workspace=workspace, user=user)
+    services.workspace_switch(user=user, workspace_id=membership.workspace_id)
+    for old in ApiKey.objects.filter(
+        workspace=membership.workspace, name=DEMO_KEY_NAME, revoked_at__isnull=True
+    ):
+        services.api_key_revoke(actor=membership, key_id=old.id)
+    _key, plaintext = services.api_key_create(
+        actor=membership, name=DEMO_KEY_NAME, scope=ApiScope.WRITE
+    )
+    return DemoLogin(
+        email=DEMO_EMAIL, password=password, api_key=plaintext, workspace=membership.workspace
+    )

@@ -1,0 +1,16 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from soriloop.accounts.demo import demo_refresh
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo workspace and print its sign-in and API key."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        login = demo_refresh()
+        self.stdout.write(f"email={login.email}")
+        self.stdout.write(f"password={login.password}")
+        self.stdout.write(f"api_key={login.api_key}")
+        self.stdout.write(f"workspace={login.workspace.name}")

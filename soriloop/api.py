@@ -1,0 +1,20 @@
+"""The JSON API at /api/v1, documented at /api/v1/docs."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from soriloop.accounts.api import router as accounts_router
+from soriloop.core import errors
+
+api = NinjaAPI(
+    title="Soriloop API",
+    version="1",
+    description=(
+        "Authenticate with `Authorization: Bearer <key>`; create keys under Settings → API keys. "
+        'Every error answers `{"error": {"code", "message", "fields"}}`.'
+    ),
+    urls_namespace="api-v1",
+)
+errors.install(api)
+api.add_router("", accounts_router)

@@ -1,0 +1,104 @@
+"""The ``soriloop`` console command: serve, worker, demo, and Django's management commands."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "soriloop.settings")
+    import django
+
+    django.setup()
+
+
+def _manage(argv: list[str]) -> None:
+    _django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["soriloop", *argv])
+
+
+def _prepare(*, demo: bool) -> None:
+    _django()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    if demo:
+        call_command("demo")
+    print(f"Soriloop data: {Path(settings.DATA_DIR)}", flush=True)
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Migrate, then run granian (WSGI) and the task worker until either stops or we are told to."""
+    _prepare(demo=args.demo)
+    from django.conf import settings
+
+    web = [
+        sys.executable, "-m", "granian", "--interface", "wsgi",
+        "--host", args.host, "--port", str(args.port), "--workers", str(args.workers),
+        "--static-path-route", "/static", "--static-path-mount", str(settings.STATIC_ROOT),
+        "--no-ws", "--log-level", "warning", "soriloop.wsgi:application",
+    ]  # fmt: skip
+    procs = [subprocess.Popen(web)]
+    if not args.no_worker:
+        procs.append(subprocess.Popen([sys.executable, "-m", "soriloop.cli", "worker"]))
+    print(f"Soriloop is serving at http://{args.host}:{args.port}", flush=True)
+
+    def stop(signum: int, _frame: object) -> None:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    code = 0
+    try:
+        while all(proc.poll() is None for proc in procs):
+            try:
+                procs[0].wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                continue
+    finally:
+        stop(signal.SIGTERM, None)
+        for proc in procs:
+            code = code or (proc.wait(timeout=30) or 0)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="soriloop", description="Soriloop feedback platform")
+    commands = parser.add_subparsers(dest="command", required=True)
+    p_serve = commands.add_parser("serve", help="run the web server and the worker")
+    p_serve.add_argument("--host", default="127.0.0.1")
+    p_serve.add_argument("--port", type=int, default=8000)
+    p_serve.add_argument("--workers", type=int, default=2, help="web worker processes")
+    p_serve.add_argument("--demo", action="store_true", help="load the demo workspace first")
+    p_serve.add_argument("--no-worker", action="store_true", help="do not start the task worker")
+    commands.add_parser("worker", help="run background tasks", add_help=False)
+    commands.add_parser("demo", help="create or refresh the demo workspace", add_help=False)
+    commands.add_parser("manage", help="any Django management command", add_help=False)
+    if not argv or argv[0] in {"-h", "--help"}:
+        parser.print_help()
+        return 0 if argv else 2
+    command, rest = argv[0], argv[1:]
+    if command == "serve":
+        return serve(parser.parse_args(argv))
+    if command == "manage":
+        _manage(rest)
+    else:
+        # worker, demo and every other management command (migrate, import, ...)
+        _manage([command, *rest])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""The shared cast: alice owns workspace A, bob owns workspace B."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from soriloop.accounts import services
+from soriloop.accounts.models import Membership, Role, User, Workspace
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Member:
+    user: User
+    workspace: Workspace
+    membership: Membership
+    client: Client
+
+
+def make_member(email: str, workspace: Workspace | None, role: str = Role.OWNER) -> Member:
+    user = services.user_create(email=email, password=PASSWORD, name=email.split("@")[0].title())
+    if workspace is None:
+        workspace = services.workspace_create(name=f"{user.name} Shop", owner=user)
+        membership = Membership.objects.get(workspace=workspace, user=user)
+    else:
+        membership = Membership.objects.create(workspace=workspace, user=user, role=role)
+    client = Client()
+    client.force_login(user)
+    return Member(user=user, workspace=workspace, membership=membership, client=client)
+
+
+@pytest.fixture
+def alice(db: None) -> Member:
+    return make_member("alice@a.example", None)
+
+
+@pytest.fixture
+def bob(db: None) -> Member:
+    return make_member("bob@b.example", None)
+
+
+@pytest.fixture
+def member_of_a(alice: Member) -> Callable[[str], Member]:
+    """Add a person with ``role`` to alice's workspace."""
+
+    def add(role: str) -> Member:
+        return make_member(f"{role}@a.example", alice.workspace, role)
+
+    return add
+
+
+@pytest.fixture
+def api_key_of() -> Callable[[Member, str], str]:
+    def create(member: Member, scope: str = "write") -> str:
+        _key, plaintext = services.api_key_create(
+            actor=member.membership, name=f"{scope} key", scope=scope
+        )
+        return plaintext
+
+    return create
+
+
+@pytest.fixture
+def assert_hidden_from_bob(bob: Member) -> Callable[..., None]:
+    """Request something of workspace A as bob: it must answer 404, never 403 or data.
+
+    ``api_key``: call as bob's API key (Bearer) instead of his signed-in session.
+    """
+    _key, bob_key = services.api_key_create(actor=bob.membership, name="bob", scope="write")
+
+    def check(method: str, url: str, data: dict[str, Any] | None = None, api: bool = False) -> None:
+        client = Client() if api else bob.client
+        headers = {"Authorization": f"Bearer {bob_key}"} if api else {}
+        kwargs: dict[str, Any] = {"headers": headers}
+        if data is not None:
+            kwargs["data"] = data
+            if api:
+                kwargs["content_type"] = "application/json"
+        response = getattr(client, method.lower())(url, **kwargs)
+        assert response.status_code == 404, (url, response.status_code, response.content[:300])
+
+    return check

@@ -1,0 +1,45 @@
+"""Run background tasks from the database queue, with a heartbeat for /healthz."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils.crypto import get_random_string
+from django_tasks_db.management.commands.db_worker import Worker
+
+from soriloop.core.heartbeat import HeartbeatThread, heartbeat_beat, heartbeat_forget
+
+
+class Command(BaseCommand):
+    help = "Run the background worker (django-tasks database backend) with a heartbeat."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--interval", type=float, default=0.2, help="Seconds between polls.")
+        parser.add_argument("--batch", action="store_true", help="Run what is queued, then exit.")
+        parser.add_argument("--queue", default="*", help="Queues to run, comma-separated.")
+
+    def handle(self, *args: Any, interval: float, batch: bool, queue: str, **options: Any) -> None:
+        worker_id = f"w-{get_random_string(20)}"
+        heartbeat_beat(worker_id=worker_id)
+        beat = HeartbeatThread(worker_id=worker_id, interval=settings.WORKER_HEARTBEAT_SECONDS)
+        beat.start()
+        worker = Worker(
+            queue_names=queue.split(","),
+            interval=interval,
+            batch=batch,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=worker_id,
+            excluded_queue_names=[],
+        )
+        self.stdout.write(f"worker {worker_id} started")
+        try:
+            worker.configure_signals()
+            worker.run()
+        finally:
+            beat.stop()
+            beat.join(timeout=5)
+            heartbeat_forget(worker_id=worker_id)

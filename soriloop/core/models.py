@@ -1,0 +1,15 @@
+from django.db import models
+from django.utils import timezone
+
+
+class WorkerHeartbeat(models.Model):
+    """The last sign of life of each background worker process."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    hostname = models.CharField(max_length=255)
+    pid = models.IntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} on {self.hostname} (pid {self.pid})"

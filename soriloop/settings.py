@@ -1,0 +1,251 @@
+"""Soriloop settings: one module, every value from a typed environment reader.
+
+See docs/settings.md for each variable; a test fails when one is undocumented.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from soriloop.conf import env_bool, env_choice, env_int, env_list, env_str, secret_key
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DATA_DIR = Path(
+    env_str(
+        "SORILOOP_DATA_DIR", str(BASE_DIR / "var"), "Folder for the SQLite file, keys, uploads."
+    )
+)
+
+SECRET_KEY = secret_key(
+    "SECRET_KEY",
+    DATA_DIR / "secret_key",
+    "Django's signing key. Unset: generated once into SORILOOP_DATA_DIR/secret_key.",
+)
+DEBUG = env_bool("DEBUG", False, "Django debug pages. Never on in production.")
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"], "Host names Soriloop answers to."
+)
+CSRF_TRUSTED_ORIGINS = env_list(
+    "CSRF_TRUSTED_ORIGINS", [], "Origins (scheme://host) trusted for form posts behind a proxy."
+)
+SITE_URL = env_str(
+    "SITE_URL", "http://127.0.0.1:8000", "Public base URL used in links sent by e-mail."
+).rstrip("/")
+SECURE_COOKIES = env_bool("SECURE_COOKIES", False, "Send cookies only over HTTPS.")
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_AGE = env_int(
+    "SESSION_COOKIE_AGE", 60 * 60 * 24 * 14, "Seconds a sign-in lasts.", minimum=60
+)
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https")
+    if env_bool("BEHIND_HTTPS_PROXY", False, "Trust X-Forwarded-Proto from a reverse proxy.")
+    else None
+)
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "ninja",
+    "django_tasks",
+    "django_tasks_db",
+    "soriloop.core",
+    "soriloop.accounts",
+    "soriloop.customers",
+    "soriloop.feedback",
+    "soriloop.surveys",
+    "soriloop.analysis",
+    "soriloop.insights",
+    "soriloop.loop",
+    "soriloop.alerts",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "soriloop.core.errors.ApiEnvelopeMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "soriloop.accounts.middleware.WorkspaceLocaleMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "soriloop.urls"
+WSGI_APPLICATION = "soriloop.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "soriloop" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "soriloop.accounts.context.shell",
+            ],
+        },
+    }
+]
+
+
+def _database(url: str) -> dict[str, Any]:
+    if not url:
+        path = DATA_DIR / "soriloop.sqlite3"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{path}"
+    try:
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=600))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from exc
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": (
+                "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"
+                "PRAGMA busy_timeout=20000;PRAGMA foreign_keys=ON;"
+                "PRAGMA temp_store=MEMORY;PRAGMA mmap_size=268435456;"
+                "PRAGMA cache_size=-65536;"
+            ),
+        }
+        config["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        config.setdefault("OPTIONS", {})
+        config["CONN_HEALTH_CHECKS"] = True
+    else:
+        raise ImproperlyConfigured("DATABASE_URL must be sqlite:// or postgres://")
+    return config
+
+
+DATABASES = {
+    "default": _database(
+        env_str(
+            "DATABASE_URL", "", "Unset: SQLite in SORILOOP_DATA_DIR. postgres://... for PostgreSQL."
+        )
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 3
+
+LOGIN_THROTTLE_ATTEMPTS = env_int(
+    "LOGIN_THROTTLE_ATTEMPTS", 5, "Failed sign-ins per e-mail and per IP before a pause.", minimum=1
+)
+LOGIN_THROTTLE_WINDOW = env_int(
+    "LOGIN_THROTTLE_WINDOW", 900, "Seconds the failed sign-ins are counted over.", minimum=1
+)
+
+CACHES: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+_redis_url = env_str("REDIS_URL", "", "Unset: per-process memory cache. redis://... to use Redis.")
+if _redis_url:
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": _redis_url,
+    }
+
+LANGUAGE_CODE = env_choice(
+    "LANGUAGE_CODE", "ko", ("ko", "en"), "Language when nothing else decides."
+)
+LANGUAGES = [("ko", _("Korean")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "soriloop" / "static"]
+
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend",
+    "Django e-mail backend; django.core.mail.backends.smtp.EmailBackend to send for real.",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost", "SMTP server for outgoing mail.")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, "SMTP port.", minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "", "SMTP user name.")
+EMAIL_HOST_PASSWORD = env_str(
+    "EMAIL_HOST_PASSWORD", "", "SMTP password (or EMAIL_HOST_PASSWORD_FILE)."
+)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False, "STARTTLS to the SMTP server.")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False, "Implicit TLS to the SMTP server.")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Soriloop <noreply@localhost>", "From address.")
+
+TASK_BACKEND = env_choice(
+    "TASK_BACKEND",
+    "database",
+    ("database", "immediate"),
+    "database: queued in the database, run by `soriloop worker`. immediate: run in the request.",
+)
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks_db.DatabaseBackend"
+            if TASK_BACKEND == "database"
+            else "django_tasks.backends.immediate.ImmediateBackend"
+        ),
+        "QUEUES": ["default"],
+    }
+}
+WORKER_HEARTBEAT_SECONDS = env_int(
+    "WORKER_HEARTBEAT_SECONDS", 5, "How often the worker records that it is alive.", minimum=1
+)
+
+API_MAX_BODY_BYTES = env_int(
+    "API_MAX_BODY_BYTES", 10 * 1024 * 1024, "Largest request body the API accepts.", minimum=1024
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+
+LOG_LEVEL = env_choice(
+    "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"), "Level of Soriloop's own logs."
+)
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "soriloop": {"handlers": ["console"], "level": LOG_LEVEL},
+        "django": {"handlers": ["console"], "level": "WARNING"},
+    },
+}
