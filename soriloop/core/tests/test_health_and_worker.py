@@ -1,0 +1,78 @@
+"""/healthz reports the database and a live worker; the worker runs queued tasks."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from soriloop.core.models import WorkerHeartbeat
+from soriloop.core.tests.tasks import record_ping
+
+
+def test_healthz_reports_a_missing_worker_as_degraded(db: None) -> None:
+    body = Client().get("/healthz").json()
+    assert body["status"] == "degraded"
+    assert body["database"] == {"ok": True, "vendor": connection.vendor}
+    assert body["worker"]["ok"] is False
+
+
+def test_healthz_is_ok_with_a_fresh_heartbeat(db: None) -> None:
+    from soriloop.core.heartbeat import heartbeat_beat
+
+    heartbeat_beat(worker_id="w-test")
+    response = Client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert response.json()["worker"]["workers"] == 1
+
+
+def test_healthz_calls_a_stale_heartbeat_degraded(db: None, time_machine) -> None:
+    from soriloop.core.heartbeat import heartbeat_beat
+
+    time_machine.move_to("2026-05-01 12:00:00+00:00", tick=False)
+    heartbeat_beat(worker_id="w-test")
+    time_machine.move_to("2026-05-01 12:05:00+00:00", tick=False)
+    assert Client().get("/healthz").json()["status"] == "degraded"
+
+
+def _worker_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["DJANGO_SETTINGS_MODULE"] = "soriloop.settings"
+    if connection.vendor == "sqlite":
+        env["DATABASE_URL"] = f"sqlite:///{connection.settings_dict['NAME']}"
+    else:
+        s = connection.settings_dict
+        env["DATABASE_URL"] = f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+    env["WORKER_HEARTBEAT_SECONDS"] = "1"
+    return env
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_process_runs_queued_tasks_and_beats() -> None:
+    result = record_ping.enqueue(note="hello")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "soriloop.cli", "worker", "--interval", "0.1"],
+        env=_worker_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            result.refresh()
+            if result.is_finished and WorkerHeartbeat.objects.exists():
+                break
+            time.sleep(0.2)
+        assert result.status == "SUCCESSFUL", result.status
+        assert result.return_value == "pong: hello"
+        assert Client().get("/healthz").json()["status"] == "ok"
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        output = worker.communicate(timeout=20)[0].decode()
+    assert worker.returncode == 0, output
+    assert not WorkerHeartbeat.objects.exists(), "a stopped worker forgets its heartbeat"
