@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from soriloop.accounts.api import router as accounts_router
 from soriloop.core import errors
+from soriloop.feedback.api import router as feedback_router
 
 api = NinjaAPI(
     title="Soriloop API",
@@ -18,3 +19,4 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("", accounts_router)
+api.add_router("", feedback_router)

@@ -86,3 +86,36 @@ def assert_hidden_from_bob(bob: Member) -> Callable[..., None]:
         assert response.status_code == 404, (url, response.status_code, response.content[:300])
 
     return check
+
+
+@pytest.fixture
+def run_tasks(django_capture_on_commit_callbacks) -> Callable[[], int]:
+    """Run every queued background task in this process, as ``soriloop worker --batch`` would.
+
+    Returns how many ran; a failed task fails the test with its traceback.
+    """
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    worker = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    )
+
+    def run() -> int:
+        ran = 0
+        while (task := DBTaskResult.objects.ready().first()) is not None:
+            task.claim(worker.worker_id)
+            worker.run_task(task)
+            task.refresh_from_db()
+            assert task.status == "SUCCESSFUL", task.traceback
+            ran += 1
+        return ran
+
+    return run

@@ -211,6 +211,27 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False, "STARTTLS to the SMTP server.")
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False, "Implicit TLS to the SMTP server.")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Soriloop <noreply@localhost>", "From address.")
 
+INBOUND_EMAIL_DOMAIN = env_str(
+    "INBOUND_EMAIL_DOMAIN",
+    "localhost",
+    "Domain of the feedback addresses (fb-<token>@domain) that `soriloop smtpd` accepts.",
+)
+SMTPD_HOST = env_str("SMTPD_HOST", "127.0.0.1", "Address `soriloop smtpd` listens on.")
+SMTPD_PORT = env_int("SMTPD_PORT", 8025, "Port `soriloop smtpd` listens on.", minimum=1)
+SMTPD_MAX_MESSAGE_BYTES = env_int(
+    "SMTPD_MAX_MESSAGE_BYTES", 25 * 1024 * 1024, "Largest inbound message accepted.", minimum=1024
+)
+
+WIDGET_RATE_PER_IP = env_int(
+    "WIDGET_RATE_PER_IP", 20, "Widget and hosted-page submissions per minute per IP.", minimum=1
+)
+WIDGET_RATE_PER_KEY = env_int(
+    "WIDGET_RATE_PER_KEY",
+    600,
+    "Widget and hosted-page submissions per minute per workspace.",
+    minimum=1,
+)
+
 TASK_BACKEND = env_choice(
     "TASK_BACKEND",
     "database",
@@ -231,8 +252,11 @@ WORKER_HEARTBEAT_SECONDS = env_int(
     "WORKER_HEARTBEAT_SECONDS", 5, "How often the worker records that it is alive.", minimum=1
 )
 
+# Run by each worker now and then (recovering imports whose worker died, ...).
+WORKER_MAINTENANCE = ["soriloop.feedback.imports.imports_recover"]
+
 API_MAX_BODY_BYTES = env_int(
-    "API_MAX_BODY_BYTES", 10 * 1024 * 1024, "Largest request body the API accepts.", minimum=1024
+    "API_MAX_BODY_BYTES", 32 * 1024 * 1024, "Largest request body the API accepts.", minimum=1024
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 

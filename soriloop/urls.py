@@ -8,6 +8,7 @@ from soriloop.core.errors import envelope
 urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("soriloop.accounts.urls")),
+    path("", include("soriloop.feedback.urls")),
     path("", include("soriloop.core.urls")),
 ]
 

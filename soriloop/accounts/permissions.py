@@ -12,6 +12,8 @@ from soriloop.accounts.models import Membership, Role
 class Action(StrEnum):
     VIEW = "view"
     WRITE_FEEDBACK = "write_feedback"
+    EXPORT = "export"
+    DELETE_FEEDBACK = "delete_feedback"
     MANAGE_MEMBERS = "manage_members"
     MANAGE_API_KEYS = "manage_api_keys"
     MANAGE_SETTINGS = "manage_settings"
@@ -23,6 +25,8 @@ class Action(StrEnum):
 MINIMUM_ROLE: dict[Action, Role] = {
     Action.VIEW: Role.VIEWER,
     Action.WRITE_FEEDBACK: Role.AGENT,
+    Action.EXPORT: Role.AGENT,
+    Action.DELETE_FEEDBACK: Role.ADMIN,
     Action.MANAGE_MEMBERS: Role.ADMIN,
     Action.MANAGE_API_KEYS: Role.ADMIN,
     Action.MANAGE_SETTINGS: Role.ADMIN,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from soriloop.accounts.models import ApiKey, AuditEvent, Invitation, Membership, User
+from soriloop.accounts.models import ApiKey, AuditEvent, Invitation, Membership, User, Workspace
 from soriloop.accounts.permissions import Action, require
 
 
@@ -60,4 +60,14 @@ def audit_actions(*, actor: Membership) -> list[str]:
         AuditEvent.objects.filter(workspace=actor.workspace)
         .values_list("action", flat=True)
         .distinct()
+    )
+
+
+def workspace_find(*, ident: str) -> Workspace | None:
+    """A workspace by id, slug or exact name (for command-line tools)."""
+    if ident.isdigit():
+        return Workspace.objects.filter(id=int(ident)).first()
+    return (
+        Workspace.objects.filter(slug=ident).first()
+        or Workspace.objects.filter(name=ident).order_by("id").first()
     )

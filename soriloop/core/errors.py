@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
@@ -89,6 +89,8 @@ def install(api: NinjaAPI) -> None:
 
     def on_http(request: HttpRequest, exc: HttpError) -> JsonResponse:
         cause = exc.__cause__
+        if isinstance(cause, RequestDataTooBig):
+            return envelope(413, "The body is larger than this server accepts.")
         if isinstance(cause, UnicodeDecodeError):
             return envelope(400, "The body is not valid UTF-8.", code="invalid_encoding")
         if isinstance(cause, ValueError):
@@ -104,6 +106,9 @@ def install(api: NinjaAPI) -> None:
     def on_denied(request: HttpRequest, exc: PermissionDenied) -> JsonResponse:
         return envelope(403, str(exc) or "Not allowed.")
 
+    def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> JsonResponse:
+        return envelope(413, "The body is larger than this server accepts.")
+
     def on_crash(request: HttpRequest, exc: Exception) -> JsonResponse:
         logger.error("API error on %s %s", request.method, request.path, exc_info=exc)
         return envelope(500, "Something went wrong on our side; it is logged.")
@@ -116,6 +121,7 @@ def install(api: NinjaAPI) -> None:
         (HttpError, on_http),
         (Http404, on_404),
         (PermissionDenied, on_denied),
+        (RequestDataTooBig, on_too_big),
     ]
     for exc_class, handler in handlers:
         api.add_exception_handler(exc_class, handler)

@@ -2,17 +2,52 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 
+from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from soriloop.core.models import WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
+
+
+_process_worker_id = ""
+
+
+def current_worker_id() -> str:
+    """The id of the worker process running this code ("" outside a worker)."""
+    return _process_worker_id
+
+
+def set_current_worker_id(worker_id: str) -> None:
+    global _process_worker_id
+    _process_worker_id = worker_id
+
+
+def live_worker_ids() -> set[str]:
+    """Workers that beat within three heartbeat intervals."""
+    stale = timezone.now() - dt.timedelta(seconds=settings.WORKER_HEARTBEAT_SECONDS * 3)
+    return set(
+        WorkerHeartbeat.objects.filter(last_seen__gte=stale).values_list("worker_id", flat=True)
+    )
+
+
+def run_maintenance() -> None:
+    """Run each ``settings.WORKER_MAINTENANCE`` hook; one failing does not stop the others."""
+    for path in settings.WORKER_MAINTENANCE:
+        hook: Callable[[], object] = import_string(path)
+        try:
+            hook()
+        except DatabaseError:
+            logger.warning("maintenance hook %s failed", path, exc_info=True)
 
 
 def heartbeat_beat(*, worker_id: str) -> None:
@@ -36,6 +71,8 @@ def heartbeat_forget(*, worker_id: str) -> None:
 class HeartbeatThread(threading.Thread):
     """Beats every ``interval`` seconds on its own database connection until stopped."""
 
+    MAINTENANCE_EVERY = 6  # beats
+
     def __init__(self, *, worker_id: str, interval: float) -> None:
         super().__init__(name="soriloop-heartbeat", daemon=True)
         self.worker_id = worker_id
@@ -43,13 +80,17 @@ class HeartbeatThread(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self) -> None:
+        beats = 0
         try:
             while not self.stopped.is_set():
                 try:
                     close_old_connections()
                     heartbeat_beat(worker_id=self.worker_id)
+                    if beats % self.MAINTENANCE_EVERY == 0:
+                        run_maintenance()
                 except DatabaseError:
                     logger.warning("heartbeat failed; retrying", exc_info=True)
+                beats += 1
                 self.stopped.wait(self.interval)
         finally:
             connection.close()

@@ -11,9 +11,11 @@ from soriloop.conftest import Member
 
 EXPECTED = {
     "viewer": set(),
-    "agent": {Action.WRITE_FEEDBACK},
+    "agent": {Action.WRITE_FEEDBACK, Action.EXPORT},
     "admin": {
         Action.WRITE_FEEDBACK,
+        Action.EXPORT,
+        Action.DELETE_FEEDBACK,
         Action.MANAGE_MEMBERS,
         Action.MANAGE_API_KEYS,
         Action.MANAGE_SETTINGS,

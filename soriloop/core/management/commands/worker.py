@@ -9,7 +9,12 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
-from soriloop.core.heartbeat import HeartbeatThread, heartbeat_beat, heartbeat_forget
+from soriloop.core.heartbeat import (
+    HeartbeatThread,
+    heartbeat_beat,
+    heartbeat_forget,
+    set_current_worker_id,
+)
 
 
 class Command(BaseCommand):
@@ -22,6 +27,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, interval: float, batch: bool, queue: str, **options: Any) -> None:
         worker_id = f"w-{get_random_string(20)}"
+        set_current_worker_id(worker_id)
         heartbeat_beat(worker_id=worker_id)
         beat = HeartbeatThread(worker_id=worker_id, interval=settings.WORKER_HEARTBEAT_SECONDS)
         beat.start()

@@ -1,0 +1,184 @@
+"""REST endpoints for feedback: ingest one or many, list with filters, read, edit, delete."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from ninja import Field, Router, Schema
+from pydantic import ConfigDict
+
+from soriloop.accounts.api import read_auth, write_auth
+from soriloop.accounts.models import ApiKey
+from soriloop.core.errors import envelope
+from soriloop.feedback import selectors, services
+from soriloop.feedback.filters import BadFilter, FeedbackFilter
+from soriloop.feedback.serialize import feedback_json
+from soriloop.feedback.validation import InvalidFeedback, parse_feedback
+
+router = Router(tags=["feedback"])
+
+MAX_BULK = 10_000
+
+
+class CustomerIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    external_id: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    name: str | None = None
+    attributes: dict[str, Any] | None = None
+
+
+class FeedbackIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = Field(
+        default=None, description="What the customer wrote (≤ 20,000 characters)."
+    )
+    score: float | None = Field(default=None, description="Within its kind's range.")
+    score_kind: str | None = Field(
+        default=None, description="nps (0-10), csat (1-5), ces (1-7), stars (1-5)."
+    )
+    channel: str | None = Field(default=None, description="Default: api.")
+    source: str | None = None
+    external_id: str | None = Field(
+        default=None, description="With source: the same pair is stored once."
+    )
+    touchpoint: str | None = None
+    received_at: dt.datetime | None = Field(
+        default=None, description="Default: now; naive means the workspace's zone."
+    )
+    metadata: dict[str, Any] | None = None
+    customer: CustomerIn | None = None
+
+
+class BulkIn(Schema):
+    items: list[dict[str, Any]] = Field(description=f"Up to {MAX_BULK:,} feedback objects.")
+
+
+class FeedbackPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    metadata: dict[str, Any] | None = Field(
+        default=None, description="Merged; a null value removes a key."
+    )
+    touchpoint: str | None = None
+
+
+def _key(request: HttpRequest) -> ApiKey:
+    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    return key
+
+
+def _parse(key: ApiKey, data: dict[str, Any]) -> Any:
+    return parse_feedback(
+        data, channel="api", tz=ZoneInfo(key.workspace.timezone), now=timezone.now()
+    )
+
+
+def _json(body: Any, status: int = 200) -> JsonResponse:
+    return JsonResponse(body, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
+
+
+@router.post("/feedback", auth=write_auth, summary="Send one piece of feedback")
+def feedback_create(request: HttpRequest, payload: FeedbackIn) -> HttpResponse:
+    """201 with the new record; 200 with the stored one when it is a duplicate
+    (same source + external id, or the same `Idempotency-Key` header)."""
+    key = _key(request)
+    data = payload.model_dump(exclude_none=True)
+    idempotency = request.headers.get("Idempotency-Key", "").strip()
+    if idempotency:
+        data["idempotency_key"] = idempotency
+    try:
+        item = _parse(key, data)
+    except InvalidFeedback as exc:
+        return envelope(422, "The feedback has invalid fields.", exc.fields)
+    result = services.feedback_ingest_one(workspace=key.workspace, item=item)
+    body = feedback_json(result.feedback) | {"status": result.status}
+    return _json(body, 201 if result.status == "created" else 200)
+
+
+@router.post("/feedback/bulk", auth=write_auth, summary="Send up to 10,000 pieces at once")
+def feedback_bulk(request: HttpRequest, payload: BulkIn) -> HttpResponse:
+    """Good items are stored even when others fail; each result names its index."""
+    key = _key(request)
+    if len(payload.items) > MAX_BULK:
+        return envelope(
+            413,
+            f"At most {MAX_BULK:,} items per request.",
+            {"items": [f"has {len(payload.items):,} items"]},
+        )
+    results: list[dict[str, Any]] = [{} for _ in payload.items]
+    valid: list[tuple[int, Any]] = []
+    for index, raw in enumerate(payload.items):
+        try:
+            valid.append((index, _parse(key, raw if isinstance(raw, dict) else {})))
+        except InvalidFeedback as exc:
+            results[index] = {
+                "index": index,
+                "status": "error",
+                "id": None,
+                "error": {"fields": exc.fields},
+            }
+    stored = services.feedback_ingest(workspace=key.workspace, items=[item for _, item in valid])
+    for (index, _item), result in zip(valid, stored, strict=True):
+        results[index] = {
+            "index": index,
+            "status": result.status,
+            "id": result.feedback.pk,
+            "error": None,
+        }
+    return _json({"results": results})
+
+
+@router.get("/feedback", auth=read_auth, summary="List feedback, newest first")
+def feedback_list(request: HttpRequest, cursor: str = "", limit: int = 50) -> HttpResponse:
+    """Filters: channel (repeatable), source, touchpoint, date_from, date_to (workspace days),
+    score_kind, score_min, score_max, language, q (text contains), customer, has_text."""
+    key = _key(request)
+    if not 1 <= limit <= 500:
+        return envelope(
+            422, "The request has invalid fields.", {"limit": ["must be between 1 and 500"]}
+        )
+    try:
+        filters = FeedbackFilter.from_query(request.GET)
+        page, next_cursor = selectors.feedback_page(
+            workspace=key.workspace, filters=filters, cursor=cursor, limit=limit
+        )
+    except BadFilter as exc:
+        return envelope(422, "The request has invalid filters.", exc.fields)
+    return _json({"items": [feedback_json(r) for r in page], "next_cursor": next_cursor})
+
+
+@router.get("/feedback/{feedback_id}", auth=read_auth, summary="One piece of feedback")
+def feedback_read(request: HttpRequest, feedback_id: int) -> HttpResponse:
+    record = selectors.feedback_get(workspace=_key(request).workspace, feedback_id=feedback_id)
+    return _json(feedback_json(record))
+
+
+@router.patch("/feedback/{feedback_id}", auth=write_auth, summary="Change metadata or touchpoint")
+def feedback_patch(request: HttpRequest, feedback_id: int, payload: FeedbackPatch) -> HttpResponse:
+    key = _key(request)
+    record = selectors.feedback_get(workspace=key.workspace, feedback_id=feedback_id)
+    services.feedback_update(
+        actor=None, feedback=record, metadata=payload.metadata, touchpoint=payload.touchpoint
+    )
+    return _json(feedback_json(record))
+
+
+@router.delete("/feedback/{feedback_id}", auth=write_auth, summary="Delete (soft, audited)")
+def feedback_remove(request: HttpRequest, feedback_id: int) -> HttpResponse:
+    key = _key(request)
+    record = selectors.feedback_get(workspace=key.workspace, feedback_id=feedback_id)
+    services.feedback_delete(
+        workspace=key.workspace,
+        feedback=record,
+        actor=None,
+        actor_label=f"API key {key.prefix} ({key.name})",
+    )
+    return HttpResponse(status=204)

@@ -1,0 +1,52 @@
+"""Streamed CSV of a filtered record list: rows leave as they are read, never all at once."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from zoneinfo import ZoneInfo
+
+from soriloop.feedback.models import Feedback
+
+COLUMNS = [
+    "id", "received_at", "day", "channel", "source", "external_id", "touchpoint", "score",
+    "score_kind", "language", "text", "customer_external_id", "customer_email",
+    "customer_phone", "customer_name", "metadata", "analysis_state",
+]  # fmt: skip
+
+
+class _Line:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _row(record: Feedback, tz: ZoneInfo) -> list[object]:
+    customer = record.customer
+    return [
+        record.pk,
+        record.received_at.astimezone(tz).isoformat(),
+        record.day.isoformat(),
+        record.channel,
+        record.source,
+        record.external_id,
+        record.touchpoint,
+        "" if record.score is None else f"{record.score:g}",
+        record.score_kind,
+        record.language,
+        record.text,
+        customer.external_id if customer else "",
+        customer.email if customer else "",
+        customer.phone if customer else "",
+        customer.name if customer else "",
+        json.dumps(record.metadata, ensure_ascii=False) if record.metadata else "",
+        record.analysis_state,
+    ]
+
+
+def csv_lines(records: Iterable[Feedback], tz: ZoneInfo) -> Iterator[str]:
+    """A BOM (so spreadsheet programs read Korean as UTF-8), the header, then one line each."""
+    writer = csv.writer(_Line())
+    yield "\ufeff" + writer.writerow(COLUMNS)
+    for record in records:
+        yield writer.writerow(_row(record, tz))

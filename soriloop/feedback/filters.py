@@ -1,0 +1,183 @@
+"""One filter model for the inbox, exports and the API, serialised in the page URL."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Q, QuerySet
+
+from soriloop.feedback.models import Channel, Feedback, ScoreKind
+
+
+class BadFilter(ValueError):
+    def __init__(self, fields: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in fields.items()))
+        self.fields = fields
+
+
+@dataclass(frozen=True)
+class FeedbackFilter:
+    channel: tuple[str, ...] = ()
+    source: str = ""
+    touchpoint: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    score_kind: str = ""
+    score_min: float | None = None
+    score_max: float | None = None
+    language: str = ""
+    q: str = ""
+    customer: int | None = None
+    has_text: bool | None = None
+    extra: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, Any]) -> FeedbackFilter:
+        """Parse URL parameters; raise ``BadFilter`` naming each malformed one."""
+        errors: dict[str, list[str]] = {}
+
+        def get(name: str) -> str:
+            value = query.get(name, "")
+            return str(value).strip() if value is not None else ""
+
+        channels: list[str] = []
+        getlist = getattr(query, "getlist", None)
+        raw_channels = getlist("channel") if getlist else [get("channel")]
+        for raw in raw_channels:
+            channels += [c for c in str(raw).split(",") if c]
+        for c in channels:
+            if c not in Channel.values:
+                errors.setdefault("channel", []).append(f"unknown channel {c!r}")
+        kind = get("score_kind")
+        if kind and kind not in ScoreKind.values:
+            errors.setdefault("score_kind", []).append(
+                f"must be one of {', '.join(ScoreKind.values)}"
+            )
+        result = cls(
+            channel=tuple(dict.fromkeys(channels)),
+            source=get("source"),
+            touchpoint=get("touchpoint"),
+            date_from=_date(get("date_from"), "date_from", errors),
+            date_to=_date(get("date_to"), "date_to", errors),
+            score_kind=kind,
+            score_min=_number(get("score_min"), "score_min", errors),
+            score_max=_number(get("score_max"), "score_max", errors),
+            language=get("language"),
+            q=get("q")[:200],
+            customer=_int(get("customer"), "customer", errors),
+            has_text=_bool(get("has_text"), "has_text", errors),
+        )
+        if result.date_from and result.date_to and result.date_from > result.date_to:
+            errors.setdefault("date_to", []).append("is before date_from")
+        if errors:
+            raise BadFilter(errors)
+        return result
+
+    def apply(self, records: QuerySet[Feedback]) -> QuerySet[Feedback]:
+        if self.channel:
+            records = records.filter(channel__in=self.channel)
+        if self.source:
+            records = records.filter(source=self.source)
+        if self.touchpoint:
+            records = records.filter(touchpoint=self.touchpoint)
+        if self.date_from:
+            records = records.filter(day__gte=self.date_from)
+        if self.date_to:
+            records = records.filter(day__lte=self.date_to)
+        if self.score_kind:
+            records = records.filter(score_kind=self.score_kind)
+        if self.score_min is not None:
+            records = records.filter(score__gte=self.score_min)
+        if self.score_max is not None:
+            records = records.filter(score__lte=self.score_max)
+        if self.language:
+            records = records.filter(language=self.language)
+        if self.customer is not None:
+            records = records.filter(customer_id=self.customer)
+        if self.has_text is not None:
+            records = records.exclude(text="") if self.has_text else records.filter(text="")
+        if self.q:
+            # Substring match: works for Korean, which has no word stemming to lean on.
+            for term in self.q.split():
+                records = records.filter(Q(text__icontains=term) | Q(external_id=term))
+        return records
+
+    def to_query(self, **changes: Any) -> str:
+        """URL parameters for this filter (with ``changes``), without empty values."""
+        chosen = replace(self, **changes) if changes else self
+        pairs: list[tuple[str, str]] = []
+        for f in fields(chosen):
+            value = getattr(chosen, f.name)
+            if f.name == "extra" or value in (None, "", ()):
+                continue
+            if f.name == "channel":
+                pairs += [("channel", c) for c in value]
+            elif isinstance(value, bool):
+                pairs.append((f.name, "true" if value else "false"))
+            else:
+                pairs.append((f.name, str(value)))
+        return urlencode(pairs)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.to_query() == ""
+
+
+def _date(raw: str, name: str, errors: dict[str, list[str]]) -> dt.date | None:
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        errors.setdefault(name, []).append("must be a date like 2026-01-31")
+        return None
+
+
+def _number(raw: str, name: str, errors: dict[str, list[str]]) -> float | None:
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        errors.setdefault(name, []).append("must be a number")
+        return None
+
+
+def _int(raw: str, name: str, errors: dict[str, list[str]]) -> int | None:
+    if not raw:
+        return None
+    if not raw.isdigit():
+        errors.setdefault(name, []).append("must be a whole number")
+        return None
+    return int(raw)
+
+
+def _bool(raw: str, name: str, errors: dict[str, list[str]]) -> bool | None:
+    if not raw:
+        return None
+    if raw.lower() in {"true", "1", "yes"}:
+        return True
+    if raw.lower() in {"false", "0", "no"}:
+        return False
+    errors.setdefault(name, []).append("must be true or false")
+    return None
+
+
+def encode_cursor(record: Feedback) -> str:
+    raw = f"{record.received_at.isoformat()}|{record.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
+    """Raise ``BadFilter`` when the cursor was not made by ``encode_cursor``."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        moment, pk = raw.rsplit("|", 1)
+        return dt.datetime.fromisoformat(moment), int(pk)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadFilter({"cursor": ["is not a cursor this API gave out"]}) from exc

@@ -1,0 +1,181 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from soriloop.feedback.models import Channel, ScoreKind
+
+MANUAL_CHANNELS = [
+    (Channel.PHONE, Channel.PHONE.label),
+    (Channel.IN_PERSON, Channel.IN_PERSON.label),
+    (Channel.CHAT, Channel.CHAT.label),
+    (Channel.EMAIL, Channel.EMAIL.label),
+    (Channel.SOCIAL, Channel.SOCIAL.label),
+    (Channel.MANUAL, _("Other")),
+]
+
+
+class FilterForm(forms.Form):
+    """The inbox's filter bar; the parsed values come from ``FeedbackFilter``."""
+
+    q = forms.CharField(label=_("Search"), required=False)
+    channel = forms.MultipleChoiceField(
+        label=_("Channel"),
+        choices=Channel.choices,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 1}),
+    )
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    score_kind = forms.ChoiceField(
+        label=_("Score"), choices=[("", _("Any")), *ScoreKind.choices], required=False
+    )
+    score_min = forms.FloatField(label=_("Min"), required=False)
+    score_max = forms.FloatField(label=_("Max"), required=False)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=[("", _("Any")), ("ko", _("Korean")), ("en", _("English")), ("other", _("Other"))],
+        required=False,
+    )
+
+
+class ManualEntryForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), choices=MANUAL_CHANNELS, initial=Channel.PHONE)
+    text = forms.CharField(
+        label=_("What the customer said"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        max_length=20_000,
+    )
+    score_kind = forms.ChoiceField(
+        label=_("Score type"), choices=[("", _("No score")), *ScoreKind.choices], required=False
+    )
+    score = forms.FloatField(label=_("Score"), required=False)
+    touchpoint = forms.CharField(label=_("Touchpoint"), required=False, max_length=120)
+    received_at = forms.DateTimeField(
+        label=_("When"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    customer_name = forms.CharField(label=_("Customer name"), required=False, max_length=200)
+    customer_email = forms.EmailField(label=_("Customer e-mail"), required=False)
+    customer_phone = forms.CharField(label=_("Customer phone"), required=False, max_length=32)
+    customer_external_id = forms.CharField(label=_("Customer ID"), required=False, max_length=200)
+
+    def payload(self) -> dict[str, Any]:
+        """The cleaned form as the ingest door's field names."""
+        data = self.cleaned_data
+        customer = {
+            key: data[f"customer_{key}"]
+            for key in ("name", "email", "phone", "external_id")
+            if data.get(f"customer_{key}")
+        }
+        payload: dict[str, Any] = {
+            "channel": data["channel"],
+            "text": data.get("text") or "",
+            "touchpoint": data.get("touchpoint") or "",
+            "received_at": data.get("received_at"),
+            "customer": customer or None,
+        }
+        if data.get("score") is not None or data.get("score_kind"):
+            payload["score"] = data.get("score")
+            payload["score_kind"] = data.get("score_kind")
+        return payload
+
+
+class ChannelSettingsForm(forms.Form):
+    widget_origins = forms.CharField(
+        label=_("Websites allowed to embed the widget"),
+        help_text=_("One origin per line, e.g. https://shop.example.com"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    thanks_ko = forms.CharField(
+        label=_("Thank-you message (Korean)"), required=False, max_length=300
+    )
+    thanks_en = forms.CharField(
+        label=_("Thank-you message (English)"), required=False, max_length=300
+    )
+    reply_enabled = forms.BooleanField(
+        label=_("E-mail a reply to senders who left an address"), required=False
+    )
+    reply_subject_ko = forms.CharField(
+        label=_("Reply subject (Korean)"), required=False, max_length=200
+    )
+    reply_subject_en = forms.CharField(
+        label=_("Reply subject (English)"), required=False, max_length=200
+    )
+    reply_body_ko = forms.CharField(
+        label=_("Reply text (Korean)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    reply_body_en = forms.CharField(
+        label=_("Reply text (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("CSV, JSONL or XLSX file"))
+    source = forms.CharField(
+        label=_("Source name"),
+        required=False,
+        max_length=120,
+        help_text=_("Default: the file name"),
+    )
+
+
+SCALES = [
+    ("stars:5", _("Stars, 1-5")),
+    ("stars:10", _("Stars, 1-10 (shown as 1-5)")),
+    ("stars:100", _("Percent, 0-100 (shown as 1-5 stars)")),
+    ("nps", _("NPS, 0-10")),
+    ("csat", _("CSAT, 1-5")),
+    ("ces", _("CES, 1-7")),
+]
+
+
+class MappingForm(forms.Form):
+    """One select per target field, listing the file's columns."""
+
+    TARGET_LABELS = {
+        "text": _("Feedback text"),
+        "received_at": _("Date"),
+        "external_id": _("ID (for de-duplication)"),
+        "touchpoint": _("Touchpoint"),
+        "customer_external_id": _("Customer ID"),
+        "customer_email": _("Customer e-mail"),
+        "customer_phone": _("Customer phone"),
+        "customer_name": _("Customer name"),
+    }
+
+    def __init__(self, *args: Any, columns: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "—"), *((c, c) for c in columns)]
+        for target, label in self.TARGET_LABELS.items():
+            self.fields[target] = forms.ChoiceField(label=label, choices=choices, required=False)
+        self.fields["score"] = forms.ChoiceField(label=_("Score"), choices=choices, required=False)
+        self.fields["score_scale"] = forms.ChoiceField(
+            label=_("Score scale"), choices=SCALES, required=False
+        )
+        self.fields["channel"] = forms.ChoiceField(
+            label=_("Channel"),
+            choices=[
+                (c.value, c.label)
+                for c in (
+                    Channel.IMPORT,
+                    Channel.REVIEW,
+                    Channel.SURVEY,
+                    Channel.SOCIAL,
+                    Channel.CHAT,
+                )
+            ],
+        )
+        self.fields["source"] = forms.CharField(label=_("Source name"), max_length=120)
+        self.fields["keep_other"] = forms.BooleanField(
+            label=_("Keep the other columns as metadata"), required=False
+        )

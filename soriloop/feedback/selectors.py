@@ -1,0 +1,63 @@
+"""Reads of feedback, always inside one workspace and never of deleted records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from soriloop.accounts.models import Workspace
+from soriloop.feedback.filters import FeedbackFilter, decode_cursor, encode_cursor
+from soriloop.feedback.models import Feedback, ImportJob
+
+
+def feedback_records(*, workspace: Workspace, filters: FeedbackFilter) -> QuerySet[Feedback]:
+    """The workspace's live records matching ``filters``, newest first."""
+    records = Feedback.objects.filter(workspace=workspace, deleted_at__isnull=True)
+    return filters.apply(records).order_by("-received_at", "-id")
+
+
+def feedback_page(
+    *, workspace: Workspace, filters: FeedbackFilter, cursor: str = "", limit: int = 50
+) -> tuple[list[Feedback], str | None]:
+    """One page of records after ``cursor`` and the cursor of the next page (None at the end)."""
+    records = feedback_records(workspace=workspace, filters=filters).select_related("customer")
+    if cursor:
+        moment, pk = decode_cursor(cursor)
+        records = records.filter(Q(received_at__lt=moment) | Q(received_at=moment, id__lt=pk))
+    page = list(records[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    return page, encode_cursor(page[-1]) if more and page else None
+
+
+def feedback_get(*, workspace: Workspace, feedback_id: int) -> Feedback:
+    """One live record of the workspace; ``Http404`` otherwise (also for other workspaces)."""
+    record = (
+        Feedback.objects.select_related("customer")
+        .filter(workspace=workspace, id=feedback_id, deleted_at__isnull=True)
+        .first()
+    )
+    if record is None:
+        raise Http404("feedback not found")
+    return record
+
+
+def feedback_iter(
+    *, workspace: Workspace, filters: FeedbackFilter, chunk: int = 2000
+) -> Iterator[Feedback]:
+    """Every matching record, streamed from the database in chunks (for exports)."""
+    records = feedback_records(workspace=workspace, filters=filters).select_related("customer")
+    return records.iterator(chunk_size=chunk)
+
+
+def import_jobs(*, workspace: Workspace) -> QuerySet[ImportJob]:
+    return ImportJob.objects.filter(workspace=workspace).order_by("-created_at")
+
+
+def import_job_get(*, workspace: Workspace, job_id: int) -> ImportJob:
+    job = ImportJob.objects.filter(workspace=workspace, id=job_id).first()
+    if job is None:
+        raise Http404("import not found")
+    return job

@@ -1,0 +1,274 @@
+"""The one door for every channel: ``feedback_ingest``; plus edits and deletion."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from soriloop.accounts.models import Membership, Workspace
+from soriloop.accounts.permissions import Action, require
+from soriloop.accounts.services import audit_record
+from soriloop.customers.services import customer_resolve_many
+from soriloop.feedback.models import ChannelSettings, Feedback
+from soriloop.feedback.validation import FeedbackInput, parse_feedback
+
+logger = logging.getLogger(__name__)
+
+Status = Literal["created", "duplicate"]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What a channel tells its sender: the stored record and whether it was new."""
+
+    status: Status
+    feedback: Feedback
+
+
+@dataclass
+class _Pending:
+    index: int
+    item: FeedbackInput
+    dedup_key: str | None
+    existing: Feedback | None = None
+    twin_of: int | None = None
+    record: Feedback | None = field(default=None, repr=False)
+
+
+def dedup_key_for(item: FeedbackInput) -> str | None:
+    """Same source + external id means the same feedback (without a source, the channel
+    scopes the id); an import row without an id is keyed by its file row; else no key."""
+    if item.external_id:
+        raw = f"{'' if item.source else item.channel}\x00{item.source}\x00{item.external_id}"
+    elif item.dedup_hint:
+        raw = f"row\x00{item.source}\x00{item.dedup_hint}"
+    else:
+        return None
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def _find_existing(workspace: Workspace, pending: list[_Pending]) -> None:
+    keys = {p.dedup_key for p in pending if p.dedup_key}
+    idem = {p.item.idempotency_key for p in pending if p.item.idempotency_key}
+    if not keys and not idem:
+        return
+    found = Feedback.objects.filter(workspace=workspace).filter(
+        Q(dedup_key__in=keys) | Q(idempotency_key__in=idem)
+    )
+    by_key = {f.dedup_key: f for f in found if f.dedup_key}
+    by_idem = {f.idempotency_key: f for f in found if f.idempotency_key}
+    seen: dict[str, int] = {}
+    for p in pending:
+        p.existing = by_idem.get(p.item.idempotency_key) or by_key.get(p.dedup_key or "")
+        for marker in (f"i:{p.item.idempotency_key}" if p.item.idempotency_key else "",
+                       f"k:{p.dedup_key}" if p.dedup_key else ""):  # fmt: skip
+            if marker and p.existing is None and marker in seen:
+                p.twin_of = seen[marker]
+            elif marker:
+                seen.setdefault(marker, p.index)
+
+
+def _record(workspace: Workspace, tz: ZoneInfo, p: _Pending, created: dt.datetime) -> Feedback:
+    item = p.item
+    return Feedback(
+        workspace=workspace,
+        channel=item.channel,
+        source=item.source,
+        external_id=item.external_id,
+        touchpoint=item.touchpoint,
+        text=item.text,
+        score=item.score,
+        score_kind=item.score_kind,
+        metadata=item.metadata,
+        received_at=item.received_at,
+        day=item.received_at.astimezone(tz).date(),
+        created_at=created,
+        dedup_key=p.dedup_key,
+        idempotency_key=item.idempotency_key or None,
+    )
+
+
+def _store(workspace: Workspace, pending: list[_Pending]) -> None:
+    tz = ZoneInfo(workspace.timezone)
+    new = [p for p in pending if p.existing is None and p.twin_of is None]
+    customers = customer_resolve_many(workspace=workspace, refs=[p.item.customer for p in new])
+    created = timezone.now()
+    for p, customer in zip(new, customers, strict=True):
+        p.record = _record(workspace, tz, p, created)
+        p.record.customer = customer
+    Feedback.objects.bulk_create([p.record for p in new if p.record is not None], batch_size=500)
+
+
+def feedback_ingest(*, workspace: Workspace, items: Sequence[FeedbackInput]) -> list[IngestResult]:
+    """Store valid items, or find the records they duplicate; one result per item, in order.
+
+    Duplicates are the same source + external id, or the same idempotency key, whether stored
+    before or earlier in ``items``. New records are committed, linked to their customer and
+    waiting for analysis when this returns: "received" means durable.
+    """
+    for attempt in range(3):
+        pending = [
+            _Pending(index=i, item=item, dedup_key=dedup_key_for(item))
+            for i, item in enumerate(items)
+        ]
+        try:
+            with transaction.atomic():
+                _find_existing(workspace, pending)
+                _store(workspace, pending)
+                _enqueue_acknowledgements(pending)
+            break
+        except IntegrityError:
+            # A concurrent writer stored one of these keys between our read and our write;
+            # the next attempt finds it as a duplicate.
+            if attempt == 2:
+                raise
+            logger.info("ingest raced a concurrent writer; retrying")
+    return [_result(pending, p) for p in pending]
+
+
+def _result(pending: list[_Pending], p: _Pending) -> IngestResult:
+    if p.record is not None:
+        return IngestResult(status="created", feedback=p.record)
+    if p.existing is not None:
+        return IngestResult(status="duplicate", feedback=p.existing)
+    twin = pending[p.twin_of] if p.twin_of is not None else None
+    record = twin.record or twin.existing if twin else None
+    assert record is not None
+    return IngestResult(status="duplicate", feedback=record)
+
+
+def _enqueue_acknowledgements(pending: list[_Pending]) -> None:
+    """Queue the reply e-mails in the records' own transaction: both persist, or neither."""
+    from soriloop.feedback.tasks import feedback_acknowledge
+
+    for p in pending:
+        if p.record is not None and p.record.customer_id and p.item.channel in ACK_CHANNELS:
+            feedback_acknowledge.enqueue(feedback_id=p.record.pk)
+
+
+ACK_CHANNELS = {"email", "widget"}
+
+
+def feedback_ingest_one(*, workspace: Workspace, item: FeedbackInput) -> IngestResult:
+    return feedback_ingest(workspace=workspace, items=[item])[0]
+
+
+def channel_settings_get(*, workspace: Workspace) -> ChannelSettings:
+    """The workspace's channel settings, created with defaults on first use."""
+    settings, _created = ChannelSettings.objects.get_or_create(workspace=workspace)
+    return settings
+
+
+def feedback_update(
+    *,
+    actor: Membership | None,
+    feedback: Feedback,
+    metadata: dict[str, Any] | None = None,
+    touchpoint: str | None = None,
+    actor_label: str = "",
+) -> Feedback:
+    """Change the metadata (merged, keys with null removed) or the touchpoint of a record."""
+    if actor is not None:
+        require(actor, Action.WRITE_FEEDBACK)
+    fields = []
+    if metadata is not None:
+        merged = {**feedback.metadata, **metadata}
+        feedback.metadata = {k: v for k, v in merged.items() if v is not None}
+        fields.append("metadata")
+    if touchpoint is not None:
+        feedback.touchpoint = touchpoint.strip()[:120]
+        fields.append("touchpoint")
+    if fields:
+        feedback.save(update_fields=fields)
+    return feedback
+
+
+def feedback_delete(
+    *, workspace: Workspace, feedback: Feedback, actor: Membership | None, actor_label: str = ""
+) -> None:
+    """Soft-delete: the record disappears from lists, exports and metrics; audited."""
+    if actor is not None:
+        require(actor, Action.DELETE_FEEDBACK)
+    if feedback.deleted_at is not None:
+        return
+    feedback.deleted_at = timezone.now()
+    feedback.save(update_fields=["deleted_at"])
+    audit_record(
+        workspace=workspace,
+        actor=actor.user if actor else None,
+        actor_label=actor_label,
+        action="feedback.deleted",
+        target=f"feedback {feedback.pk}",
+        data={"channel": feedback.channel},
+    )
+
+
+def feedback_enter_manually(*, actor: Membership, data: dict[str, Any]) -> IngestResult:
+    """A staff member records phone, chat or in-person feedback; raises ``InvalidFeedback``."""
+    require(actor, Action.WRITE_FEEDBACK)
+    workspace = actor.workspace
+    item = parse_feedback(
+        {**data, "metadata": {"entered_by": actor.user.email}},
+        channel="manual",
+        tz=ZoneInfo(workspace.timezone),
+        now=timezone.now(),
+    )
+    return feedback_ingest_one(workspace=workspace, item=item)
+
+
+_ORIGIN = re.compile(r"^https?://[a-z0-9.\-]+(:\d{1,5})?$")
+
+
+def channel_settings_update(*, actor: Membership, data: dict[str, Any]) -> ChannelSettings:
+    """Save the widget origins and acknowledgement texts; raise ``ValidationError`` on bad origins."""
+    require(actor, Action.MANAGE_SETTINGS)
+    origins = [o.strip().rstrip("/").lower() for o in str(data.get("widget_origins", "")).split()]
+    bad = [o for o in origins if not _ORIGIN.match(o)]
+    if bad:
+        raise ValidationError(
+            {"widget_origins": [f"not an origin (scheme://host[:port]): {o}" for o in bad]}
+        )
+    settings = channel_settings_get(workspace=actor.workspace)
+    settings.widget_origins = list(dict.fromkeys(origins))
+    for name in (
+        "thanks_ko",
+        "thanks_en",
+        "reply_subject_ko",
+        "reply_subject_en",
+        "reply_body_ko",
+        "reply_body_en",
+    ):
+        setattr(settings, name, str(data.get(name) or "").strip())
+    settings.reply_enabled = bool(data.get("reply_enabled"))
+    settings.save()
+    audit_record(workspace=actor.workspace, actor=actor.user, action="channels.updated")
+    return settings
+
+
+def export_audit(*, actor: Membership, what: str, query: str) -> None:
+    """Check the right to export and record that it happened."""
+    require(actor, Action.EXPORT)
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        action="export",
+        target=what,
+        data={"filter": query},
+    )
+
+
+def inbound_address(*, settings: ChannelSettings) -> str:
+    """The e-mail address whose mail becomes this workspace's feedback."""
+    return f"fb-{settings.inbound_token}@{django_settings.INBOUND_EMAIL_DOMAIN}"

@@ -1,0 +1,73 @@
+"""An inbound SMTP server: mail to a workspace's address becomes feedback, then 250."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import close_old_connections
+
+from soriloop.feedback.mail import InvalidFeedback, mail_ingest, workspace_for_address
+
+logger = logging.getLogger(__name__)
+
+
+def _accepts(address: str) -> bool:
+    close_old_connections()
+    return workspace_for_address(address, settings.INBOUND_EMAIL_DOMAIN) is not None
+
+
+def _store(recipients: list[str], raw: bytes) -> str:
+    close_old_connections()
+    stored = []
+    for address in recipients:
+        workspace = workspace_for_address(address, settings.INBOUND_EMAIL_DOMAIN)
+        if workspace is None:
+            continue
+        try:
+            result = mail_ingest(workspace=workspace, raw=raw)
+        except InvalidFeedback as exc:
+            logger.info("refused mail to %s: %s", address, exc)
+            return f"550 5.6.0 Not stored: {exc}"
+        stored.append(result.feedback.pk)
+    logger.info("stored mail as feedback %s", stored)
+    return "250 2.0.0 Received, thank you"
+
+
+class FeedbackHandler:
+    """aiosmtpd handler: refuse unknown recipients at RCPT, store at DATA before answering."""
+
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        if not await sync_to_async(_accepts, thread_sensitive=True)(address):
+            return "550 5.1.1 No such feedback address"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        answer: str = await sync_to_async(_store, thread_sensitive=True)(
+            list(envelope.rcpt_tos), raw
+        )
+        return answer
+
+
+def smtpd_controller(*, host: str, port: int, **kwargs: Any) -> Controller:
+    return Controller(
+        FeedbackHandler(),
+        hostname=host,
+        port=port,
+        data_size_limit=settings.SMTPD_MAX_MESSAGE_BYTES,
+        server_hostname=settings.INBOUND_EMAIL_DOMAIN,
+        **kwargs,
+    )
