@@ -41,17 +41,31 @@ def file_format(name: str) -> str:
     raise UnreadableFile(f"unsupported file type .{suffix}: use CSV, JSONL or XLSX")
 
 
+def _bad_line_share(head: bytes, encoding: str) -> float:
+    lines = head.split(b"\n")
+    if len(lines) > 1:
+        lines = lines[:-1]  # the sniffed block may end inside a line
+    bad = 0
+    for line in lines:
+        try:
+            line.decode(encoding)
+        except UnicodeDecodeError:
+            bad += 1
+    return bad / len(lines)
+
+
 def detect_encoding(head: bytes) -> str:
-    """utf-8 (with or without BOM) when the start decodes as UTF-8, else cp949 (Korean
-    Excel's default) when that decodes; otherwise the file is refused."""
+    """UTF-8 (with or without BOM), else CP949 (Korean Excel's default): the first whose
+    lines mostly decode. Lines that still do not decode are reported one by one later;
+    a file where most lines fail in both is refused."""
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    for encoding in ("utf-8", "cp949"):
-        try:
-            # The sniffed block may end inside a multi-byte character: ignore that tail.
-            codecs.getincrementaldecoder(encoding)().decode(head, final=False)
-        except UnicodeDecodeError:
-            continue
+    shares = {encoding: _bad_line_share(head, encoding) for encoding in ("utf-8", "cp949")}
+    for encoding, share in shares.items():
+        if share == 0:
+            return encoding
+    encoding, share = min(shares.items(), key=lambda pair: pair[1])
+    if share < 0.5:
         return encoding
     raise UnreadableFile("the file is neither UTF-8 nor CP949 (EUC-KR) text")
 
@@ -90,7 +104,8 @@ def _csv_rows(handle: IO[bytes], encoding: str) -> Iterator[Row]:
         )
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(lines, dialect)
+    # strict: an unterminated quote at the end is an error, not a silently merged row
+    reader = csv.reader(lines, dialect, strict=True)
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
@@ -105,7 +120,8 @@ def _csv_rows(handle: IO[bytes], encoding: str) -> Iterator[Row]:
             return
         except csv.Error as exc:
             yield Row(line=start, problem=f"broken CSV: {exc}")
-            return
+            start = reader.line_num + 1
+            continue
         end = reader.line_num
         bad = sorted(n for n in lines.bad if start <= n <= end)
         if bad:

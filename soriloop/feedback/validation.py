@@ -146,7 +146,7 @@ def parse_datetime(value: Any, tz: ZoneInfo) -> dt.datetime | None:
         moment = parsed
     else:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).astimezone(dt.UTC)
 
 
 def _received_at(

@@ -125,7 +125,8 @@ class Command(BaseCommand):
         counts = {"created": 0, "duplicate": 0, "failed": 0}
         for number, raw in messages_in(path):
             try:
-                result = mail_ingest(workspace=workspace, raw=raw, source=path.name)
+                # Message-IDs are unique across files: the same mail in two exports is one record.
+                result = mail_ingest(workspace=workspace, raw=raw)
             except InvalidFeedback as exc:
                 counts["failed"] += 1
                 self.stdout.write(f"message {number}: {exc}")

@@ -1,0 +1,195 @@
+"""The inbox, the record page, CSV export, manual entry and channel settings."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from soriloop.accounts.models import AuditEvent
+from soriloop.conftest import Member
+from soriloop.feedback.models import Feedback
+from soriloop.feedback.services import channel_settings_get, feedback_ingest
+from soriloop.feedback.validation import parse_feedback
+
+
+def add(member: Member, **data) -> Feedback:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    item = parse_feedback(
+        data,
+        channel=data.get("channel", "api"),
+        tz=ZoneInfo("Asia/Seoul"),
+        now=dt.datetime.now(dt.UTC),
+    )
+    return feedback_ingest(workspace=member.workspace, items=[item])[0].feedback
+
+
+@pytest.fixture
+def records(alice: Member) -> list[Feedback]:
+    return [
+        add(
+            alice,
+            text="배송이 너무 늦어요",
+            score=1,
+            score_kind="stars",
+            channel="review",
+            received_at="2026-03-01T10:00:00",
+        ),
+        add(
+            alice,
+            text="상담원이 친절했어요",
+            score=10,
+            score_kind="nps",
+            channel="phone",
+            received_at="2026-03-02T10:00:00",
+        ),
+        add(
+            alice,
+            text="The app keeps crashing",
+            score=2,
+            score_kind="csat",
+            channel="api",
+            received_at="2026-03-03T10:00:00",
+            customer={"email": "c@x.example", "name": "Chris"},
+        ),
+    ]
+
+
+def test_the_inbox_lists_newest_first(alice: Member, records) -> None:
+    page = alice.client.get(reverse("feedback:inbox")).content.decode()
+    assert page.index("The app keeps crashing") < page.index("상담원이") < page.index("배송이")
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("q=배송", ["배송이 너무 늦어요"]),
+        ("q=늦어", ["배송이 너무 늦어요"]),
+        ("channel=phone&channel=api", ["The app keeps crashing", "상담원이 친절했어요"]),
+        ("score_kind=nps&score_min=9", ["상담원이 친절했어요"]),
+        ("date_from=2026-03-02&date_to=2026-03-02", ["상담원이 친절했어요"]),
+    ],
+)
+def test_filters_narrow_the_inbox(alice: Member, records, query: str, expected: list[str]) -> None:
+    page = alice.client.get(f"{reverse('feedback:inbox')}?{query}").content.decode()
+    shown = [r.text for r in records if r.text in page]
+    assert sorted(shown) == sorted(expected)
+
+
+def test_a_bad_filter_is_shown_not_crashed(alice: Member, records) -> None:
+    response = alice.client.get(
+        f"{reverse('feedback:inbox')}?date_from=soon", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 200
+    assert "date_from" in response.content.decode()
+
+
+def test_the_empty_inbox_says_what_to_do(alice: Member) -> None:
+    page = alice.client.get(reverse("feedback:inbox"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "No feedback yet" in page
+    assert reverse("feedback:channels") in page
+
+
+def test_the_record_page_shows_the_customer_and_metadata(alice: Member, records) -> None:
+    page = alice.client.get(reverse("feedback:record", args=[records[2].pk])).content.decode()
+    assert "The app keeps crashing" in page
+    assert "c@x.example" in page
+
+
+def test_export_streams_the_current_filter_as_csv_and_is_audited(alice: Member, records) -> None:
+    response = alice.client.get(f"{reverse('feedback:export_csv')}?channel=review&channel=phone")
+    assert response.streaming
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
+    assert [r["text"] for r in rows] == ["상담원이 친절했어요", "배송이 너무 늦어요"]
+    assert rows[0]["received_at"] == "2026-03-02T10:00:00+09:00"
+    event = AuditEvent.objects.get(action="export")
+    assert event.data == {"filter": "channel=review&channel=phone"}
+
+
+def test_viewers_may_not_export(member_of_a, records) -> None:
+    assert member_of_a("viewer").client.get(reverse("feedback:export_csv")).status_code == 403
+
+
+def test_an_agent_records_phone_feedback_for_a_customer(member_of_a) -> None:
+    agent = member_of_a("agent")
+    response = agent.client.post(
+        reverse("feedback:manual"),
+        {
+            "channel": "phone",
+            "text": "전화로 환불 문의",
+            "score_kind": "csat",
+            "score": "2",
+            "touchpoint": "refund",
+            "customer_name": "박지민",
+            "customer_phone": "010-2222-3333",
+        },
+    )
+    assert response.status_code == 302
+    record = Feedback.objects.get()
+    assert (record.channel, record.touchpoint, record.score) == ("phone", "refund", 2.0)
+    assert record.customer.phone == "01022223333"
+    assert record.metadata["entered_by"] == "agent@a.example"
+
+
+def test_manual_entry_explains_bad_input(member_of_a) -> None:
+    agent = member_of_a("agent")
+    response = agent.client.post(
+        reverse("feedback:manual"),
+        {"channel": "phone", "text": "", "score_kind": "nps", "score": "12"},
+    )
+    assert response.status_code == 200
+    assert Feedback.objects.count() == 0
+
+
+def test_viewers_cannot_record_feedback(member_of_a) -> None:
+    viewer = member_of_a("viewer")
+    response = viewer.client.post(reverse("feedback:manual"), {"channel": "phone", "text": "x"})
+    assert response.status_code == 403
+
+
+def test_an_admin_deletes_a_record_and_an_agent_cannot(alice: Member, member_of_a, records) -> None:
+    agent = member_of_a("agent")
+    url = reverse("feedback:record_delete", args=[records[0].pk])
+    assert agent.client.post(url).status_code == 403
+    assert alice.client.post(url).status_code == 302
+    assert alice.client.get(reverse("feedback:record", args=[records[0].pk])).status_code == 404
+
+
+def test_channel_settings_show_the_snippet_and_save_origins(alice: Member) -> None:
+    page = alice.client.get(reverse("feedback:channels")).content.decode()
+    settings = channel_settings_get(workspace=alice.workspace)
+    assert settings.widget_key in page
+    assert f"fb-{settings.inbound_token}@" in page
+    response = alice.client.post(
+        reverse("feedback:channels"),
+        {
+            "widget_origins": "https://Shop.example.com/\nhttp://localhost:3000",
+            "reply_enabled": "on",
+        },
+    )
+    assert response.status_code == 302
+    settings.refresh_from_db()
+    assert settings.widget_origins == ["https://shop.example.com", "http://localhost:3000"]
+    bad = alice.client.post(
+        reverse("feedback:channels"), {"widget_origins": "shop.example.com/path"}
+    )
+    assert bad.status_code == 200
+    settings.refresh_from_db()
+    assert settings.widget_origins == ["https://shop.example.com", "http://localhost:3000"]
+
+
+def test_bob_reaches_none_of_alices_feedback_pages(
+    alice: Member, records, assert_hidden_from_bob, bob: Member
+) -> None:
+    record = records[0]
+    assert_hidden_from_bob("get", reverse("feedback:record", args=[record.pk]))
+    assert_hidden_from_bob("post", reverse("feedback:record_delete", args=[record.pk]), {})
+    page = bob.client.get(reverse("feedback:inbox")).content.decode()
+    assert "배송이" not in page
+    export = b"".join(bob.client.get(reverse("feedback:export_csv")).streaming_content).decode()
+    assert "배송이" not in export
+    assert Feedback.objects.get(id=record.pk).deleted_at is None

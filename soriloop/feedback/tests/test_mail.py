@@ -1,0 +1,167 @@
+"""E-mail: parsing, a real SMTP conversation with `soriloop smtpd`, .eml and .mbox files."""
+
+import mailbox
+import os
+import signal
+import smtplib
+import socket
+import subprocess
+import sys
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection
+
+from soriloop.conftest import Member
+from soriloop.feedback.mail import mail_ingest, parse_mail, strip_reply
+from soriloop.feedback.models import Feedback
+from soriloop.feedback.services import channel_settings_get
+
+
+def message(
+    body: str,
+    *,
+    subject: str = "배송 문의",
+    sender: str = "홍길동 <hong@example.com>",
+    html: str | None = None,
+    msg_id: str = "<m1@example.com>",
+) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = "fb-x@localhost"
+    msg["Subject"] = subject
+    msg["Message-ID"] = msg_id
+    msg["Date"] = "Tue, 03 Mar 2026 10:00:00 +0900"
+    msg.set_content(body)
+    if html:
+        msg.add_alternative(html, subtype="html")
+    return msg
+
+
+def test_quoted_history_and_signatures_are_removed() -> None:
+    body = (
+        "주문한 지 일주일이 지났는데 아직 안 왔어요.\n확인 부탁드립니다.\n\n"
+        "2026년 3월 2일 (월) 오후 3:00, 고객센터 <cs@shop.example>님이 작성:\n> 안녕하세요, 고객님\n> 배송은 3일 걸립니다"
+    )
+    assert strip_reply(body) == "주문한 지 일주일이 지났는데 아직 안 왔어요.\n확인 부탁드립니다."
+    assert (
+        strip_reply("Thanks!\n\nOn Mon, Mar 2, 2026 at 3 PM Shop <cs@shop.example> wrote:\n> old")
+        == "Thanks!"
+    )
+    assert strip_reply("Great service\n-- \nJane Doe\nACME") == "Great service"
+    assert strip_reply("좋아요\n\niPhone에서 보냄") == "좋아요"
+    assert strip_reply("New point\n-----Original Message-----\nFrom: x") == "New point"
+
+
+def test_html_only_mail_is_turned_into_text() -> None:
+    msg = EmailMessage()
+    msg["From"] = "a@example.com"
+    msg["Subject"] = "Hello"
+    msg.set_content(
+        "<html><head><style>p{}</style></head><body><p>The <b>refund</b> never came.</p><blockquote>old thread</blockquote></body></html>",
+        subtype="html",
+    )
+    parsed = parse_mail(msg.as_bytes())
+    assert parsed.text == "The refund never came."
+
+
+def test_attachments_are_listed_not_stored(alice: Member) -> None:
+    msg = message("사진 첨부합니다. 포장이 찢어져 왔어요.")
+    msg.add_attachment(b"\x89PNG fake", maintype="image", subtype="png", filename="상자.png")
+    result = mail_ingest(workspace=alice.workspace, raw=msg.as_bytes())
+    record = result.feedback
+    assert record.text == "배송 문의\n\n사진 첨부합니다. 포장이 찢어져 왔어요."
+    assert record.metadata["attachments"] == [{"name": "상자.png", "type": "image/png", "bytes": 9}]
+    assert record.customer.email == "hong@example.com"
+    assert record.customer.name == "홍길동"
+    assert record.received_at.isoformat() == "2026-03-03T01:00:00+00:00"
+
+
+def test_the_same_message_twice_is_one_record(alice: Member) -> None:
+    raw = message("한 번만 저장돼야 해요").as_bytes()
+    assert mail_ingest(workspace=alice.workspace, raw=raw).status == "created"
+    assert mail_ingest(workspace=alice.workspace, raw=raw).status == "duplicate"
+
+
+def test_auto_replies_are_kept_but_not_linked_or_answered(alice: Member, run_tasks) -> None:
+    msg = message("I am out of office until Monday.", sender="bot@example.com")
+    msg["Auto-Submitted"] = "auto-replied"
+    record = mail_ingest(workspace=alice.workspace, raw=msg.as_bytes()).feedback
+    assert record.metadata["automatic"] is True
+    assert record.customer is None
+    run_tasks()
+    assert mail.outbox == []
+
+
+def test_mbox_and_eml_files_import_through_the_cli(alice: Member, tmp_path: Path, capsys) -> None:
+    box = mailbox.mbox(str(tmp_path / "support.mbox"))
+    for n in range(3):
+        box.add(message(f"메일 {n}번 내용", msg_id=f"<box{n}@example.com>").as_bytes())
+    box.close()
+    call_command("import", str(tmp_path / "support.mbox"), "--workspace", alice.workspace.slug)
+    assert "created=3" in capsys.readouterr().out
+    (tmp_path / "one.eml").write_bytes(message("eml 내용", msg_id="<box0@example.com>").as_bytes())
+    call_command("import", str(tmp_path / "one.eml"), "--workspace", alice.workspace.slug)
+    assert "duplicate=1" in capsys.readouterr().out
+    assert Feedback.objects.filter(channel="email").count() == 3
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    if connection.vendor == "sqlite":
+        env["DATABASE_URL"] = f"sqlite:///{connection.settings_dict['NAME']}"
+    else:
+        s = connection.settings_dict
+        env["DATABASE_URL"] = f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+    env["INBOUND_EMAIL_DOMAIN"] = "feedback.example"
+    return env
+
+
+@pytest.mark.django_db(transaction=True)
+def test_smtp_conversation_stores_the_mail_before_saying_250(alice: Member) -> None:
+    address = f"fb-{channel_settings_get(workspace=alice.workspace).inbound_token}@feedback.example"
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "soriloop.cli", "smtpd", "--port", str(port)],
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert "listening" in server.stdout.readline()
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                client = smtplib.SMTP("127.0.0.1", port, timeout=10)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        with client:
+            msg = message("환불은 언제 되나요? 벌써 2주째예요.", sender="Kim <kim@example.com>")
+            msg.replace_header("To", address)
+            refused = client.sendmail("kim@example.com", [address], msg.as_bytes())
+            assert refused == {}
+            record = Feedback.objects.get(workspace=alice.workspace)  # committed before the 250
+            assert record.channel == "email"
+            assert "환불은 언제 되나요?" in record.text
+            with pytest.raises(smtplib.SMTPRecipientsRefused):
+                client.sendmail("kim@example.com", ["fb-unknown@feedback.example"], msg.as_bytes())
+            with pytest.raises(smtplib.SMTPRecipientsRefused):
+                client.sendmail("kim@example.com", ["someone@elsewhere.example"], msg.as_bytes())
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)
+    assert Feedback.objects.count() == 1
