@@ -130,7 +130,7 @@ def feedback_bulk(request: HttpRequest, payload: BulkIn) -> HttpResponse:
         results[index] = {
             "index": index,
             "status": result.status,
-            "id": result.feedback.pk,
+            "id": result.feedback_id,
             "error": None,
         }
     return _json({"results": results})

@@ -95,7 +95,7 @@ class Mapping_:
             "columns": self.columns,
             "score": dataclasses.asdict(self.score) if self.score else None,
             "metadata": list(self.metadata),
-            "channel": self.channel,
+            "channel": str(self.channel),
         }
 
     @classmethod

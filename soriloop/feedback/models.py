@@ -46,8 +46,9 @@ class AnalysisState(models.TextChoices):
 
 
 class Feedback(models.Model):
+    # db_index=False: the composite indexes below all start with the workspace.
     workspace = models.ForeignKey(
-        "accounts.Workspace", on_delete=models.CASCADE, related_name="feedback"
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="feedback", db_index=False
     )
     channel = models.CharField(max_length=16, choices=Channel.choices)
     source = models.CharField(max_length=120, blank=True, default="")
@@ -58,6 +59,7 @@ class Feedback(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="feedback",
+        db_index=False,  # covered by fb_customer
     )
     touchpoint = models.CharField(max_length=120, blank=True, default="")
     text = models.TextField(blank=True, default="")

@@ -33,7 +33,7 @@ def _store(recipients: list[str], raw: bytes) -> str:
         except InvalidFeedback as exc:
             logger.info("refused mail to %s: %s", address, exc)
             return f"550 5.6.0 Not stored: {exc}"
-        stored.append(result.feedback.pk)
+        stored.append(result.feedback_id)
     logger.info("stored mail as feedback %s", stored)
     return "250 2.0.0 Received, thank you"
 

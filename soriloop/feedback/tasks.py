@@ -21,7 +21,7 @@ def feedback_acknowledge(feedback_id: int) -> str:
     """E-mail the sender that their feedback arrived, once; returns what it did."""
     with transaction.atomic():
         feedback = (
-            Feedback.objects.select_for_update()
+            Feedback.objects.select_for_update(of=("self",))
             .select_related("customer", "workspace")
             .filter(id=feedback_id, acknowledged_at__isnull=True)
             .first()

@@ -24,6 +24,7 @@ FIELDS = {
 }  # fmt: skip
 CUSTOMER_FIELDS = {"external_id", "email", "phone", "name", "attributes"}
 
+CHANNELS = frozenset(Channel.values)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -226,7 +227,7 @@ def parse_feedback(
     if not text and score is None and "score" not in errors and "score_kind" not in errors:
         errors.setdefault("text", []).append("is empty and there is no score")
     chosen = data.get("channel") or channel
-    if chosen not in Channel.values:
+    if chosen not in CHANNELS:
         errors.setdefault("channel", []).append(f"must be one of {', '.join(Channel.values)}")
     item = FeedbackInput(
         channel=str(chosen),

@@ -117,7 +117,7 @@ def manual_entry(request: HttpRequest, membership: Membership) -> HttpResponse:
                 form.add_error(name if name in form.fields else None, reasons)
         else:
             messages.success(request, _("Feedback recorded."))
-            return redirect("feedback:record", feedback_id=result.feedback.pk)
+            return redirect("feedback:record", feedback_id=result.feedback_id)
     return render(request, "feedback/manual.html", {"form": form})
 
 

@@ -124,7 +124,7 @@ def widget_submit(request: HttpRequest, key: str) -> HttpResponse:
         )
     except InvalidFeedback as exc:
         return _cors(_error(422, "Some fields are invalid.", exc.fields), origin)
-    body = {"status": "received", "id": result.feedback.pk, "message": message}
+    body = {"status": "received", "id": result.feedback_id, "message": message}
     return _cors(JsonResponse(body, status=201, json_dumps_params={"ensure_ascii": False}), origin)
 
 
