@@ -262,6 +262,12 @@ API_MAX_BODY_BYTES = env_int(
     "API_MAX_BODY_BYTES", 32 * 1024 * 1024, "Largest request body the API accepts.", minimum=1024
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+API_KEY_CACHE_SECONDS = env_int(
+    "API_KEY_CACHE_SECONDS",
+    5,
+    "Seconds a process trusts an API key it checked; a revoked key stops within this.",
+    minimum=0,
+)
 
 LOG_LEVEL = env_choice(
     "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"), "Level of Soriloop's own logs."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from typing import Any
 
 from django.conf import settings
@@ -351,6 +352,7 @@ def api_key_revoke(*, actor: Membership, key_id: int, ip: str | None = None) -> 
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
+        _recent_keys.pop(key.key_hash, None)
         audit_record(
             workspace=actor.workspace,
             actor=actor.user,
@@ -362,17 +364,33 @@ def api_key_revoke(*, actor: Membership, key_id: int, ip: str | None = None) -> 
     return key
 
 
+# Keys this process checked recently: digest -> (key, monotonic expiry). Revoking in this
+# process drops the entry at once; other processes notice within API_KEY_CACHE_SECONDS.
+_recent_keys: dict[str, tuple[ApiKey, float]] = {}
+
+
 def api_key_authenticate(*, plaintext: str) -> ApiKey | None:
     """The live key for ``plaintext``, or None. Records last use at most once a minute."""
     if not plaintext.startswith("sl_"):
         return None
-    key = (
-        ApiKey.objects.select_related("workspace")
-        .filter(key_hash=tokens.digest(plaintext), revoked_at__isnull=True)
-        .first()
-    )
-    if key is None:
-        return None
+    digest = tokens.digest(plaintext)
+    cached = _recent_keys.get(digest)
+    if cached is not None and cached[1] > time.monotonic():
+        key: ApiKey | None = cached[0]
+    else:
+        key = (
+            ApiKey.objects.select_related("workspace")
+            .filter(key_hash=digest, revoked_at__isnull=True)
+            .first()
+        )
+        if key is None:
+            _recent_keys.pop(digest, None)
+            return None
+        if settings.API_KEY_CACHE_SECONDS:
+            if len(_recent_keys) > 10_000:
+                _recent_keys.clear()
+            _recent_keys[digest] = (key, time.monotonic() + settings.API_KEY_CACHE_SECONDS)
+    assert key is not None
     now = timezone.now()
     stale = now - dt.timedelta(seconds=API_KEY_TOUCH_SECONDS)
     if key.last_used_at is None or key.last_used_at < stale:

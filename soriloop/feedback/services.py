@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cached_property
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, partial
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,7 @@ from django.utils import timezone
 from soriloop.accounts.models import Membership, Workspace
 from soriloop.accounts.permissions import Action, require
 from soriloop.accounts.services import audit_record
+from soriloop.customers.models import Customer
 from soriloop.customers.services import customer_resolve_many
 from soriloop.feedback.models import AnalysisState, ChannelSettings, Feedback
 from soriloop.feedback.validation import FeedbackInput, parse_feedback
@@ -35,10 +37,14 @@ class IngestResult:
 
     status: Status
     feedback_id: int
+    _built: Callable[[], Feedback] | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def feedback(self) -> Feedback:
-        """The stored record, read on first use (bulk callers need only the id)."""
+        """The record: a new one is built from what was just written (no query); a duplicate
+        is read from the database. Bulk callers that need only the id never pay for either."""
+        if self._built is not None:
+            return self._built()
         return Feedback.objects.select_related("customer").get(id=self.feedback_id)
 
 
@@ -50,7 +56,13 @@ class _Pending:
     existing_id: int | None = None
     twin_of: int | None = None
     new_id: int | None = None
-    customer_id: int | None = None
+    customer: Customer | None = None
+    row: tuple[Any, ...] = ()
+    created_at: dt.datetime | None = None
+
+    @property
+    def customer_id(self) -> int | None:
+        return self.customer.pk if self.customer else None
 
 
 def dedup_key_for(item: FeedbackInput) -> str | None:
@@ -154,10 +166,14 @@ def _store(workspace: Workspace, pending: list[_Pending]) -> None:
         return
     customers = customer_resolve_many(workspace=workspace, refs=[p.item.customer for p in new])
     for p, customer in zip(new, customers, strict=True):
-        p.customer_id = customer.pk if customer else None
+        p.customer = customer
     tz = ZoneInfo(workspace.timezone)
-    created = connection.ops.adapt_datetimefield_value(timezone.now())
-    ids = _insert([_row(workspace, tz, p, created) for p in new])
+    now = timezone.now()
+    created = connection.ops.adapt_datetimefield_value(now)
+    for p in new:
+        p.row = _row(workspace, tz, p, created)
+        p.created_at = now
+    ids = _insert([p.row for p in new])
     for p, pk in zip(new, ids, strict=True):
         p.new_id = pk
 
@@ -186,12 +202,40 @@ def feedback_ingest(*, workspace: Workspace, items: Sequence[FeedbackInput]) -> 
             if attempt == 2:
                 raise
             logger.info("ingest raced a concurrent writer; retrying")
-    return [_result(pending, p) for p in pending]
+    return [_result(workspace, pending, p) for p in pending]
 
 
-def _result(pending: list[_Pending], p: _Pending) -> IngestResult:
+def _built(workspace: Workspace, p: _Pending) -> Feedback:
+    """The just-written record as a model instance, from the values we wrote."""
+    item = p.item
+    assert p.created_at is not None
+    record = Feedback(
+        id=p.new_id,
+        workspace=workspace,
+        channel=item.channel,
+        source=item.source,
+        external_id=item.external_id,
+        customer=p.customer,
+        touchpoint=item.touchpoint,
+        text=item.text,
+        score=item.score,
+        score_kind=item.score_kind,
+        metadata=item.metadata,
+        received_at=item.received_at,
+        day=item.received_at.astimezone(ZoneInfo(workspace.timezone)).date(),
+        created_at=p.created_at,
+        dedup_key=p.dedup_key,
+        idempotency_key=item.idempotency_key or None,
+    )
+    record._state.adding = False
+    return record
+
+
+def _result(workspace: Workspace, pending: list[_Pending], p: _Pending) -> IngestResult:
     if p.new_id is not None:
-        return IngestResult(status="created", feedback_id=p.new_id)
+        return IngestResult(
+            status="created", feedback_id=p.new_id, _built=partial(_built, workspace, p)
+        )
     if p.existing_id is not None:
         return IngestResult(status="duplicate", feedback_id=p.existing_id)
     assert p.twin_of is not None
