@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
 from django.utils.timezone import now
 
 
 class Customer(models.Model):
+    # db_index=False: the unique (workspace, ...) indexes below start with the workspace.
     workspace = models.ForeignKey(
-        "accounts.Workspace", on_delete=models.CASCADE, related_name="customers"
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="customers", db_index=False
     )
-    external_id = models.CharField(max_length=200, blank=True, default="")
-    email = models.CharField(max_length=254, blank=True, default="")
-    phone = models.CharField(max_length=32, blank=True, default="")
+    # NULL when unknown, so plain unique indexes both allow many unknowns and serve lookups
+    # (a partial index on != '' is not used by SQLite for `email IN (...)`).
+    external_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    email = models.CharField(max_length=254, null=True, blank=True)  # noqa: DJ001
+    phone = models.CharField(max_length=32, null=True, blank=True)  # noqa: DJ001
     name = models.CharField(max_length=200, blank=True, default="")
     attributes = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=now)
@@ -22,16 +24,10 @@ class Customer(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["workspace", "external_id"],
-                condition=~Q(external_id=""),
-                name="customer_unique_external_id",
+                fields=["workspace", "external_id"], name="customer_unique_external_id"
             ),
-            models.UniqueConstraint(
-                fields=["workspace", "email"], condition=~Q(email=""), name="customer_unique_email"
-            ),
-            models.UniqueConstraint(
-                fields=["workspace", "phone"], condition=~Q(phone=""), name="customer_unique_phone"
-            ),
+            models.UniqueConstraint(fields=["workspace", "email"], name="customer_unique_email"),
+            models.UniqueConstraint(fields=["workspace", "phone"], name="customer_unique_phone"),
         ]
 
     def __str__(self) -> str:

@@ -52,11 +52,11 @@ def _candidates(
 ) -> dict[tuple[str, str], Customer]:
     """Known customers of ``workspace`` indexed by each identifier that ``refs`` mention."""
     values = {key: {getattr(r, key) for r in refs if getattr(r, key)} for key in _KEYS}
-    found = Customer.objects.filter(workspace=workspace).filter(
-        Q(external_id__in=values["external_id"])
-        | Q(email__in=values["email"])
-        | Q(phone__in=values["phone"])
-    )
+    wanted = Q()
+    for key, found_values in values.items():
+        if found_values:
+            wanted |= Q(**{f"{key}__in": found_values})
+    found = Customer.objects.filter(wanted, workspace=workspace)
     index: dict[tuple[str, str], Customer] = {}
     for customer in found:
         for key in _KEYS:
@@ -127,9 +127,9 @@ def customer_resolve_many(
 def _new(workspace: Workspace, ref: CustomerRef) -> Customer:
     return Customer(
         workspace=workspace,
-        external_id=ref.external_id,
-        email=ref.email,
-        phone=ref.phone,
+        external_id=ref.external_id or None,
+        email=ref.email or None,
+        phone=ref.phone or None,
         name=ref.name,
         attributes=dict(ref.attributes),
     )
