@@ -80,9 +80,9 @@ def wrk(url: str, body: dict, headers: dict[str, str], seconds: int, connections
     return result
 
 
-def serve_soriloop(env: dict[str, str], port: int) -> subprocess.Popen:
+def serve_soriloop(env: dict[str, str], port: int, threads: int) -> subprocess.Popen:
     return subprocess.Popen(
-        [PYTHON, "-m", "soriloop.cli", "serve", "--port", str(port)],
+        [PYTHON, "-m", "soriloop.cli", "serve", "--port", str(port), "--threads", str(threads)],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
 
@@ -121,6 +121,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--threads", type=int, default=2, help="request threads per web worker")
+    parser.add_argument("--skip-import", action="store_true")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
@@ -130,10 +132,12 @@ def main() -> None:
     subprocess.run([PYTHON, "-m", "soriloop.cli", "manage", "migrate", "-v0"], env=env, cwd=ROOT, check=True)
     demo = subprocess.run([PYTHON, "-m", "soriloop.cli", "demo"], env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout
     key = re.search(r"^api_key=(\S+)", demo, re.M).group(1)
-    results: dict[str, object] = {"cpus": os.cpu_count(), "seconds": args.seconds, "connections": args.connections}
+    results: dict[str, object] = {
+        "cpus": os.cpu_count(), "seconds": args.seconds, "connections": args.connections, "threads": args.threads,
+    }  # fmt: skip
 
     port = free_port()
-    server = serve_soriloop(env, port)
+    server = serve_soriloop(env, port, args.threads)
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz")
         body = {"text": TEXTS[1], "score": 2, "score_kind": "csat", "channel": "api", "customer": {"email": "bench@example.com"}}
@@ -151,6 +155,9 @@ def main() -> None:
     finally:
         stop(bare)
 
+    if args.skip_import:
+        print(json.dumps(results, indent=2))
+        return
     csv_path = work / "reviews.csv"
     write_csv(csv_path, args.rows)
     started = time.perf_counter()

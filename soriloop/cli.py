@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--host", default="127.0.0.1")
     p_serve.add_argument("--port", type=int, default=8000)
     p_serve.add_argument("--workers", type=int, default=2, help="web worker processes")
-    p_serve.add_argument("--threads", type=int, default=4, help="request threads per worker")
+    p_serve.add_argument("--threads", type=int, default=2, help="request threads per worker")
     p_serve.add_argument("--demo", action="store_true", help="load the demo workspace first")
     p_serve.add_argument("--no-worker", action="store_true", help="do not start the task worker")
     commands.add_parser("worker", help="run background tasks", add_help=False)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
 from django.utils.timezone import now
 
 from soriloop.accounts.models import Workspace
@@ -47,22 +47,68 @@ def normalise_phone(raw: str) -> str:
 _KEYS = ("external_id", "email", "phone")
 
 
+_LOADED = ("id", "workspace_id", "external_id", "email", "phone", "name", "attributes")
+
+
 def _candidates(
-    workspace: Workspace, refs: Sequence[CustomerRef]
+    workspace: Workspace, refs: Iterable[CustomerRef]
 ) -> dict[tuple[str, str], Customer]:
-    """Known customers of ``workspace`` indexed by each identifier that ``refs`` mention."""
-    values = {key: {getattr(r, key) for r in refs if getattr(r, key)} for key in _KEYS}
-    wanted = Q()
+    """Known customers of ``workspace`` indexed by each identifier that ``refs`` mention.
+
+    Raw SQL and ``from_db``: this runs on every ingest with a customer, and through the ORM
+    building the query and the instances cost more than the query itself.
+    """
+    values: dict[str, set[str]] = {key: set() for key in _KEYS}
+    for ref in refs:
+        for key in _KEYS:
+            if getattr(ref, key):
+                values[key].add(getattr(ref, key))
+    clauses: list[str] = []
+    params: list[int | str] = [workspace.pk]
     for key, found_values in values.items():
         if found_values:
-            wanted |= Q(**{f"{key}__in": found_values})
-    found = Customer.objects.filter(wanted, workspace=workspace)
+            clauses.append(f"{key} IN ({', '.join(['%s'] * len(found_values))})")
+            params += sorted(found_values)
+    if not clauses:
+        return {}
+    table = Customer._meta.db_table
+    columns = ", ".join(_LOADED)
+    # Column names are fixed here; every value is bound.
+    sql = f"SELECT {columns} FROM {table} WHERE workspace_id = %s AND ({' OR '.join(clauses)})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     index: dict[tuple[str, str], Customer] = {}
-    for customer in found:
+    for row in rows:
+        attributes = json.loads(row[6]) if isinstance(row[6], str) else row[6]
+        customer = Customer.from_db(connection.alias, list(_LOADED), (*row[:6], attributes or {}))
         for key in _KEYS:
             if getattr(customer, key):
                 index[(key, getattr(customer, key))] = customer
     return index
+
+
+def _insert_new(workspace: Workspace, refs: Iterable[CustomerRef]) -> None:
+    """Create customers; one that a concurrent writer created first is left as it is."""
+    moment = connection.ops.adapt_datetimefield_value(now())
+    rows = [
+        (workspace.pk, r.external_id or None, r.email or None, r.phone or None, r.name,
+         _ATTRIBUTES.get_db_prep_save(dict(r.attributes), connection), moment, moment)
+        for r in refs
+    ]  # fmt: skip
+    table = Customer._meta.db_table
+    one = "(%s, %s, %s, %s, %s, %s, %s, %s)"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 1000):
+            chunk = rows[start : start + 1000]
+            sql = (
+                f"INSERT INTO {table} (workspace_id, external_id, email, phone, name, attributes, "  # noqa: S608
+                f"created_at, updated_at) VALUES {', '.join([one] * len(chunk))} ON CONFLICT DO NOTHING"
+            )
+            cursor.execute(sql, [value for row in chunk for value in row])
+
+
+_ATTRIBUTES = Customer._meta.get_field("attributes")
 
 
 def _match(index: dict[tuple[str, str], Any], ref: CustomerRef) -> Any:
@@ -108,9 +154,9 @@ def customer_resolve_many(
                     unknown[(key, getattr(ref, key))] = ref
     if unknown:
         # Concurrent writers may create the same people: conflicts are ignored, then re-read.
-        fresh = {id(ref): ref for ref in unknown.values()}.values()
-        Customer.objects.bulk_create([_new(workspace, ref) for ref in fresh], ignore_conflicts=True)
-        known = _candidates(workspace, wanted)
+        fresh = list({id(ref): ref for ref in unknown.values()}.values())
+        _insert_new(workspace, fresh)
+        known.update(_candidates(workspace, fresh))
     results: list[Customer | None] = []
     dirty: dict[int, Customer] = {}
     for maybe in refs:
@@ -122,17 +168,6 @@ def customer_resolve_many(
         customer.updated_at = now()
         _save_quietly(customer)
     return results
-
-
-def _new(workspace: Workspace, ref: CustomerRef) -> Customer:
-    return Customer(
-        workspace=workspace,
-        external_id=ref.external_id or None,
-        email=ref.email or None,
-        phone=ref.phone or None,
-        name=ref.name,
-        attributes=dict(ref.attributes),
-    )
 
 
 def _save_quietly(customer: Customer) -> None:
