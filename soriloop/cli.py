@@ -51,6 +51,8 @@ def serve(args: argparse.Namespace) -> int:
     procs = [subprocess.Popen(web)]
     if not args.no_worker:
         procs.append(subprocess.Popen([sys.executable, "-m", "soriloop.cli", "worker"]))
+    if args.smtpd:
+        procs.append(subprocess.Popen([sys.executable, "-m", "soriloop.cli", "smtpd"]))
     print(f"Soriloop is serving at http://{args.host}:{args.port}", flush=True)
 
     def stop(signum: int, _frame: object) -> None:
@@ -85,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--threads", type=int, default=2, help="request threads per worker")
     p_serve.add_argument("--demo", action="store_true", help="load the demo workspace first")
     p_serve.add_argument("--no-worker", action="store_true", help="do not start the task worker")
+    p_serve.add_argument("--smtpd", action="store_true", help="also receive feedback by e-mail")
     commands.add_parser("worker", help="run background tasks", add_help=False)
     commands.add_parser("demo", help="create or refresh the demo workspace", add_help=False)
     commands.add_parser("manage", help="any Django management command", add_help=False)

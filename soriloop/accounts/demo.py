@@ -52,6 +52,9 @@ def demo_refresh() -> DemoLogin:
     _key, plaintext = services.api_key_create(
         actor=membership, name=DEMO_KEY_NAME, scope=ApiScope.WRITE
     )
+    from soriloop.feedback.demo import demo_feedback_load
+
+    demo_feedback_load(workspace=membership.workspace)
     return DemoLogin(
         email=DEMO_EMAIL, password=password, api_key=plaintext, workspace=membership.workspace
     )

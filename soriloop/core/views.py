@@ -15,13 +15,20 @@ from soriloop.accounts import selectors
 from soriloop.accounts.decorators import member_required
 from soriloop.accounts.models import Membership
 from soriloop.core.models import WorkerHeartbeat
+from soriloop.feedback.filters import FeedbackFilter
+from soriloop.feedback.selectors import feedback_records
 
 
 @member_required
 def home(request: HttpRequest, membership: Membership) -> HttpResponse:
+    records = feedback_records(workspace=membership.workspace, filters=FeedbackFilter())
+    since = timezone.now() - dt.timedelta(days=7)
     context = {
         "member_count": selectors.members_of(actor=membership).count(),
         "api_url": f"{settings.SITE_URL}/api/v1",
+        "feedback_total": records.count(),
+        "feedback_week": records.filter(received_at__gte=since).count(),
+        "latest": list(records.select_related("customer")[:5]),
     }
     return render(request, "core/home.html", context)
 
