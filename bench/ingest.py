@@ -60,7 +60,8 @@ def wrk(url: str, body: dict, headers: dict[str, str], seconds: int, connections
     script.write_text(
         'wrk.method = "POST"\n'
         f"wrk.body = [[{json.dumps(body, ensure_ascii=False)}]]\n"
-        'wrk.headers["Content-Type"] = "application/json"\n' + header_lines
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        + header_lines
         + "done = function(summary, latency, requests)\n"
         '  io.write(string.format("JSON {\\"requests\\": %d, \\"seconds\\": %.3f, \\"non2xx\\": %d, '
         '\\"errors\\": %d, \\"p50_ms\\": %.2f, \\"p90_ms\\": %.2f, \\"p99_ms\\": %.2f}\\n", '
@@ -71,8 +72,20 @@ def wrk(url: str, body: dict, headers: dict[str, str], seconds: int, connections
         encoding="utf-8",
     )
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", str(script), url],
-        capture_output=True, text=True, check=True,
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "5s",
+            "-s",
+            str(script),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     script.unlink()
     result = json.loads(re.search(r"^JSON (.*)$", out, re.M).group(1))
@@ -83,13 +96,22 @@ def wrk(url: str, body: dict, headers: dict[str, str], seconds: int, connections
 def serve_soriloop(env: dict[str, str], port: int, threads: int) -> subprocess.Popen:
     return subprocess.Popen(
         [PYTHON, "-m", "soriloop.cli", "serve", "--port", str(port), "--threads", str(threads)],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
 
 
 def serve_bare(db: Path, port: int) -> subprocess.Popen:
     env = dict(os.environ, BARE_DB=str(db), PYTHONPATH=str(ROOT))
-    subprocess.run([PYTHON, "-c", "from bench.bare.app import create_table; create_table()"], env=env, cwd=ROOT, check=True)
+    subprocess.run(
+        [PYTHON, "-c", "from bench.bare.app import create_table; create_table()"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
     return subprocess.Popen(
         [PYTHON, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
          "--workers", "2", "--blocking-threads", "4", "--backpressure", "64", "--no-ws",
@@ -129,8 +151,17 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="soriloop-bench-"))
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(SORILOOP_DATA_DIR=str(work), LOG_LEVEL="WARNING")
-    subprocess.run([PYTHON, "-m", "soriloop.cli", "manage", "migrate", "-v0"], env=env, cwd=ROOT, check=True)
-    demo = subprocess.run([PYTHON, "-m", "soriloop.cli", "demo"], env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    subprocess.run(
+        [PYTHON, "-m", "soriloop.cli", "manage", "migrate", "-v0"], env=env, cwd=ROOT, check=True
+    )
+    demo = subprocess.run(
+        [PYTHON, "-m", "soriloop.cli", "demo"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     key = re.search(r"^api_key=(\S+)", demo, re.M).group(1)
     results: dict[str, object] = {
         "cpus": os.cpu_count(), "seconds": args.seconds, "connections": args.connections, "threads": args.threads,
@@ -140,9 +171,27 @@ def main() -> None:
     server = serve_soriloop(env, port, args.threads)
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz")
-        body = {"text": TEXTS[1], "score": 2, "score_kind": "csat", "channel": "api", "customer": {"email": "bench@example.com"}}
-        wrk(f"http://127.0.0.1:{port}/api/v1/feedback", body, {"Authorization": f"Bearer {key}"}, 3, args.connections)  # warm-up
-        results["soriloop_post"] = wrk(f"http://127.0.0.1:{port}/api/v1/feedback", body, {"Authorization": f"Bearer {key}"}, args.seconds, args.connections)
+        body = {
+            "text": TEXTS[1],
+            "score": 2,
+            "score_kind": "csat",
+            "channel": "api",
+            "customer": {"email": "bench@example.com"},
+        }
+        wrk(
+            f"http://127.0.0.1:{port}/api/v1/feedback",
+            body,
+            {"Authorization": f"Bearer {key}"},
+            3,
+            args.connections,
+        )  # warm-up
+        results["soriloop_post"] = wrk(
+            f"http://127.0.0.1:{port}/api/v1/feedback",
+            body,
+            {"Authorization": f"Bearer {key}"},
+            args.seconds,
+            args.connections,
+        )
     finally:
         stop(server)
 
@@ -151,7 +200,13 @@ def main() -> None:
     try:
         time.sleep(2)
         wrk(f"http://127.0.0.1:{port}/insert", {"text": TEXTS[1]}, {}, 3, args.connections)
-        results["bare_django_post"] = wrk(f"http://127.0.0.1:{port}/insert", {"text": TEXTS[1]}, {}, args.seconds, args.connections)
+        results["bare_django_post"] = wrk(
+            f"http://127.0.0.1:{port}/insert",
+            {"text": TEXTS[1]},
+            {},
+            args.seconds,
+            args.connections,
+        )
     finally:
         stop(bare)
 
@@ -167,7 +222,11 @@ def main() -> None:
         env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
     )  # fmt: skip
     elapsed = time.perf_counter() - started
-    results["bulk_import"] = {"rows": args.rows, "seconds": round(elapsed, 1), "rows_per_s": round(args.rows / elapsed)}
+    results["bulk_import"] = {
+        "rows": args.rows,
+        "seconds": round(elapsed, 1),
+        "rows_per_s": round(args.rows / elapsed),
+    }
     shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(results, indent=2))
 

@@ -255,8 +255,14 @@ WORKER_HEARTBEAT_SECONDS = env_int(
     "WORKER_HEARTBEAT_SECONDS", 5, "How often the worker records that it is alive.", minimum=1
 )
 
+# Run continuously by each worker, each in its own thread: step(owner=worker_id) -> work done.
+WORKER_LOOPS = ["soriloop.analysis.services.analysis_run_batch"]
+
 # Run by each worker now and then (recovering imports whose worker died, ...).
-WORKER_MAINTENANCE = ["soriloop.feedback.imports.imports_recover"]
+WORKER_MAINTENANCE = [
+    "soriloop.feedback.imports.imports_recover",
+    "soriloop.analysis.services.analysis_release_orphans",
+]
 
 API_MAX_BODY_BYTES = env_int(
     "API_MAX_BODY_BYTES", 32 * 1024 * 1024, "Largest request body the API accepts.", minimum=1024

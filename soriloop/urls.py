@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("soriloop.accounts.urls")),
     path("", include("soriloop.feedback.urls")),
+    path("", include("soriloop.analysis.urls")),
     path("", include("soriloop.core.urls")),
 ]
 

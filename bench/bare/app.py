@@ -49,6 +49,9 @@ class Note(models.Model):
         app_label = "bare"
         db_table = "bare_note"
 
+    def __str__(self) -> str:
+        return self.text[:40]
+
 
 @csrf_exempt
 def insert(request: HttpRequest) -> JsonResponse:

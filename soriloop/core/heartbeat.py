@@ -97,3 +97,30 @@ class HeartbeatThread(threading.Thread):
 
     def stop(self) -> None:
         self.stopped.set()
+
+
+class LoopThread(threading.Thread):
+    """Calls ``step`` until stopped; sleeps ``idle`` seconds whenever a step found no work."""
+
+    def __init__(self, *, name: str, step: Callable[[], int], idle: float) -> None:
+        super().__init__(name=name, daemon=True)
+        self.step = step
+        self.idle = idle
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.is_set():
+                try:
+                    close_old_connections()
+                    busy = self.step()
+                except DatabaseError:
+                    logger.warning("%s: database error; retrying", self.name, exc_info=True)
+                    busy = 0
+                if not busy:
+                    self.stopped.wait(self.idle)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopped.set()

@@ -12,7 +12,8 @@ from soriloop.feedback.models import Feedback
 COLUMNS = [
     "id", "received_at", "day", "channel", "source", "external_id", "touchpoint", "score",
     "score_kind", "language", "text", "customer_external_id", "customer_email",
-    "customer_phone", "customer_name", "metadata", "analysis_state",
+    "customer_phone", "customer_name", "metadata", "analysis_state", "sentiment",
+    "sentiment_score", "sentiment_confidence", "pii_found", "model_version",
 ]  # fmt: skip
 
 
@@ -41,6 +42,20 @@ def _row(record: Feedback, tz: ZoneInfo) -> list[object]:
         customer.name if customer else "",
         json.dumps(record.metadata, ensure_ascii=False) if record.metadata else "",
         record.analysis_state,
+        *_analysis_cells(record),
+    ]
+
+
+def _analysis_cells(record: Feedback) -> list[object]:
+    analysis = getattr(record, "enrichment", None)
+    if analysis is None or record.analysis_state != "done":
+        return ["", "", "", "", ""]
+    return [
+        analysis.sentiment_label,
+        analysis.sentiment_score,
+        analysis.sentiment_confidence,
+        " ".join(sorted({p["kind"] for p in analysis.pii})),
+        analysis.model_version,
     ]
 
 

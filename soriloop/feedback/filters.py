@@ -13,6 +13,8 @@ from django.db.models import Q, QuerySet
 
 from soriloop.feedback.models import Channel, Feedback, ScoreKind
 
+SENTIMENTS = ("positive", "neutral", "negative")
+
 
 class BadFilter(ValueError):
     def __init__(self, fields: dict[str, list[str]]) -> None:
@@ -31,6 +33,7 @@ class FeedbackFilter:
     score_min: float | None = None
     score_max: float | None = None
     language: str = ""
+    sentiment: str = ""
     q: str = ""
     customer: int | None = None
     has_text: bool | None = None
@@ -53,6 +56,8 @@ class FeedbackFilter:
         for c in channels:
             if c not in Channel.values:
                 errors.setdefault("channel", []).append(f"unknown channel {c!r}")
+        if get("sentiment") and get("sentiment") not in SENTIMENTS:
+            errors.setdefault("sentiment", []).append(f"must be one of {', '.join(SENTIMENTS)}")
         kind = get("score_kind")
         if kind and kind not in ScoreKind.values:
             errors.setdefault("score_kind", []).append(
@@ -68,6 +73,7 @@ class FeedbackFilter:
             score_min=_number(get("score_min"), "score_min", errors),
             score_max=_number(get("score_max"), "score_max", errors),
             language=get("language"),
+            sentiment=get("sentiment"),
             q=get("q")[:200],
             customer=_int(get("customer"), "customer", errors),
             has_text=_bool(get("has_text"), "has_text", errors),
@@ -97,6 +103,8 @@ class FeedbackFilter:
             records = records.filter(score__lte=self.score_max)
         if self.language:
             records = records.filter(language=self.language)
+        if self.sentiment:
+            records = records.filter(enrichment__sentiment_label=self.sentiment)
         if self.customer is not None:
             records = records.filter(customer_id=self.customer)
         if self.has_text is not None:

@@ -38,6 +38,16 @@ class FilterForm(forms.Form):
     )
     score_min = forms.FloatField(label=_("Min"), required=False)
     score_max = forms.FloatField(label=_("Max"), required=False)
+    sentiment = forms.ChoiceField(
+        label=_("Sentiment"),
+        choices=[
+            ("", _("Any")),
+            ("positive", _("Positive")),
+            ("neutral", _("Neutral")),
+            ("negative", _("Negative")),
+        ],
+        required=False,
+    )
     language = forms.ChoiceField(
         label=_("Language"),
         choices=[("", _("Any")), ("ko", _("Korean")), ("en", _("English")), ("other", _("Other"))],

@@ -41,6 +41,7 @@ SCORE_RANGES: dict[str, tuple[int, int]] = {
 
 class AnalysisState(models.TextChoices):
     PENDING = "pending", _("Waiting for analysis")
+    RUNNING = "running", _("Being analysed")
     DONE = "done", _("Analysed")
     FAILED = "failed", _("Analysis failed")
 
@@ -76,6 +77,7 @@ class Feedback(models.Model):
     analysis_state = models.CharField(
         max_length=8, choices=AnalysisState.choices, default=AnalysisState.PENDING
     )
+    analysis_owner = models.CharField(max_length=64, blank=True, default="")
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
 

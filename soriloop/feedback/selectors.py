@@ -22,7 +22,9 @@ def feedback_page(
     *, workspace: Workspace, filters: FeedbackFilter, cursor: str = "", limit: int = 50
 ) -> tuple[list[Feedback], str | None]:
     """One page of records after ``cursor`` and the cursor of the next page (None at the end)."""
-    records = feedback_records(workspace=workspace, filters=filters).select_related("customer")
+    records = feedback_records(workspace=workspace, filters=filters).select_related(
+        "customer", "enrichment"
+    )
     if cursor:
         moment, pk = decode_cursor(cursor)
         records = records.filter(Q(received_at__lt=moment) | Q(received_at=moment, id__lt=pk))
@@ -35,7 +37,7 @@ def feedback_page(
 def feedback_get(*, workspace: Workspace, feedback_id: int) -> Feedback:
     """One live record of the workspace; ``Http404`` otherwise (also for other workspaces)."""
     record = (
-        Feedback.objects.select_related("customer")
+        Feedback.objects.select_related("customer", "enrichment")
         .filter(workspace=workspace, id=feedback_id, deleted_at__isnull=True)
         .first()
     )
@@ -48,7 +50,9 @@ def feedback_iter(
     *, workspace: Workspace, filters: FeedbackFilter, chunk: int = 2000
 ) -> Iterator[Feedback]:
     """Every matching record, streamed from the database in chunks (for exports)."""
-    records = feedback_records(workspace=workspace, filters=filters).select_related("customer")
+    records = feedback_records(workspace=workspace, filters=filters).select_related(
+        "customer", "enrichment"
+    )
     return records.iterator(chunk_size=chunk)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from soriloop.analysis.selectors import analysis_json
 from soriloop.feedback.models import Feedback
 
 
@@ -37,4 +38,5 @@ def feedback_json(record: Feedback) -> dict[str, Any]:
         "day": record.day.isoformat(),
         "created_at": record.created_at.isoformat(),
         "analysis_state": record.analysis_state,
+        "analysis": analysis_json(record),
     }

@@ -109,7 +109,8 @@ def _find_existing(workspace: Workspace, pending: list[_Pending]) -> None:
 _COLUMNS = (
     "workspace_id", "channel", "source", "external_id", "customer_id", "touchpoint", "text",
     "score", "score_kind", "language", "metadata", "received_at", "day", "created_at",
-    "dedup_key", "idempotency_key", "analysis_state", "acknowledged_at", "deleted_at",
+    "dedup_key", "idempotency_key", "analysis_state", "analysis_owner", "acknowledged_at",
+    "deleted_at",
 )  # fmt: skip
 
 
@@ -125,7 +126,7 @@ def _row(workspace: Workspace, tz: ZoneInfo, p: _Pending, created: Any) -> tuple
         item.touchpoint, item.text, item.score, item.score_kind, "", metadata,
         ops.adapt_datetimefield_value(item.received_at),
         ops.adapt_datefield_value(item.received_at.astimezone(tz).date()),
-        created, p.dedup_key, item.idempotency_key or None, _PENDING, None, None,
+        created, p.dedup_key, item.idempotency_key or None, _PENDING, "", None, None,
     )  # fmt: skip
 
 
@@ -368,3 +369,72 @@ def export_audit(*, actor: Membership, what: str, query: str) -> None:
 def inbound_address(*, settings: ChannelSettings) -> str:
     """The e-mail address whose mail becomes this workspace's feedback."""
     return f"fb-{settings.inbound_token}@{django_settings.INBOUND_EMAIL_DOMAIN}"
+
+
+def feedback_claim_for_analysis(*, owner: str, limit: int) -> list[Feedback]:
+    """Claim up to ``limit`` records waiting for analysis, oldest first, for ``owner``.
+
+    The conditional UPDATE makes a record belong to one claimer even when several workers
+    read the same ids; a claimer dying leaves its records to ``feedback_release_orphans``.
+    """
+    with transaction.atomic():
+        ids = list(
+            Feedback.objects.filter(analysis_state=AnalysisState.PENDING)
+            .order_by("id")
+            .values_list("id", flat=True)[:limit]
+        )
+        if not ids:
+            return []
+        Feedback.objects.filter(id__in=ids, analysis_state=AnalysisState.PENDING).update(
+            analysis_state=AnalysisState.RUNNING, analysis_owner=owner
+        )
+    return list(
+        Feedback.objects.select_related("workspace")
+        .filter(id__in=ids, analysis_state=AnalysisState.RUNNING, analysis_owner=owner)
+        .order_by("id")
+    )
+
+
+def feedback_mark_analyzed(
+    *,
+    owner: str,
+    languages: dict[int, str],
+    failed: Sequence[int] = (),
+    texts: dict[int, str] | None = None,
+) -> int:
+    """Finish claimed records: set their language (and, where given, their stored text);
+    records in ``failed`` are marked failed. Returns how many this owner still held."""
+    done = 0
+    by_language: dict[str, list[int]] = {}
+    for pk, language in languages.items():
+        by_language.setdefault(language, []).append(pk)
+    mine = Feedback.objects.filter(analysis_owner=owner, analysis_state=AnalysisState.RUNNING)
+    for language, pks in by_language.items():
+        done += mine.filter(id__in=pks).update(
+            analysis_state=AnalysisState.DONE, analysis_owner="", language=language
+        )
+    if failed:
+        done += mine.filter(id__in=failed).update(
+            analysis_state=AnalysisState.FAILED, analysis_owner=""
+        )
+    for pk, text in (texts or {}).items():
+        Feedback.objects.filter(id=pk).update(text=text)
+    return done
+
+
+def feedback_release_orphans(*, live_owners: set[str]) -> int:
+    """Put back records claimed by analysers that are gone; returns how many."""
+    return (
+        Feedback.objects.filter(analysis_state=AnalysisState.RUNNING)
+        .exclude(analysis_owner__in=live_owners)
+        .update(analysis_state=AnalysisState.PENDING, analysis_owner="")
+    )
+
+
+def feedback_reanalyze(*, workspace: Workspace) -> int:
+    """Queue every live record of the workspace for analysis again; returns how many."""
+    return (
+        Feedback.objects.filter(workspace=workspace, deleted_at__isnull=True)
+        .exclude(analysis_state=AnalysisState.RUNNING)
+        .update(analysis_state=AnalysisState.PENDING, analysis_owner="")
+    )

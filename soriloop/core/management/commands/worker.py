@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.crypto import get_random_string
+from django.utils.module_loading import import_string
 from django_tasks_db.management.commands.db_worker import Worker
 
 from soriloop.core.heartbeat import (
     HeartbeatThread,
+    LoopThread,
     heartbeat_beat,
     heartbeat_forget,
     set_current_worker_id,
@@ -31,6 +34,16 @@ class Command(BaseCommand):
         heartbeat_beat(worker_id=worker_id)
         beat = HeartbeatThread(worker_id=worker_id, interval=settings.WORKER_HEARTBEAT_SECONDS)
         beat.start()
+        loops = [
+            LoopThread(
+                name=f"soriloop-{path.rsplit('.', 1)[-1]}",
+                step=partial(import_string(path), owner=worker_id),
+                idle=0.2,
+            )
+            for path in settings.WORKER_LOOPS
+        ]
+        for loop in loops:
+            loop.start()
         worker = Worker(
             queue_names=queue.split(","),
             interval=interval,
@@ -46,6 +59,10 @@ class Command(BaseCommand):
             worker.configure_signals()
             worker.run()
         finally:
+            for loop in loops:
+                loop.stop()
+            for loop in loops:
+                loop.join(timeout=30)
             beat.stop()
             beat.join(timeout=5)
             heartbeat_forget(worker_id=worker_id)

@@ -1,0 +1,56 @@
+"""Analysis benchmark: records/s through the whole engine pipeline, and the process's RSS.
+
+    .venv/bin/python bench/analysis.py [--records 20000] [--batch 200]
+
+Texts are a mix of Korean, English and mixed customer feedback of varied length. Prints one
+JSON object; docs/performance.md records the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from soriloop.analysis.engine.pipeline import TextIn, analyze, sentiment_model
+
+PARTS = [
+    "배송이 생각보다 빨라서 좋았어요", "앱이 결제 단계에서 자꾸 꺼져요 ㅠㅠ", "상담원분이 친절하게 안내해 주셨어요",
+    "환불 요청한 지 2주째인데 아직이에요", "The checkout page keeps timing out on mobile",
+    "Support fixed my issue in minutes, thanks!", "가격 대비 품질은 괜찮은데 사이즈가 작아요",
+    "로그인할 때마다 인증번호를 다시 받아야 해요", "010-1234-5678로 연락 주세요", "UI가 너무 slow해요 please fix",
+]  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--batch", type=int, default=200)
+    args = parser.parse_args()
+    rng = random.Random(11)
+    texts = [
+        " ".join(rng.choice(PARTS) for _ in range(rng.randint(1, 4))) for _ in range(args.records)
+    ]
+    started = time.perf_counter()
+    sentiment_model()
+    analyze([TextIn("워밍업")])
+    load = time.perf_counter() - started
+    started = time.perf_counter()
+    for i in range(0, len(texts), args.batch):
+        analyze([TextIn(t) for t in texts[i : i + args.batch]], redact_pii=True)
+    elapsed = time.perf_counter() - started
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({
+        "records": args.records, "batch": args.batch, "load_seconds": round(load, 2),
+        "seconds": round(elapsed, 2), "records_per_s": round(args.records / elapsed), "max_rss_mb": round(rss_mb),
+    }, indent=2))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Hashed sparse features shared by training and prediction.
+
+Korean: Kiwi morphemes (without particles) and their bigrams; English: words with negation
+scope and bigrams; both: character 2- and 3-grams of the spaceless text, which carry slang,
+typos and emoticons (ㅋㅋ, ㅠㅠ, :-)) that tokenizers split badly. Each feature remembers the
+span it came from, so a prediction can point at its evidence.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections import Counter
+from dataclasses import dataclass
+
+from soriloop.analysis.engine.tokens import Token
+
+BITS = 19
+MASK = (1 << BITS) - 1
+_NEGATORS = {
+    "not",
+    "no",
+    "never",
+    "don't",
+    "doesn't",
+    "didn't",
+    "isn't",
+    "wasn't",
+    "can't",
+    "won't",
+    "cannot",
+    "nothing",
+    "hardly",
+}
+_SCOPE_END = set(".,!?;:")
+_SKIP_TAGS = ("J", "SP", "SS", "SE", "SO")  # particles and punctuation
+
+
+@dataclass(frozen=True)
+class Features:
+    indices: tuple[int, ...]
+    values: tuple[float, ...]
+    # feature index -> (start, end, surface) of the token features, for evidence
+    spans: dict[int, tuple[int, int]]
+
+
+def _hash(feature: str) -> int:
+    return zlib.crc32(feature.encode("utf-8")) & MASK
+
+
+def _token_features(tokens: list[Token], text: str) -> list[tuple[str, int, int]]:
+    found: list[tuple[str, int, int]] = []
+    kept = [t for t in tokens if not t.tag.startswith(_SKIP_TAGS)]
+    negated = False
+    previous: Token | None = None
+    for token in kept:
+        if token.tag in ("W", "N"):
+            word = token.form
+            name = f"w:{'NOT_' if negated else ''}{word}"
+            if word in _NEGATORS or word.endswith("n't"):
+                negated = True
+            elif text[token.end : token.end + 1] in _SCOPE_END:
+                negated = False
+        else:
+            name = f"m:{token.form}/{token.tag[:2]}"
+        found.append((name, token.start, token.end))
+        if previous is not None:
+            found.append((f"b:{previous.form}_{token.form}", previous.start, token.end))
+        previous = token
+    return found
+
+
+def featurize(text: str, tokens: list[Token]) -> Features:
+    counts: Counter[int] = Counter()
+    spans: dict[int, tuple[int, int]] = {}
+    for name, start, end in _token_features(tokens, text):
+        index = _hash(name)
+        counts[index] += 1
+        spans.setdefault(index, (start, end))
+    compact = "".join(text.lower().split())
+    for n in (2, 3):
+        for i in range(len(compact) - n + 1):
+            counts[_hash(f"c:{compact[i : i + n]}")] += 1
+    if not counts:
+        return Features((), (), {})
+    indices = tuple(counts)
+    weights = [1.0 + math.log(counts[i]) for i in indices]
+    norm = math.sqrt(sum(w * w for w in weights)) or 1.0
+    return Features(indices, tuple(w / norm for w in weights), spans)

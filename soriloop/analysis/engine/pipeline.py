@@ -1,0 +1,76 @@
+"""The analysis pipeline over a batch of texts: language, personal data, tokens, sentiment."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from soriloop.analysis.engine.features import featurize
+from soriloop.analysis.engine.lang import detect_language
+from soriloop.analysis.engine.pii import PiiSpan, find_pii, redact
+from soriloop.analysis.engine.sentiment import Sentiment, SentimentModel
+from soriloop.analysis.engine.tokens import Token, english_tokens, korean_tokens
+
+WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
+SENTIMENT_FILE = WEIGHTS / "sentiment.npz"
+
+
+@dataclass(frozen=True)
+class TextIn:
+    text: str
+
+
+@dataclass(frozen=True)
+class Analysis:
+    language: str
+    mixed: bool
+    pii: tuple[PiiSpan, ...]
+    redacted: str  # the text with personal data replaced by labels
+    tokens: tuple[Token, ...]
+    sentiment: Sentiment
+    model_version: str
+
+
+@cache
+def sentiment_model(path: Path = SENTIMENT_FILE) -> SentimentModel:
+    return SentimentModel.load(path)
+
+
+def tokens_for(texts: Sequence[str], languages: Sequence[str]) -> list[list[Token]]:
+    """Kiwi for Korean (and mixed) texts in one batch, the word tokenizer for the rest."""
+    korean = [i for i, lang in enumerate(languages) if lang == "ko"]
+    found: list[list[Token]] = [
+        english_tokens(t) if languages[i] != "ko" else [] for i, t in enumerate(texts)
+    ]
+    for i, tokens in zip(korean, korean_tokens([texts[i] for i in korean]), strict=True):
+        found[i] = tokens
+    return found
+
+
+def analyze(
+    items: Sequence[TextIn], *, redact_pii: bool = False, model: SentimentModel | None = None
+) -> list[Analysis]:
+    """Analyse a batch. With ``redact_pii`` the model reads the redacted text, so personal
+    data never reaches tokens, features or evidence."""
+    model = model or sentiment_model()
+    found = [tuple(find_pii(item.text)) for item in items]
+    redacted = [redact(i.text, list(s)) if s else i.text for i, s in zip(items, found, strict=True)]
+    read = redacted if redact_pii else [item.text for item in items]
+    languages = [detect_language(text) for text in read]
+    tokens = tokens_for(read, [lang.language for lang in languages])
+    return [
+        Analysis(
+            language=lang.language,
+            mixed=lang.mixed,
+            pii=spans,
+            redacted=clean,
+            tokens=tuple(toks),
+            sentiment=model.predict(text, featurize(text, toks)),
+            model_version=model.version,
+        )
+        for text, spans, clean, lang, toks in zip(
+            read, found, redacted, languages, tokens, strict=True
+        )
+    ]

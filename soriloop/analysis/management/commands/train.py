@@ -1,0 +1,68 @@
+"""soriloop train: fit the sentiment head from ../shared/data and write its weights."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from soriloop.analysis.engine.pipeline import SENTIMENT_FILE, TextIn, analyze
+from soriloop.analysis.engine.sentiment import SentimentModel
+from soriloop.analysis.training import DEFAULT_DATA, fit_sentiment, scores, sentiment_splits
+
+
+def evaluate(model: SentimentModel, dev: dict[str, list[Any]]) -> dict[str, Any]:
+    """Dev scores: binary sets with neutral excluded, 3-class sets as they are."""
+    report: dict[str, Any] = {}
+    for name, examples in dev.items():
+        started = time.perf_counter()
+        results = analyze([TextIn(e.text) for e in examples], model=model)
+        elapsed = time.perf_counter() - started
+        gold = [e.label for e in examples]
+        if "binary" in name:
+            predicted = [
+                "positive"
+                if r.sentiment.probabilities[2] >= r.sentiment.probabilities[0]
+                else "negative"
+                for r in results
+            ]
+            result = scores(gold, predicted, ["negative", "positive"])
+        else:
+            result = scores(
+                gold, [r.sentiment.label for r in results], ["negative", "neutral", "positive"]
+            )
+        report[name] = {
+            "n": result["n"],
+            "accuracy": result["accuracy"],
+            "macro_f1": result["macro_f1"],
+            "texts_per_s": round(len(examples) / elapsed),
+        }
+    return report
+
+
+class Command(BaseCommand):
+    help = "Train the sentiment head from the shared training data; prints dev scores."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--data", default=str(DEFAULT_DATA), help="folder of the training JSONL files"
+        )
+        parser.add_argument("--out", default=str(SENTIMENT_FILE))
+        parser.add_argument("--alpha", type=float, default=5e-7)
+        parser.add_argument("--epochs", type=int, default=15)
+
+    def handle(
+        self, *args: Any, data: str, out: str, alpha: float, epochs: int, **options: Any
+    ) -> None:
+        folder = Path(data)
+        if not (folder / "ko_sentiment_nsmc_train.jsonl").exists():
+            raise CommandError(f"no training data in {folder} (see shared/data/README.md)")
+        train, dev = sentiment_splits(folder)
+        self.stderr.write(f"training on {len(train):,} examples")
+        model = fit_sentiment(train, alpha=alpha, epochs=epochs)
+        model.save(Path(out))
+        report = {"model": model.version, "train_examples": len(train), "dev": evaluate(model, dev)}
+        self.stdout.write(json.dumps(report, ensure_ascii=False, indent=2))

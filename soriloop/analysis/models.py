@@ -1,0 +1,48 @@
+"""Analysis results beside each feedback record, with provenance; per-workspace settings."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.timezone import now
+
+
+class Enrichment(models.Model):
+    """What the engine found in one record. Re-analysis overwrites it."""
+
+    feedback = models.OneToOneField(
+        "feedback.Feedback", on_delete=models.CASCADE, primary_key=True, related_name="enrichment"
+    )
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    language = models.CharField(max_length=8, blank=True, default="")
+    mixed = models.BooleanField(default=False)
+    sentiment_label = models.CharField(max_length=8)
+    sentiment_score = models.FloatField()
+    sentiment_confidence = models.FloatField()
+    evidence = models.JSONField(default=list, blank=True)
+    pii = models.JSONField(default=list, blank=True)
+    redacted_text = models.TextField(blank=True, default="")
+    model_version = models.CharField(max_length=80)
+    analyzed_at = models.DateTimeField(default=now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "sentiment_label"], name="enrich_ws_sentiment")
+        ]
+
+    def __str__(self) -> str:
+        return f"analysis of feedback {self.feedback_id}"
+
+
+class AnalysisSettings(models.Model):
+    workspace = models.OneToOneField(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="analysis_settings"
+    )
+    redact_pii = models.BooleanField(
+        default=True, help_text="The engine reads text with personal data replaced by labels."
+    )
+    keep_original = models.BooleanField(
+        default=True, help_text="Keep the original text; off: store only the redacted text."
+    )
+
+    def __str__(self) -> str:
+        return f"analysis settings of {self.workspace_id}"

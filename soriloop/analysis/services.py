@@ -1,0 +1,119 @@
+"""Run the engine over claimed records and store what it found, with provenance."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from soriloop.accounts.models import Membership, Workspace
+from soriloop.accounts.permissions import Action, require
+from soriloop.accounts.services import audit_record
+from soriloop.analysis.engine.pipeline import Analysis, TextIn, analyze
+from soriloop.analysis.models import AnalysisSettings, Enrichment
+from soriloop.feedback.models import Feedback
+from soriloop.feedback.services import feedback_claim_for_analysis, feedback_mark_analyzed
+
+logger = logging.getLogger(__name__)
+
+BATCH = 200
+
+
+def analysis_settings_get(*, workspace: Workspace) -> AnalysisSettings:
+    settings, _created = AnalysisSettings.objects.get_or_create(workspace=workspace)
+    return settings
+
+
+def _enrichment(record: Feedback, result: Analysis) -> Enrichment:
+    sentiment = result.sentiment
+    return Enrichment(
+        feedback=record,
+        workspace_id=record.workspace_id,
+        language=result.language,
+        mixed=result.mixed,
+        sentiment_label=sentiment.label,
+        sentiment_score=sentiment.score,
+        sentiment_confidence=sentiment.confidence,
+        evidence=[{"start": e.start, "end": e.end, "text": e.text} for e in sentiment.evidence],
+        pii=[{"kind": s.kind, "start": s.start, "end": s.end} for s in result.pii],
+        redacted_text=result.redacted if result.pii else "",
+        model_version=result.model_version,
+        analyzed_at=timezone.now(),
+    )
+
+
+def analysis_run_batch(*, owner: str, limit: int = BATCH) -> int:
+    """Claim, analyse and store one micro-batch; returns how many records it handled.
+
+    Idempotent: a record analysed again gets its enrichment replaced, never duplicated.
+    """
+    records = feedback_claim_for_analysis(owner=owner, limit=limit)
+    if not records:
+        return 0
+    settings = {
+        s.workspace_id: s
+        for s in AnalysisSettings.objects.filter(workspace_id__in={r.workspace_id for r in records})
+    }
+    default = AnalysisSettings()
+    try:
+        results = _analyze(records, settings, default)
+    except Exception:  # one bad batch must not stop the analyser; the records say failed
+        logger.exception("analysis failed for feedback %s..%s", records[0].pk, records[-1].pk)
+        feedback_mark_analyzed(owner=owner, languages={}, failed=[r.pk for r in records])
+        return len(records)
+    texts: dict[int, str] = {}
+    for record, result in zip(records, results, strict=True):
+        if result.pii and not settings.get(record.workspace_id, default).keep_original:
+            texts[record.pk] = result.redacted
+    with transaction.atomic():
+        Enrichment.objects.filter(feedback__in=records).delete()
+        Enrichment.objects.bulk_create(
+            [_enrichment(r, a) for r, a in zip(records, results, strict=True)]
+        )
+        feedback_mark_analyzed(
+            owner=owner,
+            languages={r.pk: a.language for r, a in zip(records, results, strict=True)},
+            texts=texts,
+        )
+    return len(records)
+
+
+def _analyze(
+    records: list[Feedback], settings: dict[int, AnalysisSettings], default: AnalysisSettings
+) -> list[Analysis]:
+    redacting = [r for r in records if settings.get(r.workspace_id, default).redact_pii]
+    plain = [r for r in records if not settings.get(r.workspace_id, default).redact_pii]
+    found: dict[int, Analysis] = {}
+    for group, redact_pii in ((redacting, True), (plain, False)):
+        if group:
+            for record, result in zip(
+                group, analyze([TextIn(r.text) for r in group], redact_pii=redact_pii), strict=True
+            ):
+                found[record.pk] = result
+    return [found[r.pk] for r in records]
+
+
+def analysis_release_orphans() -> int:
+    """Maintenance hook: records claimed by an analyser that stopped beating go back."""
+    from soriloop.core.heartbeat import live_worker_ids
+    from soriloop.feedback.services import feedback_release_orphans
+
+    return feedback_release_orphans(live_owners=live_worker_ids())
+
+
+def analysis_settings_update(
+    *, actor: Membership, redact_pii: bool, keep_original: bool
+) -> AnalysisSettings:
+    require(actor, Action.MANAGE_SETTINGS)
+    settings = analysis_settings_get(workspace=actor.workspace)
+    settings.redact_pii = redact_pii
+    settings.keep_original = keep_original
+    settings.save()
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        action="analysis.settings",
+        data={"redact_pii": redact_pii, "keep_original": keep_original},
+    )
+    return settings

@@ -1,0 +1,101 @@
+"""The engine on fixed Korean and English examples (no database)."""
+
+import pytest
+
+from soriloop.analysis.engine.lang import detect_language
+from soriloop.analysis.engine.pii import find_pii, luhn_valid, redact
+from soriloop.analysis.engine.pipeline import TextIn, analyze
+from soriloop.analysis.engine.tokens import korean_tokens
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "mixed"),
+    [
+        ("배송이 너무 늦어요", "ko", False),
+        ("배송이너무늦어요ㅠㅠ", "ko", False),
+        ("The app keeps crashing on login", "en", False),
+        ("앱 UI가 너무 slow해요 please fix the login bug", "ko", True),
+        ("ㅋㅋㅋ 대박", "ko", False),
+        ("ありがとうございます", "other", False),
+        ("Muy buen servicio, gracias por todo", "other", False),
+        ("😀👍", "", False),
+        ("", "", False),
+    ],
+)
+def test_language(text: str, language: str, mixed: bool) -> None:
+    result = detect_language(text)
+    assert (result.language, result.mixed) == (language, mixed)
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("연락처는 010-1234-5678로 주세요", ["phone"]),
+        ("전화 01012345678 부탁", ["phone"]),
+        ("+82 10-1234-5678 으로", ["phone"]),
+        ("매장 02-123-4567", ["phone"]),
+        ("메일은 kim.minsu+shop@example.co.kr 입니다", ["email"]),
+        ("주민번호 900101-1234567 이에요", ["rrn"]),
+        ("카드 4111 1111 1111 1111 결제", ["card"]),
+        ("카드번호4111111111111111로 했어요", ["card"]),
+        ("계좌 110-123-456789로 입금했어요", ["account"]),
+        # false friends: none of these is personal data
+        ("주문번호 2024031512346 확인 부탁", []),
+        ("2024-03-15에 주문했어요", []),
+        ("가격이 1,200,000원이라니", []),
+        ("운송장 6123-4567-8901 조회가 안 돼요", []),
+        ("버전 10.2.3에서 오류", []),
+    ],
+)
+def test_personal_data_and_its_false_friends(text: str, kinds: list[str]) -> None:
+    assert [span.kind for span in find_pii(text)] == kinds
+
+
+def test_luhn() -> None:
+    assert luhn_valid("4111111111111111")
+    assert not luhn_valid("4111111111111112")
+
+
+def test_redaction_replaces_each_span_with_its_label() -> None:
+    text = "010-1234-5678, kim@example.com 로 연락 주세요"
+    assert redact(text, find_pii(text)) == "[전화번호], [이메일] 로 연락 주세요"
+
+
+def test_kiwi_finds_morphemes_without_spaces() -> None:
+    [tokens] = korean_tokens(["배송이너무늦어요"])
+    forms = [t.form for t in tokens]
+    assert "배송" in forms
+    assert "늦" in forms
+    assert all("배송이너무늦어요"[t.start : t.end] for t in tokens)
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("배송이 빠르고 포장도 꼼꼼해서 정말 만족합니다", "positive"),
+        ("최악이에요. 환불해 주세요. 다시는 안 삽니다", "negative"),
+        ("The support team was amazing and fixed it in minutes, thank you!", "positive"),
+        ("Terrible experience, the app crashes and nobody answers.", "negative"),
+    ],
+)
+def test_clear_sentiment_is_recognised(text: str, label: str) -> None:
+    [result] = analyze([TextIn(text)])
+    assert result.sentiment.label == label
+    assert -1 <= result.sentiment.score <= 1
+    assert result.sentiment.evidence, "a label comes with the words behind it"
+    for evidence in result.sentiment.evidence:
+        assert text[evidence.start : evidence.end] == evidence.text
+
+
+def test_empty_and_very_long_texts() -> None:
+    empty, long = analyze([TextIn(""), TextIn("배송이 늦어요. " * 2500)])
+    assert empty.sentiment.label == "neutral"
+    assert empty.language == ""
+    assert len(long.tokens) > 1000
+
+
+def test_redacted_analysis_never_sees_the_personal_data() -> None:
+    [result] = analyze([TextIn("010-1234-5678로 연락 주세요, 환불이 안 돼요")], redact_pii=True)
+    assert [p.kind for p in result.pii] == ["phone"]
+    assert all("010" not in t.form for t in result.tokens)
+    assert all("010" not in e.text for e in result.sentiment.evidence)

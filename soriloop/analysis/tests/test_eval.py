@@ -1,0 +1,58 @@
+"""`soriloop eval` on small fixture files."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+
+def write(path: Path, rows: list[dict]) -> Path:
+    path.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
+    )
+    return path
+
+
+def test_binary_files_are_scored_without_neutral(tmp_path: Path, capsys) -> None:
+    path = write(
+        tmp_path / "ko.jsonl",
+        [
+            {"text": "정말 최고의 서비스였어요", "label": "positive", "lang": "ko"},
+            {"text": "최악입니다 환불해 주세요", "label": "negative"},
+            {"text": "너무 좋아요 또 살게요", "label": "positive"},
+            {"text": "배송이 엉망이고 불친절해요", "label": "negative"},
+        ],
+    )
+    call_command("eval", "sentiment", str(path))
+    report = json.loads(capsys.readouterr().out)
+    assert report["n"] == 4
+    assert set(report["per_class"]) == {"negative", "positive"}
+    assert report["accuracy"] == 1.0
+    assert report["confusion"]["positive"]["positive"] == 2
+    assert report["texts_per_s"] > 0
+
+
+def test_three_class_files_get_macro_f1(tmp_path: Path, capsys) -> None:
+    path = write(
+        tmp_path / "three.jsonl",
+        [
+            {"text": "Love it", "label": "positive"},
+            {"text": "It is a chair", "label": "neutral"},
+            {"text": "Awful, broken on arrival", "label": "negative"},
+        ],
+    )
+    call_command("eval", "sentiment", str(path))
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["per_class"]) == {"negative", "neutral", "positive"}
+    assert 0 <= report["macro_f1"] <= 1
+
+
+def test_bad_files_are_refused_clearly(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="needs"):
+        call_command("eval", "sentiment", str(write(tmp_path / "a.jsonl", [{"text": "x"}])))
+    with pytest.raises(CommandError, match="unknown sentiment labels"):
+        call_command(
+            "eval", "sentiment", str(write(tmp_path / "b.jsonl", [{"text": "x", "label": "meh"}]))
+        )
