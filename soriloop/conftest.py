@@ -17,6 +17,21 @@ from soriloop.accounts.models import Membership, Role, User, Workspace
 PASSWORD = "correct horse battery staple"
 
 
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """The environment for a `soriloop` process that must use this test's database."""
+    from django.db import connection
+
+    env = dict(os.environ)
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        env["DATABASE_URL"] = f"sqlite:///{settings['NAME']}"
+    else:
+        host = f"{settings['USER']}@{settings['HOST']}:{settings['PORT']}"
+        env["DATABASE_URL"] = f"postgres://{host}/{settings['NAME']}"
+    env.update(extra)
+    return env
+
+
 @dataclass
 class Member:
     user: User

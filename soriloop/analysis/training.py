@@ -21,7 +21,7 @@ import numpy as np
 
 from soriloop.analysis.engine.features import BITS, featurize
 from soriloop.analysis.engine.lang import detect_language
-from soriloop.analysis.engine.pipeline import tokens_for
+from soriloop.analysis.engine.pipeline import Analysis, tokens_for
 from soriloop.analysis.engine.sentiment import LABELS, SentimentModel
 
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -197,3 +197,17 @@ def scores(gold: list[str], predicted: list[str], labels: list[str]) -> dict[str
         "per_class": per_class,
         "confusion": {g: {p: confusion[g][p] for p in labels} for g in labels},
     }
+
+
+def score_sentiment(gold: list[str], results: list[Analysis]) -> dict[str, Any]:
+    """Score predictions against gold labels: a file without "neutral" is a binary task
+    (the prediction chooses between positive and negative only), else a 3-class one."""
+    if "neutral" not in gold:
+        predicted = [
+            "positive"
+            if a.sentiment.probabilities[2] >= a.sentiment.probabilities[0]
+            else "negative"
+            for a in results
+        ]
+        return scores(gold, predicted, ["negative", "positive"])
+    return scores(gold, [a.sentiment.label for a in results], list(LABELS))

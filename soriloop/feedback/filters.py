@@ -11,15 +11,14 @@ from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
 
+from soriloop.core.fields import FieldErrors
 from soriloop.feedback.models import Channel, Feedback, ScoreKind
 
 SENTIMENTS = ("positive", "neutral", "negative")
 
 
-class BadFilter(ValueError):
-    def __init__(self, fields: dict[str, list[str]]) -> None:
-        super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in fields.items()))
-        self.fields = fields
+class BadFilter(FieldErrors):
+    """Bad filter parameters, by field."""
 
 
 @dataclass(frozen=True)

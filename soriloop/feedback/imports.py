@@ -27,6 +27,7 @@ from django.utils import timezone
 from soriloop.accounts.models import Membership, User, Workspace
 from soriloop.accounts.permissions import Action, require
 from soriloop.accounts.services import audit_record
+from soriloop.core.fields import FieldErrors
 from soriloop.feedback.models import SCORE_RANGES, Channel, ImportJob, ImportState
 from soriloop.feedback.readers import RowReader, UnreadableFile, file_format, sample
 from soriloop.feedback.services import feedback_ingest
@@ -57,10 +58,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
-class BadMapping(ValueError):
-    def __init__(self, fields: dict[str, list[str]]) -> None:
-        super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in fields.items()))
-        self.fields = fields
+class BadMapping(FieldErrors):
+    """Bad column mapping, by field."""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from soriloop.core.fields import FieldErrors
 from soriloop.customers.services import CustomerRef, normalise_email, normalise_phone
 from soriloop.feedback.models import SCORE_RANGES, Channel
 
@@ -31,12 +32,8 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class InvalidFeedback(ValueError):
-    """Each field's reasons, e.g. ``{"score": ["must be between 0 and 10 for nps"]}``."""
-
-    def __init__(self, fields: dict[str, list[str]]) -> None:
-        super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in fields.items()))
-        self.fields = fields
+class InvalidFeedback(FieldErrors):
+    """Bad feedback fields, by field."""
 
 
 @dataclass(frozen=True)

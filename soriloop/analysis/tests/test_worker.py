@@ -1,19 +1,17 @@
 """The analyser: micro-batches, idempotency, crash recovery, results in the API."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from soriloop.analysis.models import AnalysisSettings, Enrichment
 from soriloop.analysis.services import analysis_run_batch
-from soriloop.conftest import Member
+from soriloop.conftest import Member, subprocess_env
 from soriloop.feedback.models import Feedback
 from soriloop.feedback.services import feedback_claim_for_analysis, feedback_release_orphans
 from soriloop.feedback.tests.test_inbox import add
@@ -83,17 +81,6 @@ def test_the_record_page_shows_the_label_and_its_evidence(alice: Member) -> None
     assert "<mark>" in page
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    if connection.vendor == "sqlite":
-        env["DATABASE_URL"] = f"sqlite:///{connection.settings_dict['NAME']}"
-    else:
-        s = connection.settings_dict
-        env["DATABASE_URL"] = f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
-    env["WORKER_HEARTBEAT_SECONDS"] = "1"
-    return env
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_batch_loses_nothing_and_analyses_nothing_twice(alice: Member) -> None:
     import datetime as dt
@@ -111,7 +98,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_analyses_nothing_twice(alic
     feedback_ingest(workspace=alice.workspace, items=items)
     worker = subprocess.Popen(
         [sys.executable, "-m", "soriloop.cli", "worker"],
-        env=_env(),
+        env=subprocess_env(WORKER_HEARTBEAT_SECONDS="1"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -123,7 +110,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_analyses_nothing_twice(alic
     assert 0 < Enrichment.objects.count() < 3000, "killed mid-way"
     second = subprocess.Popen(
         [sys.executable, "-m", "soriloop.cli", "worker"],
-        env=_env(),
+        env=subprocess_env(WORKER_HEARTBEAT_SECONDS="1"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -1,6 +1,5 @@
 """/healthz reports the database and a live worker; the worker runs queued tasks."""
 
-import os
 import signal
 import subprocess
 import sys
@@ -10,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from soriloop.conftest import subprocess_env
 from soriloop.core.models import WorkerHeartbeat
 from soriloop.core.tests.tasks import record_ping
 
@@ -40,24 +40,12 @@ def test_healthz_calls_a_stale_heartbeat_degraded(db: None, time_machine) -> Non
     assert Client().get("/healthz").json()["status"] == "degraded"
 
 
-def _worker_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["DJANGO_SETTINGS_MODULE"] = "soriloop.settings"
-    if connection.vendor == "sqlite":
-        env["DATABASE_URL"] = f"sqlite:///{connection.settings_dict['NAME']}"
-    else:
-        s = connection.settings_dict
-        env["DATABASE_URL"] = f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
-    env["WORKER_HEARTBEAT_SECONDS"] = "1"
-    return env
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_process_runs_queued_tasks_and_beats() -> None:
     result = record_ping.enqueue(note="hello")
     worker = subprocess.Popen(
         [sys.executable, "-m", "soriloop.cli", "worker", "--interval", "0.1"],
-        env=_worker_env(),
+        env=subprocess_env(WORKER_HEARTBEAT_SECONDS="1"),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )

@@ -1,7 +1,6 @@
 """E-mail: parsing, a real SMTP conversation with `soriloop smtpd`, .eml and .mbox files."""
 
 import mailbox
-import os
 import signal
 import smtplib
 import socket
@@ -14,9 +13,8 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection
 
-from soriloop.conftest import Member
+from soriloop.conftest import Member, subprocess_env
 from soriloop.feedback.mail import mail_ingest, parse_mail, strip_reply
 from soriloop.feedback.models import Feedback
 from soriloop.feedback.services import channel_settings_get
@@ -116,24 +114,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    if connection.vendor == "sqlite":
-        env["DATABASE_URL"] = f"sqlite:///{connection.settings_dict['NAME']}"
-    else:
-        s = connection.settings_dict
-        env["DATABASE_URL"] = f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
-    env["INBOUND_EMAIL_DOMAIN"] = "feedback.example"
-    return env
-
-
 @pytest.mark.django_db(transaction=True)
 def test_smtp_conversation_stores_the_mail_before_saying_250(alice: Member) -> None:
     address = f"fb-{channel_settings_get(workspace=alice.workspace).inbound_token}@feedback.example"
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "soriloop.cli", "smtpd", "--port", str(port)],
-        env=_env(),
+        env=subprocess_env(INBOUND_EMAIL_DOMAIN="feedback.example"),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -2,7 +2,6 @@
 
 import csv
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -12,30 +11,18 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
-from soriloop.conftest import Member
+from soriloop.conftest import Member, subprocess_env
 from soriloop.feedback.imports import import_create, import_start, mapping_parse
 from soriloop.feedback.models import Feedback, ImportJob
 
 ROWS = 40_000
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    if connection.vendor == "sqlite":
-        env["DATABASE_URL"] = f"sqlite:///{connection.settings_dict['NAME']}"
-    else:
-        s = connection.settings_dict
-        env["DATABASE_URL"] = f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
-    env["WORKER_HEARTBEAT_SECONDS"] = "1"
-    return env
-
-
 def _worker() -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "soriloop.cli", "worker", "--interval", "0.1"],
-        env=_env(),
+        env=subprocess_env(WORKER_HEARTBEAT_SECONDS="1"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

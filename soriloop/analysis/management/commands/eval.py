@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from soriloop.analysis.engine.pipeline import TextIn, analyze
 from soriloop.analysis.engine.sentiment import LABELS
-from soriloop.analysis.training import scores
+from soriloop.analysis.training import score_sentiment
 
 TASKS = ("sentiment",)
 
@@ -39,21 +39,10 @@ def eval_sentiment(rows: list[dict[str, Any]]) -> dict[str, Any]:
     unknown = sorted(set(gold) - set(LABELS))
     if unknown:
         raise CommandError(f"unknown sentiment labels {unknown}: use {', '.join(LABELS)}")
-    binary = "neutral" not in gold
     started = time.perf_counter()
     results = analyze([TextIn(str(r["text"])) for r in rows])
     elapsed = time.perf_counter() - started
-    if binary:
-        # Two-class files: choose between positive and negative, never neutral.
-        predicted = [
-            "positive"
-            if a.sentiment.probabilities[2] >= a.sentiment.probabilities[0]
-            else "negative"
-            for a in results
-        ]
-        report = scores(gold, predicted, ["negative", "positive"])
-    else:
-        report = scores(gold, [a.sentiment.label for a in results], list(LABELS))
+    report = score_sentiment(gold, results)
     report["texts_per_s"] = round(len(rows) / elapsed, 1)
     report["model_version"] = results[0].model_version
     return report

@@ -11,7 +11,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from soriloop.analysis.engine.pipeline import SENTIMENT_FILE, TextIn, analyze
 from soriloop.analysis.engine.sentiment import SentimentModel
-from soriloop.analysis.training import DEFAULT_DATA, fit_sentiment, scores, sentiment_splits
+from soriloop.analysis.training import (
+    DEFAULT_DATA,
+    fit_sentiment,
+    score_sentiment,
+    sentiment_splits,
+)
 
 
 def evaluate(model: SentimentModel, dev: dict[str, list[Any]]) -> dict[str, Any]:
@@ -21,19 +26,7 @@ def evaluate(model: SentimentModel, dev: dict[str, list[Any]]) -> dict[str, Any]
         started = time.perf_counter()
         results = analyze([TextIn(e.text) for e in examples], model=model)
         elapsed = time.perf_counter() - started
-        gold = [e.label for e in examples]
-        if "binary" in name:
-            predicted = [
-                "positive"
-                if r.sentiment.probabilities[2] >= r.sentiment.probabilities[0]
-                else "negative"
-                for r in results
-            ]
-            result = scores(gold, predicted, ["negative", "positive"])
-        else:
-            result = scores(
-                gold, [r.sentiment.label for r in results], ["negative", "neutral", "positive"]
-            )
+        result = score_sentiment([e.label for e in examples], results)
         report[name] = {
             "n": result["n"],
             "accuracy": result["accuracy"],
