@@ -82,7 +82,8 @@ class HeartbeatThread(threading.Thread):
     def run(self) -> None:
         beats = 0
         try:
-            while not self.stopped.is_set():
+            # The starter beats once itself; the first beat here comes an interval later.
+            while not self.stopped.wait(self.interval):
                 try:
                     close_old_connections()
                     heartbeat_beat(worker_id=self.worker_id)
@@ -91,7 +92,6 @@ class HeartbeatThread(threading.Thread):
                 except DatabaseError:
                     logger.warning("heartbeat failed; retrying", exc_info=True)
                 beats += 1
-                self.stopped.wait(self.interval)
         finally:
             connection.close()
 

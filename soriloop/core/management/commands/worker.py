@@ -16,6 +16,7 @@ from soriloop.core.heartbeat import (
     LoopThread,
     heartbeat_beat,
     heartbeat_forget,
+    run_maintenance,
     set_current_worker_id,
 )
 
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         worker_id = f"w-{get_random_string(20)}"
         set_current_worker_id(worker_id)
         heartbeat_beat(worker_id=worker_id)
+        run_maintenance()
         beat = HeartbeatThread(worker_id=worker_id, interval=settings.WORKER_HEARTBEAT_SECONDS)
         beat.start()
         loops = [
