@@ -19,6 +19,10 @@ class Enrichment(models.Model):
     sentiment_score = models.FloatField()
     sentiment_confidence = models.FloatField()
     evidence = models.JSONField(default=list, blank=True)
+    types = models.JSONField(default=list, blank=True)  # [{"name", "confidence", "evidence"}]
+    keywords = models.JSONField(default=list, blank=True)
+    abusive = models.BooleanField(default=False)
+    abuse_confidence = models.FloatField(default=0.0)
     pii = models.JSONField(default=list, blank=True)
     redacted_text = models.TextField(blank=True, default="")
     model_version = models.CharField(max_length=80)

@@ -22,7 +22,10 @@ def analysis_json(record: Feedback) -> dict[str, Any] | None:
             "confidence": enrichment.sentiment_confidence,
             "evidence": enrichment.evidence,
         },
-        "pii_found": [p["kind"] for p in enrichment.pii],
+        "types": enrichment.types,
+        "keywords": enrichment.keywords,
+        "abuse": {"flagged": enrichment.abusive, "confidence": enrichment.abuse_confidence},
+        "pii_found": sorted({p["kind"] for p in enrichment.pii}),
         "model_version": enrichment.model_version,
         "analyzed_at": enrichment.analyzed_at.isoformat(),
     }

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -10,6 +12,7 @@ from django.utils import timezone
 from soriloop.accounts.models import Membership, Workspace
 from soriloop.accounts.permissions import Action, require
 from soriloop.accounts.services import audit_record
+from soriloop.analysis.engine.heads import Evidence
 from soriloop.analysis.engine.pipeline import Analysis, TextIn, analyze
 from soriloop.analysis.models import AnalysisSettings, Enrichment
 from soriloop.feedback.models import Feedback
@@ -25,6 +28,10 @@ def analysis_settings_get(*, workspace: Workspace) -> AnalysisSettings:
     return settings
 
 
+def _spans(evidence: Iterable[Evidence]) -> list[dict[str, Any]]:
+    return [{"start": e.start, "end": e.end, "text": e.text} for e in evidence]
+
+
 def _enrichment(record: Feedback, result: Analysis) -> Enrichment:
     sentiment = result.sentiment
     return Enrichment(
@@ -35,7 +42,14 @@ def _enrichment(record: Feedback, result: Analysis) -> Enrichment:
         sentiment_label=sentiment.label,
         sentiment_score=sentiment.score,
         sentiment_confidence=sentiment.confidence,
-        evidence=[{"start": e.start, "end": e.end, "text": e.text} for e in sentiment.evidence],
+        evidence=_spans(sentiment.evidence),
+        types=[
+            {"name": t.name, "confidence": t.confidence, "evidence": _spans(t.evidence)}
+            for t in result.types
+        ],
+        keywords=list(result.keywords),
+        abusive=result.abuse.abusive,
+        abuse_confidence=result.abuse.confidence,
         pii=[{"kind": s.kind, "start": s.start, "end": s.end} for s in result.pii],
         redacted_text=result.redacted if result.pii else "",
         model_version=result.model_version,

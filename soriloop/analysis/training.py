@@ -22,7 +22,7 @@ import numpy as np
 from soriloop.analysis.engine.features import BITS, featurize
 from soriloop.analysis.engine.lang import detect_language
 from soriloop.analysis.engine.pipeline import Analysis, tokens_for
-from soriloop.analysis.engine.sentiment import LABELS, SentimentModel
+from soriloop.analysis.engine.sentiment import LABELS, AbuseModel, SentimentModel
 
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 RAW_PER_CLASS = 60_000
@@ -211,3 +211,32 @@ def score_sentiment(gold: list[str], results: list[Analysis]) -> dict[str, Any]:
         ]
         return scores(gold, predicted, ["negative", "positive"])
     return scores(gold, [a.sentiment.label for a in results], list(LABELS))
+
+
+def abuse_splits(data: Path) -> tuple[list[Example], list[Example]]:
+    train: list[Example] = []
+    dev: list[Example] = []
+    for row in _rows(data / "ko_abuse_curse_train.jsonl"):
+        example = Example(row["text"], row["label"], "ko")
+        (dev if is_dev(row["id"]) else train).append(example)
+    return train, dev
+
+
+def fit_abuse(train: list[Example], *, alpha: float = 1e-5, epochs: int = 30) -> AbuseModel:
+    from sklearn.linear_model import SGDClassifier
+
+    x = vectorize([e.text for e in train])
+    y = np.array([1 if e.label == "abusive" else 0 for e in train])
+    classifier = SGDClassifier(
+        loss="log_loss",
+        alpha=alpha,
+        max_iter=epochs,
+        tol=None,
+        class_weight="balanced",
+        random_state=7,
+    )
+    classifier.fit(x, y)
+    version = f"abuse-hash{BITS}-sgd-{time.strftime('%Y%m%d')}"
+    return AbuseModel(
+        classifier.coef_.astype(np.float32), classifier.intercept_.astype(np.float32), version
+    )

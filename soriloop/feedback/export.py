@@ -13,7 +13,8 @@ COLUMNS = [
     "id", "received_at", "day", "channel", "source", "external_id", "touchpoint", "score",
     "score_kind", "language", "text", "customer_external_id", "customer_email",
     "customer_phone", "customer_name", "metadata", "analysis_state", "sentiment",
-    "sentiment_score", "sentiment_confidence", "pii_found", "model_version",
+    "sentiment_score", "sentiment_confidence", "types", "keywords", "abusive", "pii_found",
+    "model_version",
 ]  # fmt: skip
 
 
@@ -49,11 +50,14 @@ def _row(record: Feedback, tz: ZoneInfo) -> list[object]:
 def _analysis_cells(record: Feedback) -> list[object]:
     analysis = getattr(record, "enrichment", None)
     if analysis is None or record.analysis_state != "done":
-        return ["", "", "", "", ""]
+        return [""] * 8
     return [
         analysis.sentiment_label,
         analysis.sentiment_score,
         analysis.sentiment_confidence,
+        " ".join(t["name"] for t in analysis.types),
+        "; ".join(analysis.keywords),
+        "yes" if analysis.abusive else "no",
         " ".join(sorted({p["kind"] for p in analysis.pii})),
         analysis.model_version,
     ]

@@ -8,13 +8,16 @@ from functools import cache
 from pathlib import Path
 
 from soriloop.analysis.engine.features import featurize
+from soriloop.analysis.engine.keywords import keywords
+from soriloop.analysis.engine.kinds import FeedbackType, feedback_types
 from soriloop.analysis.engine.lang import detect_language
 from soriloop.analysis.engine.pii import PiiSpan, find_pii, redact
-from soriloop.analysis.engine.sentiment import Sentiment, SentimentModel
+from soriloop.analysis.engine.sentiment import Abuse, AbuseModel, Sentiment, SentimentModel
 from soriloop.analysis.engine.tokens import Token, english_tokens, korean_tokens
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
 SENTIMENT_FILE = WEIGHTS / "sentiment.npz"
+ABUSE_FILE = WEIGHTS / "abuse.npz"
 
 
 @dataclass(frozen=True)
@@ -30,12 +33,20 @@ class Analysis:
     redacted: str  # the text with personal data replaced by labels
     tokens: tuple[Token, ...]
     sentiment: Sentiment
+    types: tuple[FeedbackType, ...]
+    keywords: tuple[str, ...]
+    abuse: Abuse
     model_version: str
 
 
 @cache
 def sentiment_model(path: Path = SENTIMENT_FILE) -> SentimentModel:
     return SentimentModel.load(path)
+
+
+@cache
+def abuse_model(path: Path = ABUSE_FILE) -> AbuseModel:
+    return AbuseModel.load(path)
 
 
 def tokens_for(texts: Sequence[str], languages: Sequence[str]) -> list[list[Token]]:
@@ -60,17 +71,26 @@ def analyze(
     read = redacted if redact_pii else [item.text for item in items]
     languages = [detect_language(text) for text in read]
     tokens = tokens_for(read, [lang.language for lang in languages])
-    return [
-        Analysis(
-            language=lang.language,
-            mixed=lang.mixed,
-            pii=spans,
-            redacted=clean,
-            tokens=tuple(toks),
-            sentiment=model.predict(text, featurize(text, toks)),
-            model_version=model.version,
+    abuse = abuse_model()
+    version = f"{model.version}+{abuse.version}"
+    results = []
+    for text, spans, clean, lang, toks in zip(
+        read, found, redacted, languages, tokens, strict=True
+    ):
+        features = featurize(text, toks)
+        sentiment = model.predict(text, features)
+        results.append(
+            Analysis(
+                language=lang.language,
+                mixed=lang.mixed,
+                pii=spans,
+                redacted=clean,
+                tokens=tuple(toks),
+                sentiment=sentiment,
+                types=feedback_types(text, toks, sentiment),
+                keywords=keywords(toks),
+                abuse=abuse.predict(text, features),
+                model_version=version,
+            )
         )
-        for text, spans, clean, lang, toks in zip(
-            read, found, redacted, languages, tokens, strict=True
-        )
-    ]
+    return results

@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-import numpy as np
-
-from soriloop.analysis.engine.features import BITS, Features
+from soriloop.analysis.engine.features import Features
+from soriloop.analysis.engine.heads import Evidence, LinearHead
 
 LABELS = ("negative", "neutral", "positive")
-
-
-@dataclass(frozen=True)
-class Evidence:
-    start: int
-    end: int
-    text: str
-    weight: float
 
 
 @dataclass(frozen=True)
@@ -29,42 +19,22 @@ class Sentiment:
     evidence: tuple[Evidence, ...]
 
 
-class SentimentModel:
-    """Weights [3, 2**BITS] and biases; loaded once per process from an .npz file."""
-
-    def __init__(self, weights: np.ndarray, bias: np.ndarray, version: str) -> None:
-        if weights.shape != (3, 1 << BITS):
-            raise ValueError(f"expected weights of shape (3, {1 << BITS}), got {weights.shape}")
-        self.weights = weights.astype(np.float32)
-        self.bias = bias.astype(np.float32)
-        self.version = version
-
-    @classmethod
-    def load(cls, path: Path) -> SentimentModel:
-        with np.load(path) as data:
-            return cls(data["weights"], data["bias"], str(data["version"]))
-
-    def save(self, path: Path) -> None:
-        np.savez_compressed(
-            path,
-            weights=self.weights.astype(np.float16),
-            bias=self.bias,
-            version=np.array(self.version),
-        )
+class SentimentModel(LinearHead):
+    """Three classes: negative, neutral, positive."""
 
     def predict(self, text: str, features: Features, *, evidence: int = 3) -> Sentiment:
         if not features.indices:
-            probs = np.array([0.0, 1.0, 0.0], dtype=np.float32)
             return Sentiment("neutral", 0.0, 1.0, (0.0, 1.0, 0.0), ())
-        index = np.fromiter(features.indices, dtype=np.int64)
-        value = np.fromiter(features.values, dtype=np.float32)
-        columns = self.weights[:, index]  # [3, k]
-        logits = columns @ value + self.bias
-        logits -= logits.max()
-        probs = np.exp(logits)
-        probs /= probs.sum()
+        probs = self.probabilities(features)
         best = int(probs.argmax())
         label = LABELS[best]
+        found: tuple[Evidence, ...] = ()
+        if label != "neutral":
+            columns, value = self.columns(features)
+            others = [c for c in range(3) if c != best]
+            # how much each feature pushed towards the label rather than the other two
+            push = columns[best] * value - columns[others].mean(axis=0) * value
+            found = self.evidence(text, features, push, evidence)
         return Sentiment(
             label=label,
             score=round(float(probs[2] - probs[0]), 4),
@@ -74,27 +44,26 @@ class SentimentModel:
                 round(float(probs[1]), 4),
                 round(float(probs[2]), 4),
             ),
-            evidence=self._evidence(text, features, columns, value, best, evidence)
-            if label != "neutral"
-            else (),
+            evidence=found,
         )
 
-    @staticmethod
-    def _evidence(
-        text: str, features: Features, columns: np.ndarray, value: np.ndarray, best: int, limit: int
-    ) -> tuple[Evidence, ...]:
-        """The token spans that pushed hardest towards the label (vs the other two)."""
-        others = [c for c in range(3) if c != best]
-        push = columns[best] * value - columns[others].mean(axis=0) * value
-        chosen: list[Evidence] = []
-        for k in np.argsort(-push):
-            if push[k] <= 0 or len(chosen) >= limit:
-                break
-            span = features.spans.get(features.indices[int(k)])
-            if span is None:
-                continue
-            start, end = span
-            if any(not (end <= e.start or start >= e.end) for e in chosen):
-                continue
-            chosen.append(Evidence(start, end, text[start:end], round(float(push[k]), 4)))
-        return tuple(sorted(chosen, key=lambda e: e.start))
+
+@dataclass(frozen=True)
+class Abuse:
+    abusive: bool
+    confidence: float  # probability of abusive
+    evidence: tuple[Evidence, ...]
+
+
+class AbuseModel(LinearHead):
+    """Binary: is the text abusive or profane?"""
+
+    THRESHOLD = 0.5
+
+    def predict(self, text: str, features: Features) -> Abuse:
+        probability = float(self.probabilities(features)[1])
+        found: tuple[Evidence, ...] = ()
+        if probability >= self.THRESHOLD and features.indices:
+            columns, value = self.columns(features)
+            found = self.evidence(text, features, columns[0] * value)
+        return Abuse(probability >= self.THRESHOLD, round(probability, 4), found)

@@ -99,3 +99,45 @@ def test_redacted_analysis_never_sees_the_personal_data() -> None:
     assert [p.kind for p in result.pii] == ["phone"]
     assert all("010" not in t.form for t in result.tokens)
     assert all("010" not in e.text for e in result.sentiment.evidence)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("앱이 결제할 때마다 튕겨요. 오류 좀 고쳐 주세요", {"bug", "complaint"}),
+        ("배송은 언제 되나요?", {"question"}),
+        ("다크 모드가 생기면 좋겠어요", {"suggestion"}),
+        ("Please add a way to save items for later.", {"suggestion"}),
+        ("The app crashes when I open my orders", {"bug"}),
+        ("상담원분이 정말 친절하셨어요. 감사합니다!", {"praise"}),
+    ],
+)
+def test_feedback_types(text: str, expected: set[str]) -> None:
+    [result] = analyze([TextIn(text)])
+    found = {t.name for t in result.types}
+    assert expected <= found, found
+    for kind in result.types:
+        if kind.name not in {"praise", "complaint"}:
+            assert kind.evidence, kind
+
+
+def test_keywords_are_nouns_and_compounds() -> None:
+    [korean, english] = analyze(
+        [
+            TextIn("고객 센터 연결이 안 되고 고객 센터 대기 시간이 길어요"),
+            TextIn("The checkout page and the checkout button are slow"),
+        ]
+    )
+    assert "고객 센터" in korean.keywords
+    assert "대기" in korean.keywords or "대기 시간" in korean.keywords
+    assert english.keywords[0] == "checkout"
+    assert "the" not in english.keywords
+
+
+def test_abuse_is_flagged_with_its_words() -> None:
+    clean, rude = analyze(
+        [TextIn("배송이 조금 늦었지만 괜찮아요"), TextIn("이 개새끼들아 환불 안 해주면 죽여버린다")]
+    )
+    assert not clean.abuse.abusive
+    assert rude.abuse.abusive
+    assert rude.abuse.evidence

@@ -56,3 +56,32 @@ def test_bad_files_are_refused_clearly(tmp_path: Path) -> None:
         call_command(
             "eval", "sentiment", str(write(tmp_path / "b.jsonl", [{"text": "x", "label": "meh"}]))
         )
+
+
+def test_types_are_scored_as_multi_label(tmp_path: Path, capsys) -> None:
+    path = write(
+        tmp_path / "types.jsonl",
+        [
+            {"text": "앱이 자꾸 튕겨요", "label": ["bug", "complaint"]},
+            {"text": "배송은 언제 되나요?", "label": "question"},
+            {"text": "Please add dark mode", "label": ["suggestion"]},
+        ],
+    )
+    call_command("eval", "type", str(path))
+    report = json.loads(capsys.readouterr().out)
+    assert report["n"] == 3
+    assert report["per_class"]["question"]["recall"] == 1.0
+    assert report["per_class"]["bug"]["support"] == 1
+
+
+def test_abuse_files_are_scored(tmp_path: Path, capsys) -> None:
+    path = write(
+        tmp_path / "abuse.jsonl",
+        [
+            {"text": "배송이 조금 늦었어요", "label": "not_abusive"},
+            {"text": "이 개새끼들아 죽여버린다", "label": "abusive"},
+        ],
+    )
+    call_command("eval", "abuse", str(path))
+    report = json.loads(capsys.readouterr().out)
+    assert report["accuracy"] == 1.0

@@ -68,7 +68,18 @@ def test_the_api_shows_analysis_once_done(alice: Member, api_key_of) -> None:
     analysis = Client().get(url, headers=headers).json()["analysis"]
     assert analysis["language"] == "en"
     assert analysis["sentiment"]["label"] == "negative"
-    assert set(analysis) >= {"sentiment", "pii_found", "model_version", "analyzed_at"}
+    assert set(analysis) >= {
+        "sentiment",
+        "types",
+        "keywords",
+        "abuse",
+        "pii_found",
+        "model_version",
+        "analyzed_at",
+    }
+    assert {t["name"] for t in analysis["types"]} >= {"complaint"}
+    assert "checkout" in analysis["keywords"]
+    assert analysis["abuse"]["flagged"] is False
     listed = Client().get("/api/v1/feedback?sentiment=negative", headers=headers).json()["items"]
     assert [r["id"] for r in listed] == [record.pk]
 

@@ -9,11 +9,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from soriloop.analysis.engine.kinds import TYPES
 from soriloop.analysis.engine.pipeline import TextIn, analyze
 from soriloop.analysis.engine.sentiment import LABELS
-from soriloop.analysis.training import score_sentiment
+from soriloop.analysis.training import score_sentiment, scores
 
-TASKS = ("sentiment",)
+TASKS = ("sentiment", "type", "abuse")
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
@@ -48,6 +49,70 @@ def eval_sentiment(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return report
 
 
+def _timed(rows: list[dict[str, Any]]) -> tuple[list[Any], float]:
+    started = time.perf_counter()
+    results = analyze([TextIn(str(r["text"])) for r in rows])
+    return results, len(rows) / (time.perf_counter() - started)
+
+
+def eval_type(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Multi-label: each row's label is a type or a list of types."""
+    gold = [
+        {str(x).lower() for x in (r["label"] if isinstance(r["label"], list) else [r["label"]])}
+        for r in rows
+    ]
+    unknown = sorted(set().union(*gold) - set(TYPES))
+    if unknown:
+        raise CommandError(f"unknown types {unknown}: use {', '.join(TYPES)}")
+    results, speed = _timed(rows)
+    predicted = [{t.name for t in a.types} for a in results]
+    per_class = {}
+    for kind in TYPES:
+        tp = sum(1 for g, p in zip(gold, predicted, strict=True) if kind in g and kind in p)
+        fp = sum(1 for g, p in zip(gold, predicted, strict=True) if kind not in g and kind in p)
+        fn = sum(1 for g, p in zip(gold, predicted, strict=True) if kind in g and kind not in p)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_class[kind] = {
+            "precision": round(precision, 4),
+            "recall": round(recall, 4),
+            "f1": round(f1, 4),
+            "support": tp + fn,
+        }
+    present = [k for k in TYPES if per_class[k]["support"]]
+    return {
+        "n": len(rows),
+        "accuracy": round(sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(rows), 4),
+        "macro_f1": round(sum(per_class[k]["f1"] for k in present) / len(present), 4)
+        if present
+        else 0.0,
+        "per_class": per_class,
+        "confusion": None,
+        "texts_per_s": round(speed, 1),
+        "model_version": results[0].model_version,
+    }
+
+
+def eval_abuse(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    def label(raw: Any) -> str:
+        text = str(raw).lower()
+        if text in {"abusive", "true", "1", "yes"}:
+            return "abusive"
+        if text in {"not_abusive", "false", "0", "no", "clean"}:
+            return "not_abusive"
+        raise CommandError(f"unknown abuse label {raw!r}: use abusive or not_abusive")
+
+    gold = [label(r["label"]) for r in rows]
+    results, speed = _timed(rows)
+    report = scores(
+        gold,
+        ["abusive" if a.abuse.abusive else "not_abusive" for a in results],
+        ["abusive", "not_abusive"],
+    )
+    return report | {"texts_per_s": round(speed, 1), "model_version": results[0].model_version}
+
+
 class Command(BaseCommand):
     help = 'Evaluate a model on a JSONL file of {"text", "label", "lang"?} rows; prints JSON.'
 
@@ -59,5 +124,6 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"no such file: {file}")
-        report = eval_sentiment(read_rows(path))
+        evaluate = {"sentiment": eval_sentiment, "type": eval_type, "abuse": eval_abuse}[task]
+        report = evaluate(read_rows(path))
         self.stdout.write(json.dumps(report, ensure_ascii=False))

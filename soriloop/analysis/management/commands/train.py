@@ -9,12 +9,22 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from soriloop.analysis.engine.pipeline import SENTIMENT_FILE, TextIn, analyze
+from soriloop.analysis.engine.features import featurize
+from soriloop.analysis.engine.pipeline import (
+    ABUSE_FILE,
+    SENTIMENT_FILE,
+    TextIn,
+    analyze,
+    tokens_for,
+)
 from soriloop.analysis.engine.sentiment import SentimentModel
 from soriloop.analysis.training import (
     DEFAULT_DATA,
+    abuse_splits,
+    fit_abuse,
     fit_sentiment,
     score_sentiment,
+    scores,
     sentiment_splits,
 )
 
@@ -44,11 +54,19 @@ class Command(BaseCommand):
             "--data", default=str(DEFAULT_DATA), help="folder of the training JSONL files"
         )
         parser.add_argument("--out", default=str(SENTIMENT_FILE))
+        parser.add_argument("--abuse-out", default=str(ABUSE_FILE))
         parser.add_argument("--alpha", type=float, default=5e-7)
         parser.add_argument("--epochs", type=int, default=15)
 
     def handle(
-        self, *args: Any, data: str, out: str, alpha: float, epochs: int, **options: Any
+        self,
+        *args: Any,
+        data: str,
+        out: str,
+        abuse_out: str,
+        alpha: float,
+        epochs: int,
+        **options: Any,
     ) -> None:
         folder = Path(data)
         if not (folder / "ko_sentiment_nsmc_train.jsonl").exists():
@@ -57,5 +75,20 @@ class Command(BaseCommand):
         self.stderr.write(f"training on {len(train):,} examples")
         model = fit_sentiment(train, alpha=alpha, epochs=epochs)
         model.save(Path(out))
-        report = {"model": model.version, "train_examples": len(train), "dev": evaluate(model, dev)}
+        report: dict[str, Any] = {
+            "model": model.version,
+            "train_examples": len(train),
+            "dev": evaluate(model, dev),
+        }
+        abuse_train, abuse_dev = abuse_splits(folder)
+        abuse = fit_abuse(abuse_train)
+        abuse.save(Path(abuse_out))
+        tokens = tokens_for([e.text for e in abuse_dev], ["ko"] * len(abuse_dev))
+        predicted = [
+            "abusive" if abuse.predict(e.text, featurize(e.text, t)).abusive else "not_abusive"
+            for e, t in zip(abuse_dev, tokens, strict=True)
+        ]
+        result = scores([e.label for e in abuse_dev], predicted, ["abusive", "not_abusive"])
+        report["abuse"] = {"model": abuse.version, "train_examples": len(abuse_train), "dev_n": result["n"],
+                           "accuracy": result["accuracy"], "abusive": result["per_class"]["abusive"]}  # fmt: skip
         self.stdout.write(json.dumps(report, ensure_ascii=False, indent=2))

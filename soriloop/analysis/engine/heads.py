@@ -1,0 +1,79 @@
+"""Linear heads over hashed features: load/save, probabilities, and evidence spans."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Self
+
+import numpy as np
+
+from soriloop.analysis.engine.features import BITS, Features
+
+
+@dataclass(frozen=True)
+class Evidence:
+    start: int
+    end: int
+    text: str
+    weight: float
+
+
+class LinearHead:
+    """Weights [k, 2**BITS] and biases [k]. k == 1 is a binary head (sigmoid), else softmax."""
+
+    def __init__(self, weights: np.ndarray, bias: np.ndarray, version: str) -> None:
+        if weights.ndim != 2 or weights.shape[1] != 1 << BITS:
+            raise ValueError(f"expected weights of shape (k, {1 << BITS}), got {weights.shape}")
+        self.weights = weights.astype(np.float32)
+        self.bias = bias.astype(np.float32)
+        self.version = version
+
+    @classmethod
+    def load(cls, path: Path) -> Self:
+        with np.load(path) as data:
+            return cls(data["weights"], data["bias"], str(data["version"]))
+
+    def save(self, path: Path) -> None:
+        np.savez_compressed(
+            path,
+            weights=self.weights.astype(np.float16),
+            bias=self.bias,
+            version=np.array(self.version),
+        )
+
+    def columns(self, features: Features) -> tuple[np.ndarray, np.ndarray]:
+        index = np.fromiter(features.indices, dtype=np.int64)
+        value = np.fromiter(features.values, dtype=np.float32)
+        return self.weights[:, index], value
+
+    def probabilities(self, features: Features) -> np.ndarray:
+        """Class probabilities; for a binary head, [p(no), p(yes)]."""
+        if not features.indices:
+            logits = self.bias.copy()
+        else:
+            columns, value = self.columns(features)
+            logits = columns @ value + self.bias
+        if len(logits) == 1:
+            yes = 1.0 / (1.0 + float(np.exp(-logits[0])))
+            return np.array([1.0 - yes, yes], dtype=np.float32)
+        logits -= logits.max()
+        probs = np.exp(logits)
+        return np.asarray(probs / probs.sum(), dtype=np.float32)
+
+    def evidence(
+        self, text: str, features: Features, push: np.ndarray, limit: int = 3
+    ) -> tuple[Evidence, ...]:
+        """The token spans with the largest positive ``push`` (one value per feature)."""
+        chosen: list[Evidence] = []
+        for k in np.argsort(-push):
+            if push[k] <= 0 or len(chosen) >= limit:
+                break
+            span = features.spans.get(features.indices[int(k)])
+            if span is None:
+                continue
+            start, end = span
+            if any(not (end <= e.start or start >= e.end) for e in chosen):
+                continue
+            chosen.append(Evidence(start, end, text[start:end], round(float(push[k]), 4)))
+        return tuple(sorted(chosen, key=lambda e: e.start))
