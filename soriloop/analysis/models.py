@@ -19,6 +19,7 @@ class Enrichment(models.Model):
     sentiment_score = models.FloatField()
     sentiment_confidence = models.FloatField()
     evidence = models.JSONField(default=list, blank=True)
+    topics = models.JSONField(default=list, blank=True)  # [{"key", "name_ko", "name_en", ...}]
     types = models.JSONField(default=list, blank=True)  # [{"name", "confidence", "evidence"}]
     keywords = models.JSONField(default=list, blank=True)
     abusive = models.BooleanField(default=False)
@@ -50,3 +51,30 @@ class AnalysisSettings(models.Model):
 
     def __str__(self) -> str:
         return f"analysis settings of {self.workspace_id}"
+
+
+class Topic(models.Model):
+    """One entry of a workspace's taxonomy, named in Korean and English."""
+
+    workspace = models.ForeignKey(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="topics"
+    )
+    key = models.SlugField(max_length=60)
+    name_ko = models.CharField(max_length=80)
+    name_en = models.CharField(max_length=80)
+    keywords = models.JSONField(default=list, blank=True)
+    examples = models.JSONField(default=list, blank=True)
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "key"], name="topic_unique_key")
+        ]
+        ordering = ["name_en"]
+
+    def __str__(self) -> str:
+        return f"{self.name_ko} / {self.name_en}"
+
+    def name_in(self, language: str) -> str:
+        return self.name_ko if language == "ko" else self.name_en

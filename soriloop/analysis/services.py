@@ -15,6 +15,8 @@ from soriloop.accounts.services import audit_record
 from soriloop.analysis.engine.heads import Evidence
 from soriloop.analysis.engine.pipeline import Analysis, TextIn, analyze
 from soriloop.analysis.models import AnalysisSettings, Enrichment
+from soriloop.analysis.selectors import topic_names
+from soriloop.analysis.taxonomy import compiled_topics
 from soriloop.feedback.models import Feedback
 from soriloop.feedback.services import feedback_claim_for_analysis, feedback_mark_analyzed
 
@@ -32,7 +34,9 @@ def _spans(evidence: Iterable[Evidence]) -> list[dict[str, Any]]:
     return [{"start": e.start, "end": e.end, "text": e.text} for e in evidence]
 
 
-def _enrichment(record: Feedback, result: Analysis) -> Enrichment:
+def _enrichment(
+    record: Feedback, result: Analysis, names: dict[str, tuple[str, str]]
+) -> Enrichment:
     sentiment = result.sentiment
     return Enrichment(
         feedback=record,
@@ -43,6 +47,17 @@ def _enrichment(record: Feedback, result: Analysis) -> Enrichment:
         sentiment_score=sentiment.score,
         sentiment_confidence=sentiment.confidence,
         evidence=_spans(sentiment.evidence),
+        # names are copied: the record says what its topics were called when it was analysed
+        topics=[
+            {
+                "key": t.key,
+                "name_ko": names.get(t.key, (t.key, t.key))[0],
+                "name_en": names.get(t.key, (t.key, t.key))[1],
+                "confidence": t.confidence,
+                "evidence": _spans(t.evidence),
+            }
+            for t in result.topics
+        ],
         types=[
             {"name": t.name, "confidence": t.confidence, "evidence": _spans(t.evidence)}
             for t in result.types
@@ -82,8 +97,14 @@ def analysis_run_batch(*, owner: str, limit: int = BATCH) -> int:
             texts[record.pk] = result.redacted
     with transaction.atomic():
         Enrichment.objects.filter(feedback__in=records).delete()
+        names: dict[int, dict[str, tuple[str, str]]] = {
+            pk: topic_names(workspace_id=pk) for pk in {r.workspace_id for r in records}
+        }
         Enrichment.objects.bulk_create(
-            [_enrichment(r, a) for r, a in zip(records, results, strict=True)]
+            [
+                _enrichment(r, a, names[r.workspace_id])
+                for r, a in zip(records, results, strict=True)
+            ]
         )
         feedback_mark_analyzed(
             owner=owner,
@@ -96,15 +117,19 @@ def analysis_run_batch(*, owner: str, limit: int = BATCH) -> int:
 def _analyze(
     records: list[Feedback], settings: dict[int, AnalysisSettings], default: AnalysisSettings
 ) -> list[Analysis]:
-    redacting = [r for r in records if settings.get(r.workspace_id, default).redact_pii]
-    plain = [r for r in records if not settings.get(r.workspace_id, default).redact_pii]
+    """Analyse in groups that share a workspace (its taxonomy) and a redaction choice."""
+    groups: dict[tuple[int, bool], list[Feedback]] = {}
+    for record in records:
+        redact_pii = settings.get(record.workspace_id, default).redact_pii
+        groups.setdefault((record.workspace_id, redact_pii), []).append(record)
     found: dict[int, Analysis] = {}
-    for group, redact_pii in ((redacting, True), (plain, False)):
-        if group:
-            for record, result in zip(
-                group, analyze([TextIn(r.text) for r in group], redact_pii=redact_pii), strict=True
-            ):
-                found[record.pk] = result
+    for (_workspace_id, redact_pii), group in groups.items():
+        topics = compiled_topics(workspace=group[0].workspace)
+        texts = [TextIn(r.text) for r in group]
+        for record, result in zip(
+            group, analyze(texts, redact_pii=redact_pii, topics=topics), strict=True
+        ):
+            found[record.pk] = result
     return [found[r.pk] for r in records]
 
 
@@ -131,3 +156,18 @@ def analysis_settings_update(
         data={"redact_pii": redact_pii, "keep_original": keep_original},
     )
     return settings
+
+
+def analysis_reanalyze(*, actor: Membership) -> int:
+    """Queue the workspace's records for analysis again (after a model or taxonomy change)."""
+    from soriloop.feedback.services import feedback_reanalyze
+
+    require(actor, Action.MANAGE_SETTINGS)
+    count = feedback_reanalyze(workspace=actor.workspace)
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        action="analysis.reanalyze",
+        data={"records": count},
+    )
+    return count

@@ -4,4 +4,9 @@ from soriloop.analysis import views
 
 app_name = "analysis"
 
-urlpatterns = [path("settings/analysis/", views.analysis_settings, name="settings")]
+urlpatterns = [
+    path("settings/analysis/", views.analysis_settings, name="settings"),
+    path("settings/topics/", views.topics, name="topics"),
+    path("settings/topics/<int:topic_id>/", views.topics, name="topic_edit"),
+    path("settings/reanalyze/", views.reanalyze, name="reanalyze"),
+]

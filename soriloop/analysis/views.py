@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,6 +14,7 @@ from soriloop.accounts.decorators import member_required
 from soriloop.accounts.models import Membership
 from soriloop.accounts.permissions import Action, can
 from soriloop.analysis import services
+from soriloop.analysis.taxonomy import topic_save, topics_of
 
 
 class AnalysisSettingsForm(forms.Form):
@@ -53,3 +54,57 @@ def analysis_settings(request: HttpRequest, membership: Membership) -> HttpRespo
         "current": current,
     }
     return render(request, "analysis/settings.html", context)
+
+
+class TopicForm(forms.Form):
+    name_ko = forms.CharField(label=gettext_lazy("Name (Korean)"), max_length=80)
+    name_en = forms.CharField(label=gettext_lazy("Name (English)"), max_length=80)
+    keywords = forms.CharField(
+        label=gettext_lazy("Keywords"),
+        help_text=gettext_lazy("Comma-separated, Korean and English: 배송, 택배, delivery"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    examples = forms.CharField(
+        label=gettext_lazy("Example sentences"),
+        help_text=gettext_lazy("One per line; a few real ones work best."),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    active = forms.BooleanField(label=gettext_lazy("In use"), required=False, initial=True)
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def topics(
+    request: HttpRequest, membership: Membership, topic_id: int | None = None
+) -> HttpResponse:
+    existing = topics_of(workspace=membership.workspace)
+    editing = next((t for t in existing if t.pk == topic_id), None)
+    if topic_id is not None and editing is None:
+        raise Http404("topic not found")
+    initial = (
+        {"name_ko": editing.name_ko, "name_en": editing.name_en, "keywords": ", ".join(editing.keywords),
+         "examples": "\\n".join(editing.examples), "active": editing.active}
+        if editing else {"active": True}
+    )  # fmt: skip
+    form = TopicForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        topic_save(actor=membership, topic=editing, **form.cleaned_data)
+        messages.success(request, _("Topic saved. Re-analyse to apply it to earlier feedback."))
+        return redirect("analysis:topics")
+    context = {
+        "topics": existing,
+        "form": form,
+        "editing": editing,
+        "editable": can(membership, Action.MANAGE_SETTINGS),
+    }
+    return render(request, "analysis/topics.html", context)
+
+
+@member_required
+@require_http_methods(["POST"])
+def reanalyze(request: HttpRequest, membership: Membership) -> HttpResponse:
+    count = services.analysis_reanalyze(actor=membership)
+    messages.success(request, _("%(n)d records will be analysed again.") % {"n": count})
+    return redirect("analysis:topics")

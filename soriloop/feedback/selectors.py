@@ -23,7 +23,7 @@ def feedback_page(
 ) -> tuple[list[Feedback], str | None]:
     """One page of records after ``cursor`` and the cursor of the next page (None at the end)."""
     records = feedback_records(workspace=workspace, filters=filters).select_related(
-        "customer", "enrichment"
+        "customer", "enrichment", "workspace"
     )
     if cursor:
         moment, pk = decode_cursor(cursor)
@@ -37,7 +37,7 @@ def feedback_page(
 def feedback_get(*, workspace: Workspace, feedback_id: int) -> Feedback:
     """One live record of the workspace; ``Http404`` otherwise (also for other workspaces)."""
     record = (
-        Feedback.objects.select_related("customer", "enrichment")
+        Feedback.objects.select_related("customer", "enrichment", "workspace")
         .filter(workspace=workspace, id=feedback_id, deleted_at__isnull=True)
         .first()
     )
@@ -51,7 +51,7 @@ def feedback_iter(
 ) -> Iterator[Feedback]:
     """Every matching record, streamed from the database in chunks (for exports)."""
     records = feedback_records(workspace=workspace, filters=filters).select_related(
-        "customer", "enrichment"
+        "customer", "enrichment", "workspace"
     )
     return records.iterator(chunk_size=chunk)
 

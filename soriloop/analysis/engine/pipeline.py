@@ -14,6 +14,7 @@ from soriloop.analysis.engine.lang import detect_language
 from soriloop.analysis.engine.pii import PiiSpan, find_pii, redact
 from soriloop.analysis.engine.sentiment import Abuse, AbuseModel, Sentiment, SentimentModel
 from soriloop.analysis.engine.tokens import Token, english_tokens, korean_tokens
+from soriloop.analysis.engine.topics import CompiledTopic, TopicMatch, assign_topics
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
 SENTIMENT_FILE = WEIGHTS / "sentiment.npz"
@@ -34,6 +35,7 @@ class Analysis:
     tokens: tuple[Token, ...]
     sentiment: Sentiment
     types: tuple[FeedbackType, ...]
+    topics: tuple[TopicMatch, ...]
     keywords: tuple[str, ...]
     abuse: Abuse
     model_version: str
@@ -61,7 +63,11 @@ def tokens_for(texts: Sequence[str], languages: Sequence[str]) -> list[list[Toke
 
 
 def analyze(
-    items: Sequence[TextIn], *, redact_pii: bool = False, model: SentimentModel | None = None
+    items: Sequence[TextIn],
+    *,
+    redact_pii: bool = False,
+    model: SentimentModel | None = None,
+    topics: Sequence[CompiledTopic] = (),
 ) -> list[Analysis]:
     """Analyse a batch. With ``redact_pii`` the model reads the redacted text, so personal
     data never reaches tokens, features or evidence."""
@@ -88,6 +94,7 @@ def analyze(
                 tokens=tuple(toks),
                 sentiment=sentiment,
                 types=feedback_types(text, toks, sentiment),
+                topics=assign_topics(text, features, topics),
                 keywords=keywords(toks),
                 abuse=abuse.predict(text, features),
                 model_version=version,

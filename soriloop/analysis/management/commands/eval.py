@@ -10,11 +10,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from soriloop.analysis.engine.kinds import TYPES
-from soriloop.analysis.engine.pipeline import TextIn, analyze
+from soriloop.analysis.engine.lang import detect_language
+from soriloop.analysis.engine.pipeline import TextIn, analyze, tokens_for
 from soriloop.analysis.engine.sentiment import LABELS
+from soriloop.analysis.engine.topics import TopicSpec, compile_topics
 from soriloop.analysis.training import score_sentiment, scores
 
-TASKS = ("sentiment", "type", "abuse")
+TASKS = ("sentiment", "type", "topics", "abuse")
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
@@ -55,19 +57,20 @@ def _timed(rows: list[dict[str, Any]]) -> tuple[list[Any], float]:
     return results, len(rows) / (time.perf_counter() - started)
 
 
-def eval_type(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Multi-label: each row's label is a type or a list of types."""
-    gold = [
-        {str(x).lower() for x in (r["label"] if isinstance(r["label"], list) else [r["label"]])}
+def _gold_sets(rows: list[dict[str, Any]]) -> list[set[str]]:
+    return [
+        {str(x) for x in (r["label"] if isinstance(r["label"], list) else [r["label"]])}
         for r in rows
     ]
-    unknown = sorted(set().union(*gold) - set(TYPES))
-    if unknown:
-        raise CommandError(f"unknown types {unknown}: use {', '.join(TYPES)}")
-    results, speed = _timed(rows)
-    predicted = [{t.name for t in a.types} for a in results]
+
+
+def multilabel_report(
+    gold: list[set[str]], predicted: list[set[str]], classes: list[str]
+) -> dict[str, Any]:
+    """Per-class precision / recall / F1 over label sets, exact-match accuracy, macro-F1 over
+    the classes that occur in the gold labels."""
     per_class = {}
-    for kind in TYPES:
+    for kind in classes:
         tp = sum(1 for g, p in zip(gold, predicted, strict=True) if kind in g and kind in p)
         fp = sum(1 for g, p in zip(gold, predicted, strict=True) if kind not in g and kind in p)
         fn = sum(1 for g, p in zip(gold, predicted, strict=True) if kind in g and kind not in p)
@@ -80,18 +83,78 @@ def eval_type(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "f1": round(f1, 4),
             "support": tp + fn,
         }
-    present = [k for k in TYPES if per_class[k]["support"]]
+    present = [k for k in classes if per_class[k]["support"]]
+    restricted = [
+        (g & set(classes), p & set(classes)) for g, p in zip(gold, predicted, strict=True)
+    ]
     return {
-        "n": len(rows),
-        "accuracy": round(sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(rows), 4),
+        "n": len(gold),
+        "accuracy": round(sum(g == p for g, p in restricted) / len(gold), 4) if gold else 0.0,
         "macro_f1": round(sum(per_class[k]["f1"] for k in present) / len(present), 4)
         if present
         else 0.0,
         "per_class": per_class,
         "confusion": None,
-        "texts_per_s": round(speed, 1),
-        "model_version": results[0].model_version,
     }
+
+
+def eval_type(rows: list[dict[str, Any]], labels: list[str] | None = None) -> dict[str, Any]:
+    """Multi-label: each row's label is a type or a list of types."""
+    gold = [{x.lower() for x in g} for g in _gold_sets(rows)]
+    unknown = sorted(set().union(*gold) - set(TYPES))
+    if unknown:
+        raise CommandError(f"unknown types {unknown}: use {', '.join(TYPES)}")
+    results, speed = _timed(rows)
+    predicted = [{t.name for t in a.types} for a in results]
+    report = multilabel_report(gold, predicted, labels or list(TYPES))
+    return report | {"texts_per_s": round(speed, 1), "model_version": results[0].model_version}
+
+
+def read_taxonomy(path: Path) -> list[TopicSpec]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        specs = [
+            TopicSpec(
+                str(t["name"]),
+                str(t["name"]),
+                tuple(t.get("keywords", [])),
+                tuple(t.get("examples", [])),
+            )
+            for t in data["topics"]
+        ]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CommandError(
+            f'{path}: expected {{"topics": [{{"name", "keywords", "examples"}}]}}: {exc}'
+        ) from exc
+    if not specs:
+        raise CommandError(f"{path}: no topics")
+    return specs
+
+
+def eval_topics(
+    rows: list[dict[str, Any]], taxonomy: Path | None, labels: list[str] | None = None
+) -> dict[str, Any]:
+    """Zero-shot classification into the file's taxonomy (names, keywords, examples only)."""
+    if taxonomy is None:
+        raise CommandError("topics needs --taxonomy FILE")
+    specs = read_taxonomy(taxonomy)
+    names = [s.key for s in specs]
+    gold = _gold_sets(rows)
+    unknown = sorted(set().union(*gold) - set(names))
+    if unknown:
+        raise CommandError(f"labels not in the taxonomy: {unknown}")
+    example_tokens = [
+        tokens_for(list(s.examples), [detect_language(e).language for e in s.examples])
+        for s in specs
+    ]
+    compiled = compile_topics(specs, example_tokens)
+    started = time.perf_counter()
+    results = analyze([TextIn(str(r["text"])) for r in rows], topics=compiled)
+    speed = len(rows) / (time.perf_counter() - started)
+    predicted = [{m.key for m in a.topics} for a in results]
+    report = multilabel_report(gold, predicted, labels or names)
+    report["unassigned"] = sum(1 for p in predicted if not p)
+    return report | {"texts_per_s": round(speed, 1), "model_version": results[0].model_version}
 
 
 def eval_abuse(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -119,11 +182,29 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("task", choices=TASKS)
         parser.add_argument("file")
+        parser.add_argument(
+            "--taxonomy",
+            default=None,
+            help='for topics: {"topics": [{"name", "keywords", "examples"}]}',
+        )
+        parser.add_argument(
+            "--labels", default="", help="only score these labels (comma-separated)"
+        )
 
-    def handle(self, *args: Any, task: str, file: str, **options: Any) -> None:
+    def handle(
+        self, *args: Any, task: str, file: str, taxonomy: str | None, labels: str, **options: Any
+    ) -> None:
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"no such file: {file}")
-        evaluate = {"sentiment": eval_sentiment, "type": eval_type, "abuse": eval_abuse}[task]
-        report = evaluate(read_rows(path))
+        rows = read_rows(path)
+        chosen = [label.strip() for label in labels.split(",") if label.strip()] or None
+        if task == "topics":
+            report = eval_topics(rows, Path(taxonomy) if taxonomy else None, chosen)
+        elif task == "type":
+            report = eval_type(rows, chosen)
+        elif task == "abuse":
+            report = eval_abuse(rows)
+        else:
+            report = eval_sentiment(rows)
         self.stdout.write(json.dumps(report, ensure_ascii=False))

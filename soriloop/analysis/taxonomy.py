@@ -1,0 +1,88 @@
+"""A workspace's topic taxonomy: seeded from the starter set, edited by people, compiled for
+the engine (cached per process until the taxonomy changes)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import slugify
+
+from soriloop.accounts.models import Membership, Workspace
+from soriloop.accounts.permissions import Action, require
+from soriloop.accounts.services import audit_record
+from soriloop.analysis.engine.lang import detect_language
+from soriloop.analysis.engine.pipeline import tokens_for
+from soriloop.analysis.engine.topics import CompiledTopic, TopicSpec, compile_topics
+from soriloop.analysis.models import Topic
+from soriloop.analysis.starter import STARTER_TOPICS
+
+_compiled: dict[int, tuple[object, list[CompiledTopic]]] = {}
+
+
+def topics_of(*, workspace: Workspace) -> list[Topic]:
+    """The workspace's topics, seeded with the starter taxonomy the first time."""
+    topics = list(Topic.objects.filter(workspace=workspace))
+    if topics:
+        return topics
+    with transaction.atomic():
+        Topic.objects.bulk_create(
+            [Topic(workspace=workspace, **topic) for topic in STARTER_TOPICS], ignore_conflicts=True
+        )
+    return list(Topic.objects.filter(workspace=workspace))
+
+
+def compiled_topics(*, workspace: Workspace) -> list[CompiledTopic]:
+    """The active topics ready for ``assign_topics``; recompiled only after an edit."""
+    topics = [t for t in topics_of(workspace=workspace) if t.active]
+    stamp = (
+        len(topics),
+        Topic.objects.filter(workspace=workspace).aggregate(m=Max("updated_at"))["m"],
+    )
+    cached = _compiled.get(workspace.pk)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    specs = [TopicSpec(t.key, t.key, tuple(t.keywords), tuple(t.examples)) for t in topics]
+    tokens = []
+    for spec in specs:
+        examples = list(spec.examples)
+        tokens.append(tokens_for(examples, [detect_language(e).language for e in examples]))
+    compiled = compile_topics(specs, tokens)
+    _compiled[workspace.pk] = (stamp, compiled)
+    return compiled
+
+
+def _clean_list(raw: str, *, lines: bool) -> list[str]:
+    parts = raw.splitlines() if lines else raw.replace("\n", ",").split(",")
+    return list(dict.fromkeys(p.strip() for p in parts if p.strip()))
+
+
+def topic_save(
+    *,
+    actor: Membership,
+    name_ko: str,
+    name_en: str,
+    keywords: str,
+    examples: str,
+    active: bool = True,
+    topic: Topic | None = None,
+) -> Topic:
+    """Create or change a topic (keywords comma-separated, examples one per line)."""
+    require(actor, Action.MANAGE_SETTINGS)
+    if topic is None:
+        base = slugify(name_en) or slugify(name_ko, allow_unicode=True) or "topic"
+        key, n = base[:50], 2
+        while Topic.objects.filter(workspace=actor.workspace, key=key).exists():
+            key, n = f"{base[:45]}-{n}", n + 1
+        topic = Topic(workspace=actor.workspace, key=key)
+    topic.name_ko = name_ko.strip()
+    topic.name_en = name_en.strip()
+    topic.keywords = _clean_list(keywords, lines=False)
+    topic.examples = _clean_list(examples, lines=True)
+    topic.active = active
+    topic.updated_at = timezone.now()
+    topic.save()
+    audit_record(
+        workspace=actor.workspace, actor=actor.user, action="topic.saved", target=topic.key
+    )
+    return topic
