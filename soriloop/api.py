@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from soriloop.accounts.api import router as accounts_router
+from soriloop.analysis.api import router as analysis_router
 from soriloop.core import errors
 from soriloop.feedback.api import router as feedback_router
 
@@ -20,3 +21,4 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("", accounts_router)
 api.add_router("", feedback_router)
+api.add_router("", analysis_router)

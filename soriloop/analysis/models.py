@@ -28,6 +28,9 @@ class Enrichment(models.Model):
     redacted_text = models.TextField(blank=True, default="")
     model_version = models.CharField(max_length=80)
     analyzed_at = models.DateTimeField(default=now)
+    # {"sentiment" | "types" | "topics": {"model": what the model said, "by": who, "at": when}}
+    # for the labels people corrected; the fields above then hold the corrected values.
+    corrections = models.JSONField(default=dict, blank=True)
 
     class Meta:
         indexes = [
@@ -78,3 +81,29 @@ class Topic(models.Model):
 
     def name_in(self, language: str) -> str:
         return self.name_ko if language == "ko" else self.name_en
+
+
+class Correction(models.Model):
+    """A person's correction of one label of one record; the latest per field wins."""
+
+    FIELDS = ("sentiment", "types", "topics")
+
+    feedback = models.ForeignKey(
+        "feedback.Feedback", on_delete=models.CASCADE, related_name="corrections"
+    )
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    field = models.CharField(max_length=16)
+    value = models.JSONField()
+    corrected_by = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    corrected_by_label = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["feedback", "field", "-created_at"], name="correction_latest")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field} of feedback {self.feedback_id} = {self.value}"

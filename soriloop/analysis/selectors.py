@@ -38,6 +38,7 @@ def analysis_json(record: Feedback) -> dict[str, Any] | None:
         "keywords": enrichment.keywords,
         "abuse": {"flagged": enrichment.abusive, "confidence": enrichment.abuse_confidence},
         "pii_found": sorted({p["kind"] for p in enrichment.pii}),
+        "corrections": enrichment.corrections,
         "model_version": enrichment.model_version,
         "analyzed_at": enrichment.analyzed_at.isoformat(),
     }

@@ -12,6 +12,7 @@ from django.utils import timezone
 from soriloop.accounts.models import Membership, Workspace
 from soriloop.accounts.permissions import Action, require
 from soriloop.accounts.services import audit_record
+from soriloop.analysis.corrections import apply_corrections, latest_corrections
 from soriloop.analysis.engine.heads import Evidence
 from soriloop.analysis.engine.pipeline import Analysis, TextIn, analyze
 from soriloop.analysis.models import AnalysisSettings, Enrichment
@@ -100,12 +101,15 @@ def analysis_run_batch(*, owner: str, limit: int = BATCH) -> int:
         names: dict[int, dict[str, tuple[str, str]]] = {
             pk: topic_names(workspace_id=pk) for pk in {r.workspace_id for r in records}
         }
-        Enrichment.objects.bulk_create(
-            [
-                _enrichment(r, a, names[r.workspace_id])
-                for r, a in zip(records, results, strict=True)
-            ]
-        )
+        enrichments = [
+            _enrichment(r, a, names[r.workspace_id]) for r, a in zip(records, results, strict=True)
+        ]
+        corrected = latest_corrections(r.pk for r in records)
+        for enrichment in enrichments:
+            if enrichment.feedback_id in corrected:
+                # people's corrections win over the model, also after re-analysis
+                apply_corrections(enrichment, corrected[enrichment.feedback_id])
+        Enrichment.objects.bulk_create(enrichments)
         feedback_mark_analyzed(
             owner=owner,
             languages={r.pk: a.language for r, a in zip(records, results, strict=True)},

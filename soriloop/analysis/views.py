@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,7 +15,9 @@ from soriloop.accounts.decorators import member_required
 from soriloop.accounts.models import Membership
 from soriloop.accounts.permissions import Action, can
 from soriloop.analysis import services
+from soriloop.analysis.corrections import analysis_correct
 from soriloop.analysis.taxonomy import topic_save, topics_of
+from soriloop.feedback import selectors as feedback_selectors
 
 
 class AnalysisSettingsForm(forms.Form):
@@ -108,3 +111,24 @@ def reanalyze(request: HttpRequest, membership: Membership) -> HttpResponse:
     count = services.analysis_reanalyze(actor=membership)
     messages.success(request, _("%(n)d records will be analysed again.") % {"n": count})
     return redirect("analysis:topics")
+
+
+@member_required
+@require_http_methods(["POST"])
+def correct(request: HttpRequest, membership: Membership, feedback_id: int) -> HttpResponse:
+    """The record page's correction form: sentiment, types and topics at once."""
+    record = feedback_selectors.feedback_get(
+        workspace=membership.workspace, feedback_id=feedback_id
+    )
+    changes = {
+        "sentiment": request.POST.get("sentiment") or None,
+        "types": request.POST.getlist("types"),
+        "topics": request.POST.getlist("topics"),
+    }
+    try:
+        analysis_correct(feedback=record, changes=changes, actor=membership)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Correction saved. It wins over the model from now on."))
+    return redirect("feedback:record", feedback_id=record.pk)

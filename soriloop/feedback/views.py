@@ -17,6 +17,8 @@ from soriloop.accounts.decorators import member_required
 from soriloop.accounts.models import Membership
 from soriloop.accounts.permissions import Action, can, require
 from soriloop.accounts.views import attach_errors
+from soriloop.analysis.engine.kinds import TYPES
+from soriloop.analysis.taxonomy import topics_of
 from soriloop.feedback import selectors, services
 from soriloop.feedback.export import csv_lines
 from soriloop.feedback.filters import BadFilter, FeedbackFilter
@@ -73,7 +75,18 @@ def inbox(request: HttpRequest, membership: Membership) -> HttpResponse:
 @member_required
 def record(request: HttpRequest, membership: Membership, feedback_id: int) -> HttpResponse:
     item = selectors.feedback_get(workspace=membership.workspace, feedback_id=feedback_id)
-    context = {"record": item, "can_delete": can(membership, Action.DELETE_FEEDBACK)}
+    context = {
+        "record": item,
+        "can_delete": can(membership, Action.DELETE_FEEDBACK),
+        "can_correct": can(membership, Action.WRITE_FEEDBACK),
+        "all_types": TYPES,
+        "sentiments": [
+            ("positive", _("Positive")),
+            ("neutral", _("Neutral")),
+            ("negative", _("Negative")),
+        ],
+        "all_topics": topics_of(workspace=membership.workspace),
+    }
     return render(request, "feedback/record.html", context)
 
 
