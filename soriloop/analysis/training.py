@@ -166,6 +166,19 @@ def fit_sentiment(train: list[Example], *, alpha: float = 5e-7, epochs: int = 15
     )
 
 
+def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    """Precision, recall, F1 and support from the counts of one class."""
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "support": tp + fn,
+    }
+
+
 def scores(gold: list[str], predicted: list[str], labels: list[str]) -> dict[str, Any]:
     """Accuracy, macro-F1, per-class precision / recall / F1 and the confusion matrix."""
     confusion: dict[str, Counter[str]] = {g: Counter() for g in labels}
@@ -176,15 +189,7 @@ def scores(gold: list[str], predicted: list[str], labels: list[str]) -> dict[str
         tp = confusion.get(label, Counter())[label]
         fp = sum(confusion[g][label] for g in confusion if g != label)
         fn = sum(confusion.get(label, Counter()).values()) - tp
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_class[label] = {
-            "precision": round(precision, 4),
-            "recall": round(recall, 4),
-            "f1": round(f1, 4),
-            "support": tp + fn,
-        }
+        per_class[label] = prf(tp, fp, fn)
     n = len(gold)
     return {
         "n": n,

@@ -14,7 +14,7 @@ from soriloop.analysis.engine.lang import detect_language
 from soriloop.analysis.engine.pipeline import TextIn, analyze, tokens_for
 from soriloop.analysis.engine.sentiment import LABELS
 from soriloop.analysis.engine.topics import TopicSpec, compile_topics
-from soriloop.analysis.training import score_sentiment, scores
+from soriloop.analysis.training import prf, score_sentiment, scores
 
 TASKS = ("sentiment", "type", "topics", "abuse")
 
@@ -74,15 +74,7 @@ def multilabel_report(
         tp = sum(1 for g, p in zip(gold, predicted, strict=True) if kind in g and kind in p)
         fp = sum(1 for g, p in zip(gold, predicted, strict=True) if kind not in g and kind in p)
         fn = sum(1 for g, p in zip(gold, predicted, strict=True) if kind in g and kind not in p)
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_class[kind] = {
-            "precision": round(precision, 4),
-            "recall": round(recall, 4),
-            "f1": round(f1, 4),
-            "support": tp + fn,
-        }
+        per_class[kind] = prf(tp, fp, fn)
     present = [k for k in classes if per_class[k]["support"]]
     restricted = [
         (g & set(classes), p & set(classes)) for g, p in zip(gold, predicted, strict=True)
