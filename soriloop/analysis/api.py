@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from ninja import Router, Schema
 from pydantic import ConfigDict
 
-from soriloop.accounts.api import write_auth
+from soriloop.accounts.api import read_auth, write_auth
 from soriloop.accounts.models import ApiKey
 from soriloop.analysis.corrections import analysis_correct
+from soriloop.analysis.selectors import duplicate_groups, similar_feedback
 from soriloop.core.errors import envelope
 from soriloop.feedback import selectors
 from soriloop.feedback.serialize import feedback_json
@@ -48,3 +52,23 @@ def analysis_patch(request: HttpRequest, feedback_id: int, payload: CorrectionIn
         )
     record = selectors.feedback_get(workspace=key.workspace, feedback_id=feedback_id)
     return JsonResponse(feedback_json(record), json_dumps_params={"ensure_ascii": False})
+
+
+@router.get("/feedback/{feedback_id}/similar", auth=read_auth, summary="The most similar feedback")
+def similar_get(request: HttpRequest, feedback_id: int, limit: int = 10) -> HttpResponse:
+    """Records of the same workspace worded most like this one, with an estimated similarity
+    (0-1, Jaccard of character 3-grams)."""
+    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    record = selectors.feedback_get(workspace=key.workspace, feedback_id=feedback_id)
+    found = similar_feedback(record=record, limit=max(1, min(limit, 50)))
+    return JsonResponse({"items": [{"id": pk, "similarity": score} for pk, score in found]})
+
+
+@router.get("/feedback-duplicates", auth=read_auth, summary="Groups of near-identical feedback")
+def duplicates_get(request: HttpRequest, days: int = 30) -> HttpResponse:
+    """Records received in the last ``days`` days that repeat each other (the same complaint
+    pasted into several channels), largest groups first."""
+    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    since = timezone.now() - dt.timedelta(days=max(1, min(days, 365)))
+    groups = duplicate_groups(workspace_id=key.workspace_id, since=since)
+    return JsonResponse({"groups": [{"ids": group, "size": len(group)} for group in groups]})

@@ -31,6 +31,7 @@ class Enrichment(models.Model):
     # {"sentiment" | "types" | "topics": {"model": what the model said, "by": who, "at": when}}
     # for the labels people corrected; the fields above then hold the corrected values.
     corrections = models.JSONField(default=dict, blank=True)
+    signature = models.BinaryField(default=b"", blank=True)  # MinHash, for similar feedback
 
     class Meta:
         indexes = [

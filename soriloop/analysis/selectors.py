@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from soriloop.analysis.engine.similar import from_bytes, similarities
 from soriloop.analysis.models import Enrichment, Topic
 from soriloop.feedback.models import Feedback
 
@@ -52,3 +55,70 @@ def topic_names(*, workspace_id: int) -> dict[str, tuple[str, str]]:
             "key", "name_ko", "name_en"
         )
     }
+
+
+SIMILAR_WINDOW = 20_000  # most recent analysed records compared against
+
+
+def _signatures(workspace_id: int, since: Any = None) -> tuple[list[int], np.ndarray]:
+    rows = Enrichment.objects.filter(workspace_id=workspace_id, feedback__deleted_at__isnull=True)
+    if since is not None:
+        rows = rows.filter(feedback__received_at__gte=since)
+    pairs = list(
+        rows.order_by("-feedback_id").values_list("feedback_id", "signature")[:SIMILAR_WINDOW]
+    )
+    ids = [pk for pk, raw in pairs if raw]
+    matrix = (
+        np.stack([from_bytes(raw) for _pk, raw in pairs if raw])
+        if ids
+        else np.zeros((0, 64), np.uint32)
+    )
+    return ids, matrix
+
+
+def similar_feedback(
+    *, record: Feedback, limit: int = 10, minimum: float = 0.2
+) -> list[tuple[int, float]]:
+    """(feedback id, similarity) of the records most like ``record`` in its workspace."""
+    enrichment: Enrichment | None = getattr(record, "enrichment", None)
+    if enrichment is None or not enrichment.signature:
+        return []
+    ids, matrix = _signatures(record.workspace_id)
+    scores = similarities(from_bytes(enrichment.signature), matrix)
+    ranked = sorted(
+        (
+            (pk, float(score))
+            for pk, score in zip(ids, scores, strict=True)
+            if pk != record.pk and score >= minimum
+        ),
+        key=lambda pair: -pair[1],
+    )
+    return [(pk, round(score, 3)) for pk, score in ranked[:limit]]
+
+
+def duplicate_groups(
+    *, workspace_id: int, since: Any = None, threshold: float = 0.7
+) -> list[list[int]]:
+    """Groups of near-identical records (largest first), found with LSH bands of the
+    signatures and confirmed by their estimated similarity."""
+    ids, matrix = _signatures(workspace_id, since)
+    parent = list(range(len(ids)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for band in range(16):
+        buckets: dict[bytes, list[int]] = {}
+        for i, row in enumerate(matrix[:, band * 4 : band * 4 + 4]):
+            buckets.setdefault(row.tobytes(), []).append(i)
+        for members in buckets.values():
+            for other in members[1:]:
+                if float((matrix[members[0]] == matrix[other]).mean()) >= threshold:
+                    parent[root(other)] = root(members[0])
+    groups: dict[int, list[int]] = {}
+    for i in range(len(ids)):
+        groups.setdefault(root(i), []).append(ids[i])
+    return sorted((sorted(g) for g in groups.values() if len(g) > 1), key=lambda g: (-len(g), g[0]))

@@ -15,6 +15,7 @@ from soriloop.accounts.services import audit_record
 from soriloop.analysis.corrections import apply_corrections, latest_corrections
 from soriloop.analysis.engine.heads import Evidence
 from soriloop.analysis.engine.pipeline import Analysis, TextIn, analyze
+from soriloop.analysis.engine.similar import signature, to_bytes
 from soriloop.analysis.models import AnalysisSettings, Enrichment
 from soriloop.analysis.selectors import topic_names
 from soriloop.analysis.taxonomy import compiled_topics
@@ -70,6 +71,7 @@ def _enrichment(
         redacted_text=result.redacted if result.pii else "",
         model_version=result.model_version,
         analyzed_at=timezone.now(),
+        signature=to_bytes(signature(result.redacted if result.pii else record.text)),
     )
 
 

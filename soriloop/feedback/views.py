@@ -18,6 +18,7 @@ from soriloop.accounts.models import Membership
 from soriloop.accounts.permissions import Action, can, require
 from soriloop.accounts.views import attach_errors
 from soriloop.analysis.engine.kinds import TYPES
+from soriloop.analysis.selectors import similar_feedback
 from soriloop.analysis.taxonomy import topics_of
 from soriloop.feedback import selectors, services
 from soriloop.feedback.export import csv_lines
@@ -30,7 +31,7 @@ from soriloop.feedback.forms import (
     UploadForm,
 )
 from soriloop.feedback.imports import BadMapping, Mapping_, ScoreSpec, import_create, import_start
-from soriloop.feedback.models import SCORE_RANGES, ImportJob, ImportState
+from soriloop.feedback.models import SCORE_RANGES, Feedback, ImportJob, ImportState
 from soriloop.feedback.readers import UnreadableFile, sample
 from soriloop.feedback.validation import InvalidFeedback
 
@@ -86,8 +87,20 @@ def record(request: HttpRequest, membership: Membership, feedback_id: int) -> Ht
             ("negative", _("Negative")),
         ],
         "all_topics": topics_of(workspace=membership.workspace),
+        "similar": _similar_records(membership, item),
     }
     return render(request, "feedback/record.html", context)
+
+
+def _similar_records(membership: Membership, item: Feedback) -> list[tuple[Feedback, float]]:
+    found = similar_feedback(record=item, limit=5)
+    records = {
+        r.pk: r
+        for r in selectors.feedback_records(
+            workspace=membership.workspace, filters=FeedbackFilter()
+        ).filter(id__in=[pk for pk, _score in found])
+    }
+    return [(records[pk], score) for pk, score in found if pk in records]
 
 
 @member_required
