@@ -146,11 +146,13 @@ def vectorize(texts: list[str]) -> Any:
     return csr_matrix((vals, (rows, cols)), shape=(len(texts), 1 << BITS), dtype=np.float32)
 
 
-def fit_sentiment(train: list[Example], *, alpha: float = 5e-7, epochs: int = 15) -> SentimentModel:
+def _fit_linear(
+    train: list[Example], y: np.ndarray, *, alpha: float, epochs: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """SGD logistic regression over the engine's features; returns (weights, biases)."""
     from sklearn.linear_model import SGDClassifier
 
     x = vectorize([e.text for e in train])
-    y = np.array([LABELS.index(e.label) for e in train])
     classifier = SGDClassifier(
         loss="log_loss",
         alpha=alpha,
@@ -160,10 +162,13 @@ def fit_sentiment(train: list[Example], *, alpha: float = 5e-7, epochs: int = 15
         random_state=7,
     )
     classifier.fit(x, y, sample_weight=np.array([e.weight for e in train]))
-    version = f"sentiment-hash{BITS}-sgd-{time.strftime('%Y%m%d')}"
-    return SentimentModel(
-        classifier.coef_.astype(np.float32), classifier.intercept_.astype(np.float32), version
-    )
+    return classifier.coef_.astype(np.float32), classifier.intercept_.astype(np.float32)
+
+
+def fit_sentiment(train: list[Example], *, alpha: float = 5e-7, epochs: int = 15) -> SentimentModel:
+    y = np.array([LABELS.index(e.label) for e in train])
+    weights, bias = _fit_linear(train, y, alpha=alpha, epochs=epochs)
+    return SentimentModel(weights, bias, f"sentiment-hash{BITS}-sgd-{time.strftime('%Y%m%d')}")
 
 
 def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
@@ -228,20 +233,6 @@ def abuse_splits(data: Path) -> tuple[list[Example], list[Example]]:
 
 
 def fit_abuse(train: list[Example], *, alpha: float = 1e-5, epochs: int = 30) -> AbuseModel:
-    from sklearn.linear_model import SGDClassifier
-
-    x = vectorize([e.text for e in train])
     y = np.array([1 if e.label == "abusive" else 0 for e in train])
-    classifier = SGDClassifier(
-        loss="log_loss",
-        alpha=alpha,
-        max_iter=epochs,
-        tol=None,
-        class_weight="balanced",
-        random_state=7,
-    )
-    classifier.fit(x, y)
-    version = f"abuse-hash{BITS}-sgd-{time.strftime('%Y%m%d')}"
-    return AbuseModel(
-        classifier.coef_.astype(np.float32), classifier.intercept_.astype(np.float32), version
-    )
+    weights, bias = _fit_linear(train, y, alpha=alpha, epochs=epochs)
+    return AbuseModel(weights, bias, f"abuse-hash{BITS}-sgd-{time.strftime('%Y%m%d')}")
