@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything Soriloop needs, idempotently: Debian packages, uv, the locked Python
-# dependencies in .venv, compiled translations and the database schema.
+# dependencies in .venv, the npm front-end packages, compiled translations and the database schema.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +9,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 apt_needed=()
 command -v chromium >/dev/null 2>&1 || apt_needed+=(chromium)
 command -v msgfmt >/dev/null 2>&1 || apt_needed+=(gettext)
+command -v npm >/dev/null 2>&1 || apt_needed+=(npm)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || apt_needed+=(fonts-noto-cjk)
 if [ ${#apt_needed[@]} -gt 0 ]; then
   say "Installing Debian packages: ${apt_needed[*]}"
@@ -33,6 +34,13 @@ fi
 say "Syncing Python packages from requirements.lock"
 uv pip sync --quiet --python .venv/bin/python requirements.lock
 uv pip install --quiet --python .venv/bin/python --no-deps -e .
+
+# Front-end libraries (the chart library) from package-lock.json, served as static files.
+if ! cmp -s package-lock.json node_modules/.soriloop-installed 2>/dev/null; then
+  say "Installing front-end packages from package-lock.json"
+  npm ci --omit=dev --no-audit --no-fund --loglevel=error
+  cp package-lock.json node_modules/.soriloop-installed
+fi
 
 say "Compiling translations"
 for po in locale/*/LC_MESSAGES/django.po; do

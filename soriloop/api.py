@@ -8,6 +8,7 @@ from soriloop.accounts.api import router as accounts_router
 from soriloop.analysis.api import router as analysis_router
 from soriloop.core import errors
 from soriloop.feedback.api import router as feedback_router
+from soriloop.insights.api import router as insights_router
 
 api = NinjaAPI(
     title="Soriloop API",
@@ -22,3 +23,4 @@ errors.install(api)
 api.add_router("", accounts_router)
 api.add_router("", feedback_router)
 api.add_router("", analysis_router)
+api.add_router("", insights_router)

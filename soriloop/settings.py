@@ -197,7 +197,10 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "soriloop" / "static"]
+STATICFILES_DIRS: list[Any] = [BASE_DIR / "soriloop" / "static"]
+# The chart library, installed from package-lock.json by scripts/setup.sh (npm ci).
+if (BASE_DIR / "node_modules" / "chart.js" / "dist").is_dir():
+    STATICFILES_DIRS.append(("vendor/chart.js", BASE_DIR / "node_modules" / "chart.js" / "dist"))
 
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
@@ -256,7 +259,10 @@ WORKER_HEARTBEAT_SECONDS = env_int(
 )
 
 # Run continuously by each worker, each in its own thread: step(owner=worker_id) -> work done.
-WORKER_LOOPS = ["soriloop.analysis.services.analysis_run_batch"]
+WORKER_LOOPS = [
+    "soriloop.analysis.services.analysis_run_batch",
+    "soriloop.insights.rollups.rollups_refresh",
+]
 
 # Run by each worker now and then (recovering imports whose worker died, ...).
 WORKER_MAINTENANCE = [

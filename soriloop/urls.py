@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("soriloop.accounts.urls")),
     path("", include("soriloop.feedback.urls")),
     path("", include("soriloop.analysis.urls")),
+    path("", include("soriloop.insights.urls")),
     path("", include("soriloop.core.urls")),
 ]
 

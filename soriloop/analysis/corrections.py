@@ -17,6 +17,7 @@ from soriloop.analysis.engine.kinds import TYPES
 from soriloop.analysis.engine.sentiment import LABELS
 from soriloop.analysis.models import Correction, Enrichment, Topic
 from soriloop.feedback.models import Feedback
+from soriloop.insights.rollups import rollups_mark_records
 
 
 def _check(workspace: Workspace, field: str, value: Any) -> Any:
@@ -72,6 +73,7 @@ def apply_corrections(enrichment: Enrichment, latest: dict[str, Correction]) -> 
                 for v in correction.value
             ]
         enrichment.corrections = {**enrichment.corrections, field: record}
+    enrichment.index_labels()
 
 
 def latest_corrections(feedback_ids: Iterable[int]) -> dict[int, dict[str, Correction]]:
@@ -111,6 +113,7 @@ def analysis_correct(
             )  # fmt: skip
     apply_corrections(enrichment, latest)
     enrichment.save()
+    rollups_mark_records([feedback])
     audit_record(
         workspace=feedback.workspace,
         actor=user,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import models
 from django.utils.timezone import now
 
@@ -32,6 +34,10 @@ class Enrichment(models.Model):
     # for the labels people corrected; the fields above then hold the corrected values.
     corrections = models.JSONField(default=dict, blank=True)
     signature = models.BinaryField(default=b"", blank=True)  # MinHash, for similar feedback
+    # "|delivery|price|": the topic keys and type names, for filters that work the same on
+    # SQLite and PostgreSQL (``index_labels`` keeps them in step with the JSON above).
+    topic_keys = models.CharField(max_length=500, blank=True, default="")
+    type_names = models.CharField(max_length=100, blank=True, default="")
 
     class Meta:
         indexes = [
@@ -40,6 +46,20 @@ class Enrichment(models.Model):
 
     def __str__(self) -> str:
         return f"analysis of feedback {self.feedback_id}"
+
+    def index_labels(self) -> None:
+        """Refresh ``topic_keys`` and ``type_names`` from ``topics`` and ``types``."""
+        self.topic_keys = _joined(t["key"] for t in self.topics)
+        self.type_names = _joined(t["name"] for t in self.types)
+
+    @property
+    def topic_key_list(self) -> list[str]:
+        return [k for k in self.topic_keys.split("|") if k]
+
+
+def _joined(names: Iterable[str]) -> str:
+    names = sorted(set(names))
+    return f"|{'|'.join(names)}|" if names else ""
 
 
 class AnalysisSettings(models.Model):

@@ -21,6 +21,7 @@ from soriloop.analysis.selectors import topic_names
 from soriloop.analysis.taxonomy import compiled_topics
 from soriloop.feedback.models import Feedback
 from soriloop.feedback.services import feedback_claim_for_analysis, feedback_mark_analyzed
+from soriloop.insights.rollups import rollups_mark_records
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def _enrichment(
     record: Feedback, result: Analysis, names: dict[str, tuple[str, str]]
 ) -> Enrichment:
     sentiment = result.sentiment
-    return Enrichment(
+    enrichment = Enrichment(
         feedback=record,
         workspace_id=record.workspace_id,
         language=result.language,
@@ -73,6 +74,8 @@ def _enrichment(
         analyzed_at=timezone.now(),
         signature=to_bytes(signature(result.redacted if result.pii else record.text)),
     )
+    enrichment.index_labels()
+    return enrichment
 
 
 def analysis_run_batch(*, owner: str, limit: int = BATCH) -> int:
@@ -92,7 +95,9 @@ def analysis_run_batch(*, owner: str, limit: int = BATCH) -> int:
         results = _analyze(records, settings, default)
     except Exception:  # one bad batch must not stop the analyser; the records say failed
         logger.exception("analysis failed for feedback %s..%s", records[0].pk, records[-1].pk)
-        feedback_mark_analyzed(owner=owner, languages={}, failed=[r.pk for r in records])
+        with transaction.atomic():
+            feedback_mark_analyzed(owner=owner, languages={}, failed=[r.pk for r in records])
+            rollups_mark_records(records)
         return len(records)
     texts: dict[int, str] = {}
     for record, result in zip(records, results, strict=True):
@@ -117,6 +122,7 @@ def analysis_run_batch(*, owner: str, limit: int = BATCH) -> int:
             languages={r.pk: a.language for r, a in zip(records, results, strict=True)},
             texts=texts,
         )
+        rollups_mark_records(records)
     return len(records)
 
 

@@ -129,9 +129,22 @@ def _enrich(customer: Customer, ref: CustomerRef) -> bool:
             setattr(customer, attr, value)
             changed = True
     if ref.attributes and any(customer.attributes.get(k) != v for k, v in ref.attributes.items()):
+        if (
+            "segment" in ref.attributes
+            and customer.attributes.get("segment") != ref.attributes["segment"]
+        ):
+            _segment_changed(customer)
         customer.attributes = {**customer.attributes, **ref.attributes}
         changed = True
     return changed
+
+
+def _segment_changed(customer: Customer) -> None:
+    """Dashboards cut by segment: the days of this customer's feedback are recounted."""
+    from soriloop.insights.rollups import rollups_mark
+
+    days = customer.feedback.values_list("day", flat=True).distinct()
+    rollups_mark(workspace_id=customer.workspace_id, days=days)
 
 
 def customer_resolve_many(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -15,6 +16,8 @@ from soriloop.core.fields import FieldErrors
 from soriloop.feedback.models import Channel, Feedback, ScoreKind
 
 SENTIMENTS = ("positive", "neutral", "negative")
+UNASSIGNED = "unassigned"  # analysed, no confident topic
+NO_TYPE = "none"  # analysed, no feedback type
 
 
 class BadFilter(FieldErrors):
@@ -33,6 +36,9 @@ class FeedbackFilter:
     score_max: float | None = None
     language: str = ""
     sentiment: str = ""
+    topic: str = ""  # a topic key, or "unassigned"
+    type: str = ""  # a feedback type, or "none"
+    segment: str = ""  # the customer's "segment" attribute
     q: str = ""
     customer: int | None = None
     has_text: bool | None = None
@@ -73,6 +79,9 @@ class FeedbackFilter:
             score_max=_number(get("score_max"), "score_max", errors),
             language=get("language"),
             sentiment=get("sentiment"),
+            topic=_slug(get("topic"), "topic", errors),
+            type=_slug(get("type"), "type", errors),
+            segment=get("segment")[:60],
             q=get("q")[:200],
             customer=_int(get("customer"), "customer", errors),
             has_text=_bool(get("has_text"), "has_text", errors),
@@ -104,6 +113,16 @@ class FeedbackFilter:
             records = records.filter(language=self.language)
         if self.sentiment:
             records = records.filter(enrichment__sentiment_label=self.sentiment)
+        if self.topic == UNASSIGNED:
+            records = records.filter(enrichment__isnull=False, enrichment__topic_keys="")
+        elif self.topic:
+            records = records.filter(enrichment__topic_keys__contains=f"|{self.topic}|")
+        if self.type == NO_TYPE:
+            records = records.filter(enrichment__isnull=False, enrichment__type_names="")
+        elif self.type:
+            records = records.filter(enrichment__type_names__contains=f"|{self.type}|")
+        if self.segment:
+            records = records.filter(customer__attributes__segment=self.segment)
         if self.customer is not None:
             records = records.filter(customer_id=self.customer)
         if self.has_text is not None:
@@ -143,6 +162,13 @@ def _date(raw: str, name: str, errors: dict[str, list[str]]) -> dt.date | None:
     except ValueError:
         errors.setdefault(name, []).append("must be a date like 2026-01-31")
         return None
+
+
+def _slug(raw: str, name: str, errors: dict[str, list[str]]) -> str:
+    if raw and not re.fullmatch(r"[\w-]{1,60}", raw):
+        errors.setdefault(name, []).append("must be a key like delivery or app_bug")
+        return ""
+    return raw
 
 
 def _number(raw: str, name: str, errors: dict[str, list[str]]) -> float | None:

@@ -5,6 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from soriloop.core.templatetags.soriloop import TYPE_LABELS
+from soriloop.feedback.filters import NO_TYPE, UNASSIGNED
 from soriloop.feedback.models import Channel, ScoreKind
 
 MANUAL_CHANNELS = [
@@ -53,6 +55,24 @@ class FilterForm(forms.Form):
         choices=[("", _("Any")), ("ko", _("Korean")), ("en", _("English")), ("other", _("Other"))],
         required=False,
     )
+    topic = forms.ChoiceField(label=_("Topic"), required=False)
+    type = forms.ChoiceField(label=_("Type"), required=False)
+    touchpoint = forms.CharField(label=_("Touchpoint"), required=False)
+    segment = forms.CharField(label=_("Segment"), required=False)
+    source = forms.CharField(label=_("Source"), required=False)
+
+    def __init__(self, *args: Any, topics: list[tuple[str, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].choices = [  # type: ignore[attr-defined]
+            ("", _("Any")),
+            *topics,
+            (UNASSIGNED, _("Unassigned")),
+        ]
+        self.fields["type"].choices = [  # type: ignore[attr-defined]
+            ("", _("Any")),
+            *TYPE_LABELS.items(),
+            (NO_TYPE, _("No type")),
+        ]
 
 
 class ManualEntryForm(forms.Form):

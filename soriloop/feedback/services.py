@@ -25,6 +25,7 @@ from soriloop.customers.models import Customer
 from soriloop.customers.services import customer_resolve_many
 from soriloop.feedback.models import AnalysisState, ChannelSettings, Feedback
 from soriloop.feedback.validation import FeedbackInput, parse_feedback
+from soriloop.insights.rollups import rollups_mark, rollups_mark_records
 
 logger = logging.getLogger(__name__)
 
@@ -177,6 +178,9 @@ def _store(workspace: Workspace, pending: list[_Pending]) -> None:
     ids = _insert([p.row for p in new])
     for p, pk in zip(new, ids, strict=True):
         p.new_id = pk
+    rollups_mark(
+        workspace_id=workspace.pk, days={p.item.received_at.astimezone(tz).date() for p in new}
+    )
 
 
 def feedback_ingest(*, workspace: Workspace, items: Sequence[FeedbackInput]) -> list[IngestResult]:
@@ -288,7 +292,9 @@ def feedback_update(
         feedback.touchpoint = touchpoint.strip()[:120]
         fields.append("touchpoint")
     if fields:
-        feedback.save(update_fields=fields)
+        with transaction.atomic():
+            feedback.save(update_fields=fields)
+            rollups_mark_records([feedback])
     return feedback
 
 
@@ -301,7 +307,9 @@ def feedback_delete(
     if feedback.deleted_at is not None:
         return
     feedback.deleted_at = timezone.now()
-    feedback.save(update_fields=["deleted_at"])
+    with transaction.atomic():
+        feedback.save(update_fields=["deleted_at"])
+        rollups_mark_records([feedback])
     audit_record(
         workspace=workspace,
         actor=actor.user if actor else None,

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -45,6 +46,13 @@ def _filters(request: HttpRequest) -> tuple[FeedbackFilter, dict[str, list[str]]
         return FeedbackFilter(), exc.fields
 
 
+def _topic_choices(membership: Membership) -> list[tuple[str, str]]:
+    from soriloop.analysis.taxonomy import topics_of
+
+    language = get_language() or "ko"
+    return [(t.key, t.name_in(language[:2])) for t in topics_of(workspace=membership.workspace)]
+
+
 @member_required
 def inbox(request: HttpRequest, membership: Membership) -> HttpResponse:
     filters, errors = _filters(request)
@@ -60,7 +68,7 @@ def inbox(request: HttpRequest, membership: Membership) -> HttpResponse:
         "next_cursor": next_cursor,
         "filters": filters,
         "query": filters.to_query(),
-        "form": FilterForm(request.GET or None),
+        "form": FilterForm(request.GET or None, topics=_topic_choices(membership)),
         "filter_errors": errors,
         "total": selectors.feedback_records(
             workspace=membership.workspace, filters=filters

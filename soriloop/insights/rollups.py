@@ -1,0 +1,172 @@
+"""Keep the rollups equal to a recount of the records, day by day.
+
+Anything that changes what a record contributes (ingest, analysis, a correction, an edit, a
+deletion) calls ``rollups_mark`` in its own transaction. ``rollups_refresh`` (a worker loop)
+recounts each marked (workspace, day) from the records and replaces that day's rows. Marks
+are an append-only log drained by id, so a mark committed while a recount runs is never lost:
+its id was not read, it stays, and the day is recounted again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+
+from soriloop.feedback.filters import NO_TYPE, UNASSIGNED
+from soriloop.feedback.models import Feedback
+from soriloop.insights.models import MEASURES, DirtyDay, Rollup
+
+# The dimensions of a rollup row, in key order.
+DIMENSIONS = (
+    "facet",
+    "value",
+    "channel",
+    "source",
+    "touchpoint",
+    "language",
+    "segment",
+    "sentiment",
+)
+
+Key = tuple[str, ...]
+
+
+def rollups_mark(*, workspace_id: int, days: Iterable[dt.date]) -> None:
+    """Mark days of a workspace for recounting; call inside the changing transaction."""
+    DirtyDay.objects.bulk_create(
+        [DirtyDay(workspace_id=workspace_id, day=day) for day in sorted(set(days))]
+    )
+
+
+def rollups_mark_records(records: Iterable[Feedback]) -> None:
+    by_workspace: dict[int, set[dt.date]] = {}
+    for record in records:
+        by_workspace.setdefault(record.workspace_id, set()).add(record.day)
+    for workspace_id, days in by_workspace.items():
+        rollups_mark(workspace_id=workspace_id, days=days)
+
+
+def rollups_refresh(*, owner: str = "", limit: int = 2000) -> int:
+    """Recount the days marked dirty; returns how many marks it drained (a worker loop)."""
+    marks = list(DirtyDay.objects.order_by("id").values_list("id", "workspace_id", "day")[:limit])
+    if not marks:
+        return 0
+    for workspace_id, day in sorted({(ws, day) for _id, ws, day in marks}):
+        recount_day(workspace_id=workspace_id, day=day)
+    DirtyDay.objects.filter(id__in=[m[0] for m in marks]).delete()
+    return len(marks)
+
+
+def rollups_rebuild(*, workspace_id: int | None = None) -> int:
+    """Recount every day (of one workspace, or all); returns how many days were recounted."""
+    records = Feedback.objects.all()
+    if workspace_id is not None:
+        records = records.filter(workspace_id=workspace_id)
+    days = set(records.values_list("workspace_id", "day").distinct())
+    stale = Rollup.objects.all()
+    if workspace_id is not None:
+        stale = stale.filter(workspace_id=workspace_id)
+    days |= set(stale.values_list("workspace_id", "day").distinct())
+    for ws, day in sorted(days):
+        recount_day(workspace_id=ws, day=day)
+    return len(days)
+
+
+def recount_day(*, workspace_id: int, day: dt.date) -> int:
+    """Replace one day's rollup rows with a recount of its records; returns rows written."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # one recount of a day at a time; SQLite's IMMEDIATE transactions already are
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s, %s)", [workspace_id, day.toordinal()]
+                )
+        Rollup.objects.filter(workspace_id=workspace_id, day=day).delete()
+        records = Feedback.objects.filter(workspace_id=workspace_id, day=day)
+        counted = count_rows(record_rows(records))
+        rows = [
+            Rollup(
+                workspace_id=workspace_id,
+                day=day,
+                **dict(zip(DIMENSIONS, key, strict=True)),
+                **sums,
+            )
+            for key, sums in counted.items()
+        ]
+        Rollup.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
+
+
+# What a record contributes, shared by the recount and by metrics over raw records.
+_FIELDS = (
+    "day", "channel", "source", "touchpoint", "language", "seg", "enrichment__sentiment_label",
+    "enrichment__topic_keys", "enrichment__type_names", "score_kind", "score", "with_text",
+)  # fmt: skip
+
+
+def record_rows(records: QuerySet[Feedback]) -> Iterator[tuple[Any, ...]]:
+    """The live records' fields that rollups need, streamed."""
+    return (
+        records.filter(deleted_at__isnull=True)
+        .annotate(
+            seg=KeyTextTransform("segment", "customer__attributes"),
+            with_text=ExpressionWrapper(~Q(text=""), output_field=BooleanField()),
+        )
+        .values_list(*_FIELDS)
+        .iterator(chunk_size=5000)
+    )
+
+
+def contributions(row: tuple[Any, ...]) -> tuple[list[Key], dict[str, float]]:
+    """The rollup keys one record counts under (facets "", topic, type) and its measures."""
+    (_day, channel, source, touchpoint, language, segment, sentiment, topic_keys, type_names,
+     kind, score, with_text) = row  # fmt: skip
+    # A record counts as analysed once it has an enrichment (a re-analysis in flight keeps
+    # the previous one until it is replaced, so claims and releases change nothing here).
+    sentiment = sentiment or ""
+    base = (channel, source, touchpoint, language, str(segment or "")[:60], sentiment)
+    analysed = sentiment != ""
+    topics = [k for k in (topic_keys or "").split("|") if k] or ([UNASSIGNED] if analysed else [""])
+    kinds = [k for k in (type_names or "").split("|") if k] or ([NO_TYPE] if analysed else [""])
+    keys: list[Key] = [("", "", *base)]
+    keys += [("topic", t, *base) for t in topics]
+    keys += [("type", t, *base) for t in kinds]
+    return keys, measures(sentiment=sentiment, kind=kind, score=score, with_text=bool(with_text))
+
+
+def measures(
+    *, sentiment: str, kind: str, score: float | None, with_text: bool
+) -> dict[str, float]:
+    """One record's measures; the definitions of docs/metrics.md start here."""
+    m: dict[str, float] = {"n": 1, "texts": int(with_text)}
+    if sentiment in ("positive", "neutral", "negative"):
+        m[sentiment] = 1
+    if score is None:
+        return m
+    if kind == "nps":
+        m.update(nps_n=1, nps_promoters=int(score >= 9), nps_detractors=int(score <= 6))
+    elif kind == "csat":
+        m.update(csat_n=1, csat_sum=score, csat_satisfied=int(score >= 4))
+    elif kind == "ces":
+        m.update(ces_n=1, ces_sum=score, ces_sq=score * score, ces_easy=int(score >= 5))
+    elif kind == "stars":
+        m.update(stars_n=1, stars_sum=score)
+    return m
+
+
+def count_rows(rows: Iterable[tuple[Any, ...]]) -> dict[Key, dict[str, float]]:
+    counted: dict[Key, dict[str, float]] = {}
+    for row in rows:
+        keys, m = contributions(row)
+        for key in keys:
+            sums = counted.get(key)
+            if sums is None:
+                counted[key] = sums = dict.fromkeys(MEASURES, 0)
+            for name, value in m.items():
+                sums[name] += value
+    return counted

@@ -1,0 +1,220 @@
+"""Dashboard reads: metrics, trends and breakdowns for a filter, from the rollups.
+
+A filter the rollups can answer (time, channel, source, touchpoint, language, sentiment,
+segment, and one of topic or type) never touches the records. Anything else (text search, a
+score range, one customer, topic and type together) is counted from the matching records with
+the same per-record definitions (``rollups.contributions``), so both paths agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from soriloop.accounts.models import Workspace
+from soriloop.analysis.selectors import topic_names
+from soriloop.feedback.filters import FeedbackFilter
+from soriloop.feedback.selectors import feedback_records
+from soriloop.insights.metrics import Totals, summary
+from soriloop.insights.models import MEASURES, Rollup
+from soriloop.insights.rollups import DIMENSIONS, contributions, record_rows
+
+GROUPS = ("day", *DIMENSIONS[2:], "topic", "type")  # the row dimensions, as filters name them
+GRAINS = ("day", "week", "month")
+DEFAULT_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date  # inclusive
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Period:
+        """The period of equal length just before this one."""
+        end = self.start - dt.timedelta(days=1)
+        return Period(end - dt.timedelta(days=self.days - 1), end)
+
+    def as_dict(self) -> dict[str, str]:
+        return {"from": self.start.isoformat(), "to": self.end.isoformat()}
+
+
+def today_in(workspace: Workspace) -> dt.date:
+    return timezone.now().astimezone(ZoneInfo(workspace.timezone)).date()
+
+
+def period_of(workspace: Workspace, f: FeedbackFilter) -> Period:
+    """The filter's dates; by default the last 30 days up to today in the workspace's zone."""
+    end = f.date_to or today_in(workspace)
+    start = f.date_from or end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    return Period(start, end)
+
+
+def from_rollups(f: FeedbackFilter, group: str = "") -> bool:
+    """True when the rollups can answer this filter (grouped by ``group``)."""
+    if f.q or f.customer is not None or f.score_kind or f.has_text is not None:
+        return False
+    if f.score_min is not None or f.score_max is not None:
+        return False
+    facets = {g for g in (group,) if g in ("topic", "type")}
+    facets |= {name for name in ("topic", "type") if getattr(f, name)}
+    return len(facets) <= 1
+
+
+def _facet(f: FeedbackFilter, group: str) -> tuple[str, str]:
+    if group in ("topic", "type"):
+        return group, getattr(f, group)
+    if f.topic:
+        return "topic", f.topic
+    if f.type:
+        return "type", f.type
+    return "", ""
+
+
+_COLUMN = {"topic": "value", "type": "value"}
+
+
+def grouped(
+    workspace: Workspace, f: FeedbackFilter, period: Period, group: str = ""
+) -> list[tuple[Any, Totals]]:
+    """Summed measures of the records matching ``f`` in ``period``, per value of ``group``
+    (one entry with key None when ``group`` is empty), largest volume first."""
+    if group and group not in GROUPS:
+        raise ValueError(f"unknown group {group!r}")
+    facet, value = _facet(f, group)
+    if not from_rollups(f, group):
+        return _grouped_raw(workspace, f, period, group, facet, value)
+    rows = Rollup.objects.filter(
+        workspace=workspace, facet=facet, day__gte=period.start, day__lte=period.end
+    )
+    if value:
+        rows = rows.filter(value=value)
+    if f.channel:
+        rows = rows.filter(channel__in=f.channel)
+    for name in ("source", "touchpoint", "language", "sentiment", "segment"):
+        if getattr(f, name):
+            rows = rows.filter(**{name: getattr(f, name)})
+    sums = {m: Sum(m) for m in MEASURES}
+    if not group:
+        return [(None, Totals.of([rows.aggregate(**sums)]))]
+    column = _COLUMN.get(group, group)
+    found = [
+        (row[column], Totals.of([row]))
+        for row in rows.values(column).annotate(**sums).order_by(column)
+    ]
+    return _ordered(found, group)
+
+
+def _grouped_raw(
+    workspace: Workspace, f: FeedbackFilter, period: Period, group: str, facet: str, value: str
+) -> list[tuple[Any, Totals]]:
+    records = feedback_records(
+        workspace=workspace, filters=replace(f, date_from=period.start, date_to=period.end)
+    )
+    position = DIMENSIONS.index(_COLUMN.get(group, group)) if group and group != "day" else -1
+    found: dict[Any, Totals] = {}
+    for row in record_rows(records):
+        keys, measures = contributions(row)
+        for key in keys:
+            if key[0] != facet or (value and key[1] != value):
+                continue
+            bucket = row[0] if group == "day" else key[position] if group else None
+            totals = found.get(bucket)
+            if totals is None:
+                found[bucket] = totals = Totals.zero()
+            totals.add(measures)
+    if not group:
+        return [(None, found.get(None, Totals.zero()))]
+    return _ordered(sorted(found.items(), key=lambda item: str(item[0])), group)
+
+
+def _ordered(found: list[tuple[Any, Totals]], group: str) -> list[tuple[Any, Totals]]:
+    if group == "day":
+        return sorted(found, key=lambda item: item[0])
+    return sorted(found, key=lambda item: (-item[1]["n"], str(item[0])))
+
+
+def totals(workspace: Workspace, f: FeedbackFilter, period: Period) -> Totals:
+    return grouped(workspace, f, period)[0][1]
+
+
+def bucket_start(day: dt.date, grain: str) -> dt.date:
+    if grain == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if grain == "month":
+        return day.replace(day=1)
+    return day
+
+
+def series(
+    workspace: Workspace, f: FeedbackFilter, period: Period, grain: str = "day"
+) -> list[tuple[dt.date, Totals]]:
+    """Totals per day, week (from Monday) or month over the period, empty buckets included."""
+    by_day = dict(grouped(workspace, f, period, "day"))
+    buckets: dict[dt.date, Totals] = {}
+    day = period.start
+    while day <= period.end:
+        totals_ = buckets.setdefault(bucket_start(day, grain), Totals.zero())
+        if day in by_day:
+            totals_.add(by_day[day])
+        day += dt.timedelta(days=1)
+    return sorted(buckets.items())
+
+
+def overview(workspace: Workspace, f: FeedbackFilter, grain: str = "day") -> dict[str, Any]:
+    """Everything the metrics API and the overview page show, for one filter."""
+    period = period_of(workspace, f)
+    before = period.previous()
+    now_totals = totals(workspace, f, period)
+    before_totals = totals(workspace, f, before)
+    return {
+        "period": period.as_dict(),
+        "previous_period": before.as_dict(),
+        "source": "rollups" if from_rollups(f) else "records",
+        "metrics": summary(now_totals, before_totals),
+        "series": [
+            {"start": start.isoformat(), **_compact(t)}
+            for start, t in series(workspace, f, period, grain)
+        ],
+    }
+
+
+def _compact(t: Totals) -> dict[str, Any]:
+    """A series point: volume, sentiment counts, and the main metric values."""
+    data = summary(t)
+    return {
+        "volume": int(t["n"]),
+        "positive": int(t["positive"]),
+        "neutral": int(t["neutral"]),
+        "negative": int(t["negative"]),
+        "nps": data["nps"]["value"],
+        "csat": data["csat"]["value"],
+        "ces": data["ces"]["value"],
+        "net_sentiment": data["net_sentiment"]["value"],
+    }
+
+
+def breakdown(
+    workspace: Workspace, f: FeedbackFilter, group: str, limit: int = 20
+) -> list[dict[str, Any]]:
+    """Per value of ``group``: volume, net sentiment, NPS, with change vs the previous period."""
+    period = period_of(workspace, f)
+    now_rows = [(k, t) for k, t in grouped(workspace, f, period, group) if k not in (None, "")]
+    before = dict(grouped(workspace, f, period.previous(), group))
+    names = topic_names(workspace_id=workspace.pk) if group == "topic" else {}
+    items = []
+    for key, t in now_rows[:limit]:
+        item: dict[str, Any] = {"key": key}
+        if key in names:
+            item["name_ko"], item["name_en"] = names[key]
+        item["metrics"] = summary(t, before.get(key, Totals.zero()))
+        items.append(item)
+    return items

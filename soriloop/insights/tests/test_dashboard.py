@@ -1,0 +1,114 @@
+"""The overview dashboard: every number is a link to exactly the records behind it."""
+
+import re
+
+from django.test import Client
+from playwright.sync_api import Browser, Page, expect
+
+from soriloop.analysis.services import analysis_run_batch
+from soriloop.conftest import PASSWORD, Member
+from soriloop.insights.rollups import rollups_refresh
+from soriloop.insights.tests.test_rollups import SAMPLES, ingest
+
+WEEK = "date_from=2026-03-01&date_to=2026-03-07"
+
+
+def seeded(member: Member) -> Member:
+    for index, sample in enumerate(SAMPLES):
+        ingest(member, index, sample)
+    analysis_run_batch(owner="w")
+    rollups_refresh()
+    return member
+
+
+def counts(html: str, attribute: str = "data-count") -> list[tuple[str, int]]:
+    return [
+        (href.replace("&amp;", "&"), int(n))
+        for href, n in re.findall(rf'<a[^>]*href="([^"]+)"[^>]*{attribute}="(\d+)"', html)
+    ]
+
+
+def inbox_total(client: Client, href: str) -> int:
+    html = client.get(href).content.decode()
+    return int(re.search(r'data-testid="total" data-count="(\d+)"', html).group(1))
+
+
+def test_every_tile_and_topic_opens_exactly_the_records_it_counts(alice: Member) -> None:
+    seeded(alice)
+    html = alice.client.get(f"/dashboard/?{WEEK}").content.decode()
+    links = counts(html)
+    assert len(links) >= 6, "five tiles and the topics"
+    for href, n in links:
+        assert href.startswith("/inbox/?")
+        assert inbox_total(alice.client, href) == n, href
+    assert dict(links)[f"/inbox/?{WEEK.replace('&', '&')}"] == 8
+
+
+def test_a_workspace_without_feedback_is_told_what_to_do(alice: Member, bob: Member) -> None:
+    seeded(alice)
+    html = bob.client.get("/dashboard/").content.decode()
+    assert 'data-testid="empty"' in html
+    assert "일주일째" not in html, "nothing of another workspace shows"
+
+
+def test_a_bad_filter_is_named_and_the_page_still_answers(alice: Member) -> None:
+    seeded(alice)
+    response = alice.client.get("/dashboard/?date_from=soon&grain=year")
+    assert response.status_code == 200
+    assert "date_from" in response.content.decode()
+
+
+def sign_in(page: Page, url: str, email: str = "alice@a.example", korean: bool = True) -> None:
+    page.goto(f"{url}/accounts/login/?next=/dashboard/%3F{WEEK.replace('&', '%26')}")
+    page.get_by_label("이메일" if korean else "E-mail").fill(email)
+    page.get_by_label("비밀번호" if korean else "Password").fill(PASSWORD)
+    page.get_by_test_id("sign-in").click()
+
+
+def test_korean_dashboard_a_chart_bar_drills_down_to_its_records(
+    live_server, alice: Member, page: Page
+) -> None:
+    seeded(alice)
+    sign_in(page, live_server.url)
+    expect(page.get_by_role("heading", name="대시보드")).to_be_visible()
+    expect(page.get_by_test_id("tile-volume")).to_contain_text("8")
+    canvas = page.get_by_test_id("trend-chart")
+    expect(canvas).to_be_visible()
+    page.wait_for_function("() => window.Chart && Chart.getChart('trend-chart')")
+    # click the bar of 2026-03-03 (two records): its centre, as Chart.js placed it
+    x, y = page.evaluate(
+        """() => { const c = Chart.getChart('trend-chart');
+                   const bar = c.getDatasetMeta(0).data[2]; return [bar.x, bar.y + 2]; }"""
+    )
+    canvas.click(position={"x": x, "y": y})
+    expect(page).to_have_url(re.compile(r"/inbox/\?.*date_from=2026-03-03&date_to=2026-03-03"))
+    expect(page.get_by_test_id("total")).to_have_attribute("data-count", "2")
+
+
+def test_english_dashboard_filter_change_and_live_feed(
+    live_server, alice: Member, browser: Browser
+) -> None:
+    seeded(alice)
+    context = browser.new_context(locale="en-US", extra_http_headers={"Accept-Language": "en"})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, live_server.url, korean=False)
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    page.get_by_label("Channel").select_option("api")
+    page.get_by_role("button", name="Apply").click()
+    expect(page).to_have_url(re.compile(r"channel=api"))
+    expect(page.get_by_test_id("tile-volume")).to_have_attribute("data-count", "2")
+    expect(page.get_by_test_id("tile-nps")).to_contain_text("-100")
+    page.get_by_test_id("tile-nps").click()
+    expect(page.get_by_test_id("total")).to_have_attribute("data-count", "2")
+    page.go_back()
+    ingest(alice, 99, ("Checkout is fixed, thanks!", "api", "", None, "", "", 0))
+    expect(page.get_by_test_id("live")).to_contain_text("Checkout is fixed", timeout=2_500)
+    context.close()
+
+
+def test_another_workspace_cannot_read_the_live_feed(alice: Member, bob: Member) -> None:
+    ingest(alice, 1, SAMPLES[1])
+    assert "친절" not in bob.client.get("/dashboard/live/").content.decode()
+    assert "친절" in alice.client.get("/dashboard/live/").content.decode()
+    assert Client().get("/dashboard/live/").status_code == 302

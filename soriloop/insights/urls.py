@@ -1,0 +1,10 @@
+from django.urls import path
+
+from soriloop.insights import views
+
+app_name = "insights"
+
+urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/live/", views.live, name="live"),
+]
