@@ -1,10 +1,13 @@
-"""Streamed CSV of a filtered record list: rows leave as they are read, never all at once."""
+"""Exports of a filtered record list, never all in memory: CSV streamed row by row as the
+records are read; XLSX written row by row to a temporary file (openpyxl's write-only mode),
+then streamed."""
 
 from __future__ import annotations
 
 import csv
 import json
 from collections.abc import Iterable, Iterator
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from soriloop.feedback.models import Feedback
@@ -13,8 +16,8 @@ COLUMNS = [
     "id", "received_at", "day", "channel", "source", "external_id", "touchpoint", "score",
     "score_kind", "language", "text", "customer_external_id", "customer_email",
     "customer_phone", "customer_name", "metadata", "analysis_state", "sentiment",
-    "sentiment_score", "sentiment_confidence", "types", "keywords", "abusive", "pii_found",
-    "model_version",
+    "sentiment_score", "sentiment_confidence", "types", "topics", "topic_keys", "keywords",
+    "abusive", "pii_found", "model_version",
 ]  # fmt: skip
 
 
@@ -50,12 +53,15 @@ def _row(record: Feedback, tz: ZoneInfo) -> list[object]:
 def _analysis_cells(record: Feedback) -> list[object]:
     analysis = getattr(record, "enrichment", None)
     if analysis is None or record.analysis_state != "done":
-        return [""] * 8
+        return [""] * 10
+    language = record.workspace.default_language
     return [
         analysis.sentiment_label,
         analysis.sentiment_score,
         analysis.sentiment_confidence,
         " ".join(t["name"] for t in analysis.types),
+        "; ".join(t["name_ko"] if language == "ko" else t["name_en"] for t in analysis.topics),
+        " ".join(t["key"] for t in analysis.topics),
         "; ".join(analysis.keywords),
         "yes" if analysis.abusive else "no",
         " ".join(sorted({p["kind"] for p in analysis.pii})),
@@ -69,3 +75,35 @@ def csv_lines(records: Iterable[Feedback], tz: ZoneInfo) -> Iterator[str]:
     yield "\ufeff" + writer.writerow(COLUMNS)
     for record in records:
         yield writer.writerow(_row(record, tz))
+
+
+XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header
+
+
+def xlsx_file(records: Iterable[Feedback], tz: ZoneInfo, target: BinaryIO) -> int:
+    """Write the records as an XLSX workbook into ``target``; returns how many rows it wrote
+    (at most ``XLSX_MAX_ROWS``: a CSV has no limit)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("feedback")
+    sheet.append(COLUMNS)
+    written = 0
+    for record in records:
+        if written >= XLSX_MAX_ROWS:
+            break
+        cells: list[object] = []
+        for value in _row(record, tz):
+            if isinstance(value, str):
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                if value.startswith("="):  # text, never a formula
+                    cell = WriteOnlyCell(sheet, value)
+                    cell.data_type = "s"
+                    value = cell
+            cells.append(value)
+        sheet.append(cells)
+        written += 1
+    book.save(target)
+    return written

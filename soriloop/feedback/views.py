@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -22,7 +30,7 @@ from soriloop.analysis.engine.kinds import TYPES
 from soriloop.analysis.selectors import similar_feedback
 from soriloop.analysis.taxonomy import topics_of
 from soriloop.feedback import selectors, services
-from soriloop.feedback.export import csv_lines
+from soriloop.feedback.export import csv_lines, xlsx_file
 from soriloop.feedback.filters import BadFilter, FeedbackFilter
 from soriloop.feedback.forms import (
     ChannelSettingsForm,
@@ -47,8 +55,6 @@ def _filters(request: HttpRequest) -> tuple[FeedbackFilter, dict[str, list[str]]
 
 
 def _topic_choices(membership: Membership) -> list[tuple[str, str]]:
-    from soriloop.analysis.taxonomy import topics_of
-
     language = get_language() or "ko"
     return [(t.key, t.name_in(language[:2])) for t in topics_of(workspace=membership.workspace)]
 
@@ -120,22 +126,40 @@ def record_delete(request: HttpRequest, membership: Membership, feedback_id: int
     return redirect("feedback:inbox")
 
 
-@member_required
-def export_csv(request: HttpRequest, membership: Membership) -> HttpResponseBase:
+def _export(request: HttpRequest, membership: Membership, kind: str) -> HttpResponseBase:
     filters, errors = _filters(request)
     if errors:
         return HttpResponse(
             "; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()), status=400
         )
-    services.export_audit(actor=membership, what="feedback.csv", query=filters.to_query())
+    services.export_audit(actor=membership, what=f"feedback.{kind}", query=filters.to_query())
     records = selectors.feedback_iter(workspace=membership.workspace, filters=filters)
-    response = StreamingHttpResponse(
-        csv_lines(records, ZoneInfo(membership.workspace.timezone)),
-        content_type="text/csv; charset=utf-8",
-    )
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="soriloop-feedback-{stamp}.csv"'
-    return response
+    tz = ZoneInfo(membership.workspace.timezone)
+    name = f"soriloop-feedback-{timezone.now().strftime('%Y%m%d-%H%M')}.{kind}"
+    if kind == "csv":
+        response: HttpResponseBase = StreamingHttpResponse(
+            csv_lines(records, tz), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    # On disk, not in memory; the file is gone once the response is closed.
+    target = tempfile.TemporaryFile(dir=django_settings.DATA_DIR)  # noqa: SIM115 (FileResponse closes it)
+    xlsx_file(records, tz, target)
+    target.seek(0)
+    return FileResponse(target, as_attachment=True, filename=name, content_type=XLSX_TYPE)
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@member_required
+def export_csv(request: HttpRequest, membership: Membership) -> HttpResponseBase:
+    return _export(request, membership, "csv")
+
+
+@member_required
+def export_xlsx(request: HttpRequest, membership: Membership) -> HttpResponseBase:
+    return _export(request, membership, "xlsx")
 
 
 @member_required

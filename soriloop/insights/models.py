@@ -33,12 +33,24 @@ MEASURES = (
 # (or "unassigned"); "type" once per feedback type (or "none").
 FACETS = ("", "topic", "type")
 
+# Rows come in levels, so that a dashboard query reads as few rows as its filter allows.
+# The number of rows a day grows with the number of distinct values, not with the records:
+# - COARSE: facet x channel x sentiment (all facets): the unfiltered dashboard;
+# - a slice per wide dimension (source, touchpoint, language, segment): facet x that
+#   dimension x sentiment, other columns "": one such dimension, any facet, no channel;
+# - FINE: every dimension at once, facet "" only: several wide dimensions, or one with channel.
+# Anything else (a wide dimension with topic or type and channel) is counted from the records.
+FINE, COARSE = 0, 1
+WIDE = ("source", "touchpoint", "language", "segment")
+SLICES = {name: 2 + i for i, name in enumerate(WIDE)}  # level of each dimension's slice
+
 
 class Rollup(models.Model):
     workspace = models.ForeignKey(
         "accounts.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     day = models.DateField()
+    level = models.SmallIntegerField(default=FINE)
     facet = models.CharField(max_length=8, blank=True, default="")
     value = models.CharField(max_length=60, blank=True, default="")
     channel = models.CharField(max_length=16)
@@ -67,8 +79,8 @@ class Rollup(models.Model):
 
     class Meta:
         indexes = [
-            # Every dashboard query: one workspace, one facet, a day range.
-            models.Index(fields=["workspace", "facet", "day"], name="rollup_ws_facet_day"),
+            # Every dashboard query: one workspace, one level, one facet, a day range.
+            models.Index(fields=["workspace", "level", "facet", "day"], name="rollup_lookup"),
         ]
 
     def __str__(self) -> str:

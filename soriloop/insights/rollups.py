@@ -19,7 +19,7 @@ from django.db.models.fields.json import KeyTextTransform
 
 from soriloop.feedback.filters import NO_TYPE, UNASSIGNED
 from soriloop.feedback.models import Feedback
-from soriloop.insights.models import MEASURES, DirtyDay, Rollup
+from soriloop.insights.models import COARSE, FINE, MEASURES, SLICES, DirtyDay, Rollup
 
 # The dimensions of a rollup row, in key order.
 DIMENSIONS = (
@@ -90,14 +90,10 @@ def recount_day(*, workspace_id: int, day: dt.date) -> int:
         records = Feedback.objects.filter(workspace_id=workspace_id, day=day)
         counted = count_rows(record_rows(records))
         rows = [
-            Rollup(
-                workspace_id=workspace_id,
-                day=day,
-                **dict(zip(DIMENSIONS, key, strict=True)),
-                **sums,
-            )
-            for key, sums in counted.items()
-        ]
+            Rollup(workspace_id=workspace_id, day=day, level=level, **dict(zip(DIMENSIONS, key, strict=True)), **sums)
+            for level, rows_of_level in levels(counted)
+            for key, sums in rows_of_level.items()
+        ]  # fmt: skip
         Rollup.objects.bulk_create(rows, batch_size=500)
     return len(rows)
 
@@ -107,6 +103,34 @@ _FIELDS = (
     "day", "channel", "source", "touchpoint", "language", "seg", "enrichment__sentiment_label",
     "enrichment__topic_keys", "enrichment__type_names", "score_kind", "score", "with_text",
 )  # fmt: skip
+
+
+def levels(counted: dict[Key, dict[str, float]]) -> list[tuple[int, dict[Key, dict[str, float]]]]:
+    """The rows of every level (see ``models``) from the all-dimension counts of a day."""
+    fine = {key: sums for key, sums in counted.items() if key[0] == ""}
+    result = [(FINE, fine), (COARSE, _summed(counted, keep=("channel",)))]
+    result += [(level, _summed(counted, keep=(name,))) for name, level in SLICES.items()]
+    return result
+
+
+_KEEP_ALWAYS = ("facet", "value", "sentiment")
+
+
+def _summed(
+    counted: dict[Key, dict[str, float]], keep: tuple[str, ...]
+) -> dict[Key, dict[str, float]]:
+    """The counts summed over every dimension but ``keep`` (and facet, value, sentiment)."""
+    kept = [i for i, name in enumerate(DIMENSIONS) if name in keep or name in _KEEP_ALWAYS]
+    summed: dict[Key, dict[str, float]] = {}
+    for key, sums in counted.items():
+        short = tuple(key[i] if i in kept else "" for i in range(len(key)))
+        into = summed.get(short)
+        if into is None:
+            summed[short] = dict(sums)
+        else:
+            for name, amount in sums.items():
+                into[name] += amount
+    return summed
 
 
 def record_rows(records: QuerySet[Feedback]) -> Iterator[tuple[Any, ...]]:

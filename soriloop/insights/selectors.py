@@ -9,6 +9,7 @@ the same per-record definitions (``rollups.contributions``), so both paths agree
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,7 +22,7 @@ from soriloop.analysis.selectors import topic_names
 from soriloop.feedback.filters import FeedbackFilter
 from soriloop.feedback.selectors import feedback_records
 from soriloop.insights.metrics import Totals, summary
-from soriloop.insights.models import MEASURES, Rollup
+from soriloop.insights.models import COARSE, FINE, MEASURES, SLICES, WIDE, Rollup
 from soriloop.insights.rollups import DIMENSIONS, contributions, record_rows
 
 GROUPS = ("day", *DIMENSIONS[2:], "topic", "type")  # the row dimensions, as filters name them
@@ -58,15 +59,27 @@ def period_of(workspace: Workspace, f: FeedbackFilter) -> Period:
     return Period(start, end)
 
 
+def level_for(f: FeedbackFilter, group: str = "") -> int | None:
+    """The rollup level that answers this filter grouped by ``group``; None: count records."""
+    if f.q or f.customer is not None or f.score_kind or f.has_text is not None:
+        return None
+    if f.score_min is not None or f.score_max is not None:
+        return None
+    facets = {name for name in ("topic", "type") if getattr(f, name) or group == name}
+    if len(facets) > 1:
+        return None
+    wide = {name for name in WIDE if getattr(f, name) or group == name}
+    with_channel = bool(f.channel) or group == "channel"
+    if not wide:
+        return COARSE
+    if len(wide) == 1 and not with_channel:
+        return SLICES[wide.pop()]
+    return FINE if not facets else None
+
+
 def from_rollups(f: FeedbackFilter, group: str = "") -> bool:
     """True when the rollups can answer this filter (grouped by ``group``)."""
-    if f.q or f.customer is not None or f.score_kind or f.has_text is not None:
-        return False
-    if f.score_min is not None or f.score_max is not None:
-        return False
-    facets = {g for g in (group,) if g in ("topic", "type")}
-    facets |= {name for name in ("topic", "type") if getattr(f, name)}
-    return len(facets) <= 1
+    return level_for(f, group) is not None
 
 
 def _facet(f: FeedbackFilter, group: str) -> tuple[str, str]:
@@ -90,10 +103,15 @@ def grouped(
     if group and group not in GROUPS:
         raise ValueError(f"unknown group {group!r}")
     facet, value = _facet(f, group)
-    if not from_rollups(f, group):
+    level = level_for(f, group)
+    if level is None:
         return _grouped_raw(workspace, f, period, group, facet, value)
     rows = Rollup.objects.filter(
-        workspace=workspace, facet=facet, day__gte=period.start, day__lte=period.end
+        workspace=workspace,
+        level=level,
+        facet=facet,
+        day__gte=period.start,
+        day__lte=period.end,
     )
     if value:
         rows = rows.filter(value=value)
@@ -218,3 +236,30 @@ def breakdown(
         item["metrics"] = summary(t, before.get(key, Totals.zero()))
         items.append(item)
     return items
+
+
+SAMPLE = 5000  # newest records read for keyword and co-occurrence hints
+
+
+def topic_hints(workspace: Workspace, f: FeedbackFilter, key: str) -> dict[str, Any]:
+    """Root-cause hints for one topic: its keywords and the topics named with it, counted over
+    the newest ``SAMPLE`` matching records of the period (``sampled`` says how many)."""
+    period = period_of(workspace, f)
+    records = feedback_records(
+        workspace=workspace,
+        filters=replace(f, topic=key, date_from=period.start, date_to=period.end),
+    )
+    keywords: Counter[str] = Counter()
+    together: Counter[str] = Counter()
+    sampled = 0
+    for words, keys in records.values_list("enrichment__keywords", "enrichment__topic_keys")[
+        :SAMPLE
+    ]:
+        sampled += 1
+        keywords.update(set(words or []))
+        together.update(k for k in (keys or "").split("|") if k and k != key)
+    return {
+        "sampled": sampled,
+        "keywords": keywords.most_common(20),
+        "together": together.most_common(10),
+    }

@@ -7,4 +7,6 @@ app_name = "insights"
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/live/", views.live, name="live"),
+    path("dashboard/topics/", views.topics, name="topics"),
+    path("dashboard/compare/", views.compare, name="compare"),
 ]

@@ -4,7 +4,8 @@ link to exactly the records behind it."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -12,14 +13,25 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from soriloop.accounts.decorators import member_required
 from soriloop.accounts.models import Membership
 from soriloop.feedback.filters import SENTIMENTS, BadFilter, FeedbackFilter
 from soriloop.feedback.forms import FilterForm
+from soriloop.feedback.models import Channel
 from soriloop.feedback.selectors import feedback_records
 from soriloop.feedback.views import _topic_choices
-from soriloop.insights.selectors import GRAINS, Period, breakdown, overview, period_of
+from soriloop.insights.metrics import METRICS, change, summary
+from soriloop.insights.selectors import (
+    GRAINS,
+    Period,
+    breakdown,
+    overview,
+    period_of,
+    topic_hints,
+    totals,
+)
 
 LIVE_ROWS = 8
 
@@ -60,9 +72,18 @@ def _tiles(f: FeedbackFilter, metrics: dict[str, Any]) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-@member_required
-def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
-    workspace = membership.workspace
+@dataclass
+class _Page:
+    """What every insights page starts from: the filter, its period, and the filter bar."""
+
+    f: FeedbackFilter
+    dated: FeedbackFilter  # f with the period's dates: every link lists the counted records
+    period: Period
+    grain: str
+    context: dict[str, Any]
+
+
+def _page(request: HttpRequest, membership: Membership) -> _Page:
     errors: dict[str, list[str]] = {}
     try:
         f = FeedbackFilter.from_query(request.GET)
@@ -71,50 +92,205 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
     grain = request.GET.get("grain", "day")
     if grain not in GRAINS:
         grain = "day"
-    period = period_of(workspace, f)
-    # The period is part of every link, so a drill-down lists exactly the counted records.
-    dated = replace(f, date_from=period.start, date_to=period.end)
-    data = overview(workspace, dated, grain)
-    language = (get_language() or "ko")[:2]
-    topics = breakdown(workspace, dated, "topic", limit=10)
-    for item in topics:
-        item["name"] = item.get(f"name_{language}", item["key"])
-        item["href"] = _inbox(dated, topic=item["key"])
-    points = []
-    for point in data["series"]:
-        start, end = _bucket(dt.date.fromisoformat(point["start"]), grain, period)
-        within = replace(dated, date_from=start, date_to=end)
-        hrefs = {s: _inbox(within, sentiment=s) for s in SENTIMENTS}
-        points.append({**point, "href": _inbox(within), "hrefs": hrefs})
-    charts = {
-        "points": points,
-        "labels": {
-            "volume": _("Volume"), "nps": _("NPS"), "net_sentiment": _("Net sentiment"),
-            "positive": _("Positive"), "neutral": _("Neutral"), "negative": _("Negative"),
-        },
-    }  # fmt: skip
-    anything = feedback_records(workspace=workspace, filters=FeedbackFilter()).exists()
+    period = period_of(membership.workspace, f)
     context = {
         "form": FilterForm(request.GET or None, topics=_topic_choices(membership)),
         "filter_errors": errors,
         "query": f.to_query(),
         "grain": grain,
         "grains": [("day", _("Day")), ("week", _("Week")), ("month", _("Month"))],
-        "data": data,
         "period": period,
-        "tiles": _tiles(dated, data["metrics"]),
+    }
+    dated = replace(f, date_from=period.start, date_to=period.end)
+    return _Page(f, dated, period, grain, context)
+
+
+def _charts(page: _Page, series: list[dict[str, Any]]) -> dict[str, Any]:
+    points = []
+    for point in series:
+        start, end = _bucket(dt.date.fromisoformat(point["start"]), page.grain, page.period)
+        within = replace(page.dated, date_from=start, date_to=end)
+        hrefs = {s: _inbox(within, sentiment=s) for s in SENTIMENTS}
+        points.append({**point, "href": _inbox(within), "hrefs": hrefs})
+    return {
+        "points": points,
+        "labels": {
+            "volume": _("Volume"), "nps": _("NPS"), "net_sentiment": _("Net sentiment"),
+            "positive": _("Positive"), "neutral": _("Neutral"), "negative": _("Negative"),
+        },
+    }  # fmt: skip
+
+
+def _named(items: list[dict[str, Any]], link: Callable[[str], str]) -> list[dict[str, Any]]:
+    language = (get_language() or "ko")[:2]
+    for item in items:
+        item["name"] = item.get(f"name_{language}", item["key"])
+        item["href"] = link(item["key"])
+    return items
+
+
+@member_required
+def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
+    workspace = membership.workspace
+    page = _page(request, membership)
+    data = overview(workspace, page.dated, page.grain)
+    topics = _named(
+        breakdown(workspace, page.dated, "topic", limit=10),
+        lambda key: _inbox(page.dated, topic=key),
+    )
+    negative = replace(page.dated, sentiment="negative")
+    context = {
+        **page.context,
+        "data": data,
+        "tiles": _tiles(page.dated, data["metrics"]),
         "topics": topics,
-        "charts": charts,
+        "charts": _charts(page, data["series"]),
         "negative": list(
-            feedback_records(
-                workspace=workspace, filters=FeedbackFilter(sentiment="negative")
-            ).select_related("customer", "enrichment")[:5]
+            feedback_records(workspace=workspace, filters=negative).select_related(
+                "customer", "enrichment"
+            )[:5]
         ),
-        "negative_href": _inbox(FeedbackFilter(sentiment="negative")),
+        "negative_href": _inbox(negative),
         "live": _live(membership),
-        "anything": anything,
+        "anything": feedback_records(workspace=workspace, filters=FeedbackFilter()).exists(),
     }
     return render(request, "insights/dashboard.html", context)
+
+
+@member_required
+def topics(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Topic explorer: a topic's trend, keywords, co-occurring topics, channels, segments and
+    examples, for the filter of the page."""
+    workspace = membership.workspace
+    page = _page(request, membership)
+    base = replace(page.dated, topic="")
+    listed = _named(
+        breakdown(workspace, base, "topic", limit=50),
+        lambda key: reverse("insights:topics") + "?" + base.to_query(topic=key),
+    )
+    context: dict[str, Any] = {**page.context, "topics": listed, "chosen": None}
+    key = page.f.topic or (listed[0]["key"] if listed else "")
+    if key:
+        chosen = replace(page.dated, topic=key)
+        data = overview(workspace, chosen, page.grain)
+        hints = topic_hints(workspace, chosen, key)
+        names = dict((t["key"], t["name"]) for t in listed)
+
+        def explore(k: str) -> str:
+            return reverse("insights:topics") + "?" + base.to_query(topic=k)
+
+        context.update(
+            chosen={"key": key, "name": names.get(key, key), "href": _inbox(chosen)},
+            data=data,
+            tiles=_tiles(chosen, data["metrics"]),
+            charts=_charts(replace(page, dated=chosen), data["series"]),
+            hints=hints,
+            keywords=[(w, n, _inbox(chosen, q=w)) for w, n in hints["keywords"]],
+            together=[(names.get(k, k), n, explore(k)) for k, n in hints["together"]],
+            channels=_named(
+                breakdown(workspace, chosen, "channel"), lambda c: _inbox(chosen, channel=(c,))
+            ),
+            segments=_named(
+                breakdown(workspace, chosen, "segment"), lambda s: _inbox(chosen, segment=s)
+            ),
+            examples=list(
+                feedback_records(workspace=workspace, filters=chosen).select_related(
+                    "customer", "enrichment"
+                )[:8]
+            ),
+        )
+    return render(request, "insights/topics.html", context)
+
+
+COMPARE_DIMENSIONS = ("channel", "segment", "touchpoint", "language", "period")
+
+
+@member_required
+def compare(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Two cuts side by side on every metric: channels, segments, touchpoints, languages or
+    periods (``a`` and ``b`` as ``2026-01-01..2026-01-31``)."""
+    workspace = membership.workspace
+    page = _page(request, membership)
+    dimension = request.GET.get("dim", "channel")
+    if dimension not in COMPARE_DIMENSIONS:
+        dimension = "channel"
+    sides: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for name in ("a", "b"):
+        raw = request.GET.get(name, "").strip()
+        if not raw:
+            continue
+        try:
+            side = _side(page.dated, dimension, raw)
+        except ValueError as exc:
+            problems.append(f"{name}: {exc}")
+            continue
+        period = period_of(workspace, side)
+        totals_ = totals(workspace, side, period)
+        sides.append(
+            {"name": name, "raw": raw, "filter": side, "totals": totals_, "period": period}
+        )
+    rows = []
+    if len(sides) == 2:
+        left, right = (summary(s["totals"]) for s in sides)
+        for key, label, score_kind in METRIC_ROWS:
+            metric_a, metric_b = left[key], right[key]
+            moved = change(METRICS[key](sides[1]["totals"]), METRICS[key](sides[0]["totals"]))
+            rows.append({
+                "key": key, "label": label, "a": metric_a, "b": metric_b,
+                "change": moved.as_dict(),
+                "a_href": _inbox(sides[0]["filter"], score_kind=score_kind),
+                "b_href": _inbox(sides[1]["filter"], score_kind=score_kind),
+            })  # fmt: skip
+    context = {
+        **page.context,
+        "dimension": dimension,
+        "dimensions": [
+            ("channel", _("Channel")),
+            ("segment", _("Segment")),
+            ("touchpoint", _("Touchpoint")),
+            ("language", _("Language")),
+            ("period", _("Period")),
+        ],
+        "a": request.GET.get("a", ""),
+        "b": request.GET.get("b", ""),
+        "keep": [(k, request.GET[k]) for k in ("dim", "a", "b") if request.GET.get(k)],
+        "sides": sides,
+        "rows": rows,
+        "problems": problems,
+    }
+    return render(request, "insights/compare.html", context)
+
+
+METRIC_ROWS = [
+    ("volume", _lazy("Volume"), ""),
+    ("nps", _lazy("NPS"), "nps"),
+    ("csat", _lazy("CSAT"), "csat"),
+    ("ces", _lazy("CES"), "ces"),
+    ("net_sentiment", _lazy("Net sentiment"), ""),
+    ("stars", _lazy("Stars"), "stars"),
+]
+
+
+def _side(base: FeedbackFilter, dimension: str, raw: str) -> FeedbackFilter:
+    if dimension == "period":
+        start, _sep, end = raw.partition("..")
+        try:
+            first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end or start)
+        except ValueError:
+            raise ValueError(_("a period is written 2026-01-01..2026-01-31")) from None
+        if first > last:
+            raise ValueError(_("the period ends before it starts"))
+        return replace(base, date_from=first, date_to=last)
+    if dimension == "channel":
+        if raw not in Channel.values:
+            raise ValueError(_("unknown channel"))
+        return replace(base, channel=(raw,))
+    if dimension == "segment":
+        return replace(base, segment=raw[:60])
+    if dimension == "language":
+        return replace(base, language=raw[:8])
+    return replace(base, touchpoint=raw[:120])
 
 
 def _live(membership: Membership, after: int = 0) -> list[Any]:

@@ -193,3 +193,39 @@ def test_bob_reaches_none_of_alices_feedback_pages(
     export = b"".join(bob.client.get(reverse("feedback:export_csv")).streaming_content).decode()
     assert "배송이" not in export
     assert Feedback.objects.get(id=record.pk).deleted_at is None
+
+
+def test_xlsx_export_has_the_analysis_columns_keeps_text_as_text_and_is_audited(
+    alice: Member, records
+) -> None:
+    from openpyxl import load_workbook
+
+    from soriloop.analysis.services import analysis_run_batch
+
+    add(alice, text='=HYPERLINK("http://evil.example") 배송 문의', channel="email")
+    analysis_run_batch(owner="w")
+    response = alice.client.get(f"{reverse('feedback:export_xlsx')}?channel=review&channel=email")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    rows = [list(r) for r in book["feedback"].iter_rows(values_only=True)]
+    header = rows[0]
+    by_text = {r[header.index("text")]: dict(zip(header, r, strict=True)) for r in rows[1:]}
+    late = by_text["배송이 너무 늦어요"]
+    assert late["sentiment"] == "negative"
+    assert "배송" in late["topics"] and "delivery" in late["topic_keys"]
+    assert late["received_at"] == "2026-03-01T10:00:00+09:00"
+    kinds = {
+        row[header.index("text")].value: row[header.index("text")].data_type
+        for row in book["feedback"].iter_rows(min_row=2)
+    }
+    assert kinds['=HYPERLINK("http://evil.example") 배송 문의'] == "s", "text, not a formula"
+    assert AuditEvent.objects.filter(action="export", target="feedback.xlsx").exists()
+    assert member_of_viewer_forbidden(alice)
+
+
+def member_of_viewer_forbidden(alice: Member) -> bool:
+    from soriloop.conftest import make_member
+
+    viewer = make_member("viewer@a.example", alice.workspace, role="viewer")
+    return viewer.client.get(reverse("feedback:export_xlsx")).status_code == 403

@@ -112,3 +112,33 @@ def test_another_workspace_cannot_read_the_live_feed(alice: Member, bob: Member)
     assert "친절" not in bob.client.get("/dashboard/live/").content.decode()
     assert "친절" in alice.client.get("/dashboard/live/").content.decode()
     assert Client().get("/dashboard/live/").status_code == 302
+
+
+def test_the_topic_explorer_shows_a_topics_keywords_splits_and_examples(alice: Member) -> None:
+    seeded(alice)
+    html = alice.client.get(f"/dashboard/topics/?{WEEK}&topic=app").content.decode()
+    assert 'data-testid="topic-name"' in html
+    assert "앱이 결제할 때마다 튕겨요" in html or "The app crashes" in html
+    assert 'data-testid="keywords"' in html and 'data-testid="by-channel"' in html
+    for href, n in counts(html):
+        assert inbox_total(alice.client, href) == n, href
+    other = alice.client.get(f"/dashboard/topics/?{WEEK}&topic=app")
+    assert other.status_code == 200
+
+
+def test_compare_puts_two_channels_side_by_side_with_links_to_each_side(alice: Member) -> None:
+    seeded(alice)
+    html = alice.client.get(
+        f"/dashboard/compare/?{WEEK}&dim=channel&a=api&b=email"
+    ).content.decode()
+    assert 'data-testid="row-volume"' in html
+    row = html[html.index('data-testid="row-nps"') :]
+    row = row[: row.index("</tr>")]
+    hrefs = [h.replace("&amp;", "&") for h in re.findall(r'href="([^"]+)"', row)]
+    assert [inbox_total(alice.client, h) for h in hrefs] == [2, 0]
+    periods = alice.client.get(
+        "/dashboard/compare/?dim=period&a=2026-03-02..2026-03-03&b=2026-03-04..2026-03-05"
+    ).content.decode()
+    assert 'data-testid="row-volume"' in periods
+    bad = alice.client.get("/dashboard/compare/?dim=period&a=soon&b=2026-03-04").content.decode()
+    assert "2026-01-01..2026-01-31" in bad
