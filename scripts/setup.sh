@@ -11,6 +11,8 @@ command -v chromium >/dev/null 2>&1 || apt_needed+=(chromium)
 command -v msgfmt >/dev/null 2>&1 || apt_needed+=(gettext)
 command -v npm >/dev/null 2>&1 || apt_needed+=(npm)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || apt_needed+=(fonts-noto-cjk)
+# Pango for WeasyPrint (PDF reports)
+dpkg -s libpangoft2-1.0-0 >/dev/null 2>&1 || apt_needed+=(libpangoft2-1.0-0)
 if [ ${#apt_needed[@]} -gt 0 ]; then
   say "Installing Debian packages: ${apt_needed[*]}"
   sudo=""

@@ -9,4 +9,6 @@ urlpatterns = [
     path("dashboard/live/", views.live, name="live"),
     path("dashboard/topics/", views.topics, name="topics"),
     path("dashboard/compare/", views.compare, name="compare"),
+    path("dashboard/report/", views.report, name="report"),
+    path("dashboard/report.pdf", views.report_pdf, name="report_pdf"),
 ]

@@ -10,7 +10,9 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -21,6 +23,7 @@ from soriloop.feedback.filters import SENTIMENTS, BadFilter, FeedbackFilter
 from soriloop.feedback.forms import FilterForm
 from soriloop.feedback.models import Channel
 from soriloop.feedback.selectors import feedback_records
+from soriloop.feedback.services import export_audit
 from soriloop.feedback.views import _topic_choices
 from soriloop.insights.metrics import METRICS, change, summary
 from soriloop.insights.selectors import (
@@ -304,3 +307,69 @@ def _live(membership: Membership, after: int = 0) -> list[Any]:
 def live(request: HttpRequest, membership: Membership) -> HttpResponse:
     """The live feed's rows (polled by the dashboard every 1.5 s)."""
     return render(request, "insights/_live.html", {"live": _live(membership)})
+
+
+def _report_context(request: HttpRequest, membership: Membership) -> dict[str, Any]:
+    workspace = membership.workspace
+    page = _page(request, membership)
+    grain = page.grain if "grain" in request.GET else ("week" if page.period.days > 31 else "day")
+    data = overview(workspace, page.dated, grain)
+    top = max((p["volume"] for p in data["series"]), default=0) or 1
+    bars = [
+        {"start": p["start"], "volume": p["volume"], "height": round(100 * p["volume"] / top),
+         "net": p["net_sentiment"]}
+        for p in data["series"]
+    ]  # fmt: skip
+    quotes = {}
+    for label in ("negative", "positive"):
+        records = feedback_records(
+            workspace=workspace, filters=replace(page.dated, sentiment=label, has_text=True)
+        )
+        quotes[label] = [
+            # personal data stays out of a report that travels: the redacted text when found
+            (r, r.enrichment.redacted_text or r.text)
+            for r in records.select_related("enrichment").order_by(
+                "-enrichment__sentiment_confidence", "-received_at"
+            )[:3]
+        ]
+    return {
+        **page.context,
+        "workspace": workspace,
+        "data": data,
+        "tiles": _tiles(page.dated, data["metrics"]),
+        "topics": _named(
+            breakdown(workspace, page.dated, "topic", limit=10),
+            lambda key: _inbox(page.dated, topic=key),
+        ),
+        "bars": bars,
+        "quotes": quotes,
+        "generated": timezone.now(),
+        "pdf_href": reverse("insights:report_pdf")
+        + (f"?{page.f.to_query()}" if page.f.to_query() else ""),
+    }
+
+
+@member_required
+def report(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """A printable period report: KPIs, trend, top topics, notable quotes."""
+    return render(request, "insights/report.html", _report_context(request, membership))
+
+
+def _nothing_fetched(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The report carries its styles inline; nothing is fetched, from here or elsewhere."""
+    raise ValueError(f"a report fetches nothing ({url})")
+
+
+@member_required
+def report_pdf(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The same report as a PDF (WeasyPrint, with the Noto CJK fonts embedded); audited."""
+    from weasyprint import HTML
+
+    context = _report_context(request, membership)
+    export_audit(actor=membership, what="report.pdf", query=context["query"])
+    html = render_to_string("insights/report.html", {**context, "pdf": True}, request=request)
+    pdf = HTML(string=html, url_fetcher=_nothing_fetched).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    stamp = timezone.now().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="soriloop-report-{stamp}.pdf"'
+    return response

@@ -142,3 +142,34 @@ def test_compare_puts_two_channels_side_by_side_with_links_to_each_side(alice: M
     assert 'data-testid="row-volume"' in periods
     bad = alice.client.get("/dashboard/compare/?dim=period&a=soon&b=2026-03-04").content.decode()
     assert "2026-01-01..2026-01-31" in bad
+
+
+def font_names(pdf: bytes) -> set[bytes]:
+    """The fonts a PDF embeds, from its objects and its compressed object streams."""
+    import zlib
+
+    inflated = b""
+    for stream in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            inflated += zlib.decompress(stream.group(1))
+        except zlib.error:
+            continue
+    return set(re.findall(rb"/(?:BaseFont|FontName)\s*/([A-Za-z0-9+\-_]+)", pdf + inflated))
+
+
+def test_the_period_report_prints_as_html_and_pdf_with_korean_fonts(
+    alice: Member, member_of_a
+) -> None:
+    from soriloop.accounts.models import AuditEvent
+
+    seeded(alice)
+    html = alice.client.get(f"/dashboard/report/?{WEEK}").content.decode()
+    assert 'data-testid="report-kpis"' in html
+    assert html.count('data-testid="quote"') >= 2
+    response = alice.client.get(f"/dashboard/report.pdf?{WEEK}")
+    assert response.status_code == 200
+    pdf = response.content
+    assert pdf.startswith(b"%PDF")
+    assert any(b"Noto-Sans-CJK" in name for name in font_names(pdf)), "the Korean font is embedded"
+    assert AuditEvent.objects.filter(action="export", target="report.pdf").exists()
+    assert member_of_a("viewer").client.get("/dashboard/report.pdf").status_code == 403
