@@ -105,32 +105,32 @@ _FIELDS = (
 )  # fmt: skip
 
 
-def levels(counted: dict[Key, dict[str, float]]) -> list[tuple[int, dict[Key, dict[str, float]]]]:
+def levels(
+    counted: dict[Key, dict[str, float]],
+) -> list[tuple[int, dict[Key, dict[str, float]]]]:
     """The rows of every level (see ``models``) from the all-dimension counts of a day."""
-    fine = {key: sums for key, sums in counted.items() if key[0] == ""}
-    result = [(FINE, fine), (COARSE, _summed(counted, keep=("channel",)))]
-    result += [(level, _summed(counted, keep=(name,))) for name, level in SLICES.items()]
-    return result
-
-
-_KEEP_ALWAYS = ("facet", "value", "sentiment")
-
-
-def _summed(
-    counted: dict[Key, dict[str, float]], keep: tuple[str, ...]
-) -> dict[Key, dict[str, float]]:
-    """The counts summed over every dimension but ``keep`` (and facet, value, sentiment)."""
-    kept = [i for i, name in enumerate(DIMENSIONS) if name in keep or name in _KEEP_ALWAYS]
-    summed: dict[Key, dict[str, float]] = {}
+    # DIMENSIONS: facet, value, channel, source, touchpoint, language, segment, sentiment
+    out: dict[int, dict[Key, dict[str, float]]] = {
+        level: {} for level in (FINE, COARSE, *SLICES.values())
+    }
+    slices = [(level, 3 + i) for i, level in enumerate(SLICES.values())]  # column of each
     for key, sums in counted.items():
-        short = tuple(key[i] if i in kept else "" for i in range(len(key)))
-        into = summed.get(short)
-        if into is None:
-            summed[short] = dict(sums)
-        else:
-            for name, amount in sums.items():
-                into[name] += amount
-    return summed
+        facet, value, channel, sentiment = key[0], key[1], key[2], key[7]
+        targets = [(COARSE, (facet, value, channel, "", "", "", "", sentiment))]
+        for level, column in slices:
+            short = ["", "", "", "", "", "", "", sentiment]
+            short[0], short[1], short[column] = facet, value, key[column]
+            targets.append((level, tuple(short)))
+        if facet == "":
+            targets.append((FINE, key))
+        for level, short_key in targets:
+            into = out[level].get(short_key)
+            if into is None:
+                out[level][short_key] = dict(sums)
+            else:
+                for name, amount in sums.items():
+                    into[name] += amount
+    return list(out.items())
 
 
 def record_rows(records: QuerySet[Feedback]) -> Iterator[tuple[Any, ...]]:
