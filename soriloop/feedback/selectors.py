@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
+from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -16,6 +19,24 @@ def feedback_records(*, workspace: Workspace, filters: FeedbackFilter) -> QueryS
     """The workspace's live records matching ``filters``, newest first."""
     records = Feedback.objects.filter(workspace=workspace, deleted_at__isnull=True)
     return filters.apply(records).order_by("-received_at", "-id")
+
+
+def feedback_newest(*, workspace: Workspace, filters: FeedbackFilter, limit: int) -> list[Feedback]:
+    """The newest ``limit`` matching records. The dates become bounds on ``received_at`` (the
+    same records: ``day`` is its local date), so the newest-first index is read from the top
+    and the scan stops at ``limit`` instead of sorting the whole period."""
+    tz = ZoneInfo(workspace.timezone)
+    records = feedback_records(
+        workspace=workspace, filters=replace(filters, date_from=None, date_to=None)
+    )
+    if filters.date_from:
+        records = records.filter(
+            received_at__gte=dt.datetime.combine(filters.date_from, dt.time(), tz)
+        )
+    if filters.date_to:
+        after = filters.date_to + dt.timedelta(days=1)
+        records = records.filter(received_at__lt=dt.datetime.combine(after, dt.time(), tz))
+    return list(records.select_related("customer", "enrichment")[:limit])
 
 
 def feedback_page(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router
 
@@ -9,7 +11,8 @@ from soriloop.accounts.api import read_auth
 from soriloop.accounts.models import ApiKey
 from soriloop.core.errors import envelope
 from soriloop.feedback.filters import BadFilter, FeedbackFilter
-from soriloop.insights.selectors import GRAINS, GROUPS, breakdown, overview
+from soriloop.insights.selectors import GRAINS, GROUPS, breakdown, overview, today_in
+from soriloop.insights.spikes import detect
 
 router = Router(tags=["metrics"])
 
@@ -45,3 +48,21 @@ def metrics_get(
             "items": breakdown(key.workspace, filters, group_by, limit),
         }
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+
+
+@router.get("/spikes", auth=read_auth, summary="Topics rising above their own baseline")
+def spikes_get(request: HttpRequest, date: str = "") -> HttpResponse:
+    """Topics whose volume or negative share on `date` (default: today in the workspace's time
+    zone), or in the 7 days up to it, is well above the same weekdays of the 8 weeks before.
+    Each item names the filter of the records behind it. Definitions: docs/metrics.md."""
+    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    try:
+        day = dt.date.fromisoformat(date) if date else today_in(key.workspace)
+    except ValueError:
+        return envelope(
+            422, "The request has invalid parameters.", {"date": ["must be a date like 2026-01-31"]}
+        )
+    items = [s.as_dict() for s in detect(key.workspace, day)]
+    return JsonResponse(
+        {"date": day.isoformat(), "items": items}, json_dumps_params={"ensure_ascii": False}
+    )

@@ -35,7 +35,8 @@ FACETS = ("", "topic", "type")
 
 # Rows come in levels, so that a dashboard query reads as few rows as its filter allows.
 # The number of rows a day grows with the number of distinct values, not with the records:
-# - COARSE: facet x channel x sentiment (all facets): the unfiltered dashboard;
+# - TOTAL: facet x sentiment (all facets): the unfiltered dashboard, a year at a glance;
+# - COARSE: facet x channel x sentiment (all facets): a channel filter or breakdown;
 # - a slice per wide dimension (source, touchpoint, language, segment): facet x that
 #   dimension x sentiment, other columns "": one such dimension, any facet, no channel;
 # - FINE: every dimension at once, facet "" only: several wide dimensions, or one with channel.
@@ -43,6 +44,7 @@ FACETS = ("", "topic", "type")
 FINE, COARSE = 0, 1
 WIDE = ("source", "touchpoint", "language", "segment")
 SLICES = {name: 2 + i for i, name in enumerate(WIDE)}  # level of each dimension's slice
+TOTAL = 6
 
 
 class Rollup(models.Model):

@@ -19,7 +19,7 @@ from django.db.models.fields.json import KeyTextTransform
 
 from soriloop.feedback.filters import NO_TYPE, UNASSIGNED
 from soriloop.feedback.models import Feedback
-from soriloop.insights.models import COARSE, FINE, MEASURES, SLICES, DirtyDay, Rollup
+from soriloop.insights.models import COARSE, FINE, MEASURES, SLICES, TOTAL, DirtyDay, Rollup
 
 # The dimensions of a rollup row, in key order.
 DIMENSIONS = (
@@ -111,12 +111,15 @@ def levels(
     """The rows of every level (see ``models``) from the all-dimension counts of a day."""
     # DIMENSIONS: facet, value, channel, source, touchpoint, language, segment, sentiment
     out: dict[int, dict[Key, dict[str, float]]] = {
-        level: {} for level in (FINE, COARSE, *SLICES.values())
+        level: {} for level in (FINE, COARSE, TOTAL, *SLICES.values())
     }
     slices = [(level, 3 + i) for i, level in enumerate(SLICES.values())]  # column of each
     for key, sums in counted.items():
         facet, value, channel, sentiment = key[0], key[1], key[2], key[7]
-        targets = [(COARSE, (facet, value, channel, "", "", "", "", sentiment))]
+        targets: list[tuple[int, Key]] = [
+            (COARSE, (facet, value, channel, "", "", "", "", sentiment)),
+            (TOTAL, (facet, value, "", "", "", "", "", sentiment)),
+        ]
         for level, column in slices:
             short = ["", "", "", "", "", "", "", sentiment]
             short[0], short[1], short[column] = facet, value, key[column]

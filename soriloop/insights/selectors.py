@@ -22,7 +22,7 @@ from soriloop.analysis.selectors import topic_names
 from soriloop.feedback.filters import FeedbackFilter
 from soriloop.feedback.selectors import feedback_records
 from soriloop.insights.metrics import Totals, summary
-from soriloop.insights.models import COARSE, FINE, MEASURES, SLICES, WIDE, Rollup
+from soriloop.insights.models import COARSE, FINE, MEASURES, SLICES, TOTAL, WIDE, Rollup
 from soriloop.insights.rollups import DIMENSIONS, contributions, record_rows
 
 GROUPS = ("day", *DIMENSIONS[2:], "topic", "type")  # the row dimensions, as filters name them
@@ -71,7 +71,7 @@ def level_for(f: FeedbackFilter, group: str = "") -> int | None:
     wide = {name for name in WIDE if getattr(f, name) or group == name}
     with_channel = bool(f.channel) or group == "channel"
     if not wide:
-        return COARSE
+        return COARSE if with_channel else TOTAL
     if len(wide) == 1 and not with_channel:
         return SLICES[wide.pop()]
     return FINE if not facets else None

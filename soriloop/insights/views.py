@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from soriloop.accounts.decorators import member_required
-from soriloop.accounts.models import Membership
+from soriloop.accounts.models import Membership, Workspace
+from soriloop.analysis.selectors import topic_names
 from soriloop.feedback.filters import SENTIMENTS, BadFilter, FeedbackFilter
 from soriloop.feedback.forms import FilterForm
 from soriloop.feedback.models import Channel
-from soriloop.feedback.selectors import feedback_records
+from soriloop.feedback.selectors import feedback_newest, feedback_records
 from soriloop.feedback.services import export_audit
 from soriloop.feedback.views import _topic_choices
 from soriloop.insights.metrics import METRICS, change, summary
@@ -32,9 +33,11 @@ from soriloop.insights.selectors import (
     breakdown,
     overview,
     period_of,
+    today_in,
     topic_hints,
     totals,
 )
+from soriloop.insights.spikes import detect
 
 LIVE_ROWS = 8
 
@@ -148,16 +151,28 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
         "tiles": _tiles(page.dated, data["metrics"]),
         "topics": topics,
         "charts": _charts(page, data["series"]),
-        "negative": list(
-            feedback_records(workspace=workspace, filters=negative).select_related(
-                "customer", "enrichment"
-            )[:5]
-        ),
+        "negative": feedback_newest(workspace=workspace, filters=negative, limit=5),
         "negative_href": _inbox(negative),
+        "spikes": _spikes(workspace),
         "live": _live(membership),
         "anything": feedback_records(workspace=workspace, filters=FeedbackFilter()).exists(),
     }
     return render(request, "insights/dashboard.html", context)
+
+
+def _spikes(workspace: Workspace, topic: str = "") -> list[dict[str, Any]]:
+    """Today's and this week's spikes, named and linked to their records."""
+    names = topic_names(workspace_id=workspace.pk)
+    index = 0 if (get_language() or "ko").startswith("ko") else 1
+    return [
+        {
+            "spike": spike,
+            "name": names.get(spike.topic, (spike.topic, spike.topic))[index],
+            "href": _inbox(spike.filter),
+            "count": spike.now if spike.kind == "volume" else None,
+        }
+        for spike in detect(workspace, today_in(workspace), topic=topic)
+    ]
 
 
 @member_required
@@ -196,11 +211,8 @@ def topics(request: HttpRequest, membership: Membership) -> HttpResponse:
             segments=_named(
                 breakdown(workspace, chosen, "segment"), lambda s: _inbox(chosen, segment=s)
             ),
-            examples=list(
-                feedback_records(workspace=workspace, filters=chosen).select_related(
-                    "customer", "enrichment"
-                )[:8]
-            ),
+            examples=feedback_newest(workspace=workspace, filters=chosen, limit=8),
+            spikes=_spikes(workspace, topic=key),
         )
     return render(request, "insights/topics.html", context)
 
