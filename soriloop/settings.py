@@ -262,7 +262,14 @@ WORKER_HEARTBEAT_SECONDS = env_int(
 WORKER_LOOPS = [
     "soriloop.analysis.services.analysis_run_batch",
     "soriloop.insights.rollups.rollups_refresh",
+    "soriloop.analysis.emerging.emerging_scan",
 ]
+EMERGING_SCAN_SECONDS = env_int(
+    "EMERGING_SCAN_SECONDS",
+    3600,
+    "Seconds between two looks for emerging issues in a workspace (when it has new negative feedback).",
+    minimum=60,
+)
 
 # Run by each worker now and then (recovering imports whose worker died, ...).
 WORKER_MAINTENANCE = [

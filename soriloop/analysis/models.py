@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.db import models
 from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
 
 
 class Enrichment(models.Model):
@@ -72,6 +73,7 @@ class AnalysisSettings(models.Model):
     keep_original = models.BooleanField(
         default=True, help_text="Keep the original text; off: store only the redacted text."
     )
+    emerging_scanned_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"analysis settings of {self.workspace_id}"
@@ -128,3 +130,37 @@ class Correction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field} of feedback {self.feedback_id} = {self.value}"
+
+
+class EmergingIssue(models.Model):
+    """A group of recent negative feedback that no topic covers, proposed as a new topic."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+
+    workspace = models.ForeignKey(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="emerging_issues"
+    )
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.PROPOSED)
+    label_ko = models.CharField(max_length=80)
+    label_en = models.CharField(max_length=80)
+    keywords = models.JSONField(default=list, blank=True)
+    size = models.IntegerField(default=0)
+    example_ids = models.JSONField(default=list, blank=True)  # feedback ids, most typical first
+    centroid = models.BinaryField(default=b"")  # float32 x 512: the same issue found again
+    first_seen = models.DateField()
+    last_seen = models.DateField()
+    topic = models.ForeignKey(
+        Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(default=now)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "status"], name="emerging_ws_status")]
+
+    def __str__(self) -> str:
+        return f"{self.label_ko} / {self.label_en} ({self.status})"

@@ -10,4 +10,5 @@ urlpatterns = [
     path("settings/topics/<int:topic_id>/", views.topics, name="topic_edit"),
     path("settings/reanalyze/", views.reanalyze, name="reanalyze"),
     path("inbox/<int:feedback_id>/correct/", views.correct, name="correct"),
+    path("dashboard/emerging/", views.emerging, name="emerging"),
 ]

@@ -13,11 +13,14 @@ from django.views.decorators.http import require_http_methods
 
 from soriloop.accounts.decorators import member_required
 from soriloop.accounts.models import Membership
-from soriloop.accounts.permissions import Action, can
+from soriloop.accounts.permissions import Action, can, require
 from soriloop.analysis import services
 from soriloop.analysis.corrections import analysis_correct
+from soriloop.analysis.emerging import emerging_accept, emerging_detect, emerging_reject
+from soriloop.analysis.models import EmergingIssue
 from soriloop.analysis.taxonomy import topic_save, topics_of
 from soriloop.feedback import selectors as feedback_selectors
+from soriloop.feedback.models import Feedback
 
 
 class AnalysisSettingsForm(forms.Form):
@@ -132,3 +135,58 @@ def correct(request: HttpRequest, membership: Membership, feedback_id: int) -> H
     else:
         messages.success(request, _("Correction saved. It wins over the model from now on."))
     return redirect("feedback:record", feedback_id=record.pk)
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def emerging(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Proposed topics from recent negative feedback nobody's topics cover: accept (under
+    the names given, which renames it), reject, or look again now."""
+    workspace = membership.workspace
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "scan":
+            require(membership, Action.MANAGE_SETTINGS)
+            found = emerging_detect(workspace=workspace)
+            messages.success(request, _("%(n)d emerging issues found.") % {"n": len(found)})
+            return redirect("analysis:emerging")
+        issue = EmergingIssue.objects.filter(
+            workspace=workspace, pk=request.POST.get("issue") or 0, status="proposed"
+        ).first()
+        if issue is None:
+            raise Http404
+        if action == "accept":
+            topic = emerging_accept(
+                actor=membership,
+                issue=issue,
+                name_ko=request.POST.get("name_ko", ""),
+                name_en=request.POST.get("name_en", ""),
+            )
+            messages.success(
+                request,
+                _("“%(name)s” is now a topic. Re-analyse to sort past feedback into it.")
+                % {"name": topic.name_in(workspace.default_language)},
+            )
+        elif action == "reject":
+            emerging_reject(actor=membership, issue=issue)
+            messages.success(request, _("The issue will not be proposed again."))
+        return redirect("analysis:emerging")
+    issues = list(
+        EmergingIssue.objects.filter(workspace=workspace).order_by("status", "-size")[:50]
+    )
+    examples = {
+        r.pk: r
+        for r in Feedback.objects.filter(
+            workspace=workspace,
+            deleted_at__isnull=True,
+            pk__in=[pk for issue in issues for pk in issue.example_ids[:3]],
+        )
+    }
+    for issue in issues:
+        issue.examples = [examples[pk] for pk in issue.example_ids[:3] if pk in examples]  # type: ignore[attr-defined]
+    context = {
+        "proposed": [i for i in issues if i.status == "proposed"],
+        "decided": [i for i in issues if i.status != "proposed"],
+        "can_manage": can(membership, Action.MANAGE_SETTINGS),
+    }
+    return render(request, "analysis/emerging.html", context)

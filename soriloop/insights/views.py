@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from soriloop.accounts.decorators import member_required
 from soriloop.accounts.models import Membership, Workspace
+from soriloop.analysis.models import EmergingIssue
 from soriloop.analysis.selectors import topic_names
 from soriloop.feedback.filters import SENTIMENTS, BadFilter, FeedbackFilter
 from soriloop.feedback.forms import FilterForm
@@ -154,6 +155,11 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
         "negative": feedback_newest(workspace=workspace, filters=negative, limit=5),
         "negative_href": _inbox(negative),
         "spikes": _spikes(workspace),
+        "emerging": list(
+            EmergingIssue.objects.filter(workspace=workspace, status="proposed").order_by("-size")[
+                :5
+            ]
+        ),
         "live": _live(membership),
         "anything": feedback_records(workspace=workspace, filters=FeedbackFilter()).exists(),
     }

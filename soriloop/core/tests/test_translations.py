@@ -34,6 +34,7 @@ def test_the_catalogue_covers_the_templates() -> None:
     missing = []
     for template in (BASE_DIR / "soriloop").rglob("*.html"):
         for text in re.findall(r'{% translate "([^"]+)" %}', template.read_text(encoding="utf-8")):
-            if text not in msgids:
+            # makemessages writes a literal % of a template as %%
+            if text not in msgids and text.replace("%", "%%") not in msgids:
                 missing.append((template.name, text))
     assert missing == []
