@@ -89,13 +89,23 @@ def recount_day(*, workspace_id: int, day: dt.date) -> int:
         Rollup.objects.filter(workspace_id=workspace_id, day=day).delete()
         records = Feedback.objects.filter(workspace_id=workspace_id, day=day)
         counted = count_rows(record_rows(records))
+        stored = connection.ops.adapt_datefield_value(day)
         rows = [
-            Rollup(workspace_id=workspace_id, day=day, level=level, **dict(zip(DIMENSIONS, key, strict=True)), **sums)
+            (workspace_id, stored, level, *key, *(sums[m] for m in MEASURES))
             for level, rows_of_level in levels(counted)
             for key, sums in rows_of_level.items()
-        ]  # fmt: skip
-        Rollup.objects.bulk_create(rows, batch_size=500)
+        ]
+        # Plain tuples, not model instances: a busy day has thousands of rows.
+        with connection.cursor() as cursor:
+            cursor.executemany(_INSERT, rows)
     return len(rows)
+
+
+_COLUMNS = ("workspace_id", "day", "level", *DIMENSIONS, *MEASURES)
+_INSERT = (
+    f"INSERT INTO {Rollup._meta.db_table} ({', '.join(_COLUMNS)}) "  # noqa: S608 (model names)
+    f"VALUES ({', '.join(['%s'] * len(_COLUMNS))})"
+)
 
 
 # What a record contributes, shared by the recount and by metrics over raw records.

@@ -1,8 +1,10 @@
 """The overview dashboard: every number is a link to exactly the records behind it."""
 
 import re
+from pathlib import Path
 
 from django.test import Client
+from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
 from soriloop.analysis.services import analysis_run_batch
@@ -83,6 +85,11 @@ def test_korean_dashboard_a_chart_bar_drills_down_to_its_records(
     canvas.click(position={"x": x, "y": y})
     expect(page).to_have_url(re.compile(r"/inbox/\?.*date_from=2026-03-03&date_to=2026-03-03"))
     expect(page.get_by_test_id("total")).to_have_attribute("data-count", "2")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="XLSX 내보내기").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    book = load_workbook(download.value.path(), read_only=True)
+    assert len(list(book["feedback"].iter_rows(min_row=2))) == 2
 
 
 def test_english_dashboard_filter_change_and_live_feed(
@@ -101,6 +108,10 @@ def test_english_dashboard_filter_change_and_live_feed(
     expect(page.get_by_test_id("tile-nps")).to_contain_text("-100")
     page.get_by_test_id("tile-nps").click()
     expect(page.get_by_test_id("total")).to_have_attribute("data-count", "2")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export CSV").click()
+    lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) == 3, "the header and the two records the tile counted"
     page.go_back()
     ingest(alice, 99, ("Checkout is fixed, thanks!", "api", "", None, "", "", 0))
     expect(page.get_by_test_id("live")).to_contain_text("Checkout is fixed", timeout=2_500)

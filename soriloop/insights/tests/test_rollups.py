@@ -144,6 +144,11 @@ def test_metrics_count_exactly_the_records_the_inbox_lists(
     assert body["source"] == ("rollups" if from_rollups(f) else "records")
     inbox = shop.client.get("/inbox/", {**base, **query}).content.decode()
     assert f'data-count="{listed.count()}"' in inbox
+    export = shop.client.get("/inbox/export.csv", {**base, **query})
+    assert (
+        len(b"".join(export.streaming_content).decode("utf-8-sig").splitlines())
+        == 1 + listed.count()
+    )
 
 
 def test_breakdowns_agree_with_the_total_and_name_topics(shop: Member, api_key_of) -> None:
