@@ -1,5 +1,6 @@
 """The overview dashboard: every number is a link to exactly the records behind it."""
 
+import io
 import re
 from pathlib import Path
 
@@ -88,7 +89,7 @@ def test_korean_dashboard_a_chart_bar_drills_down_to_its_records(
     with page.expect_download() as download:
         page.get_by_role("link", name="XLSX 내보내기").click()
     assert download.value.suggested_filename.endswith(".xlsx")
-    book = load_workbook(download.value.path(), read_only=True)
+    book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()), read_only=True)
     assert len(list(book["feedback"].iter_rows(min_row=2))) == 2
 
 
