@@ -22,9 +22,16 @@ def feedback_records(*, workspace: Workspace, filters: FeedbackFilter) -> QueryS
 
 
 def feedback_newest(*, workspace: Workspace, filters: FeedbackFilter, limit: int) -> list[Feedback]:
-    """The newest ``limit`` matching records. The dates become bounds on ``received_at`` (the
-    same records: ``day`` is its local date), so the newest-first index is read from the top
-    and the scan stops at ``limit`` instead of sorting the whole period."""
+    """The newest ``limit`` matching records."""
+    records = feedback_newest_first(workspace=workspace, filters=filters)
+    return list(records.select_related("customer", "enrichment")[:limit])
+
+
+def feedback_newest_first(*, workspace: Workspace, filters: FeedbackFilter) -> QuerySet[Feedback]:
+    """The matching records, newest first, for reading only the first few. The dates become
+    bounds on ``received_at`` (the same records: ``day`` is its local date), so the
+    newest-first index is read from the top and stops at the limit instead of sorting the
+    whole period."""
     tz = ZoneInfo(workspace.timezone)
     records = feedback_records(
         workspace=workspace, filters=replace(filters, date_from=None, date_to=None)
@@ -36,7 +43,7 @@ def feedback_newest(*, workspace: Workspace, filters: FeedbackFilter, limit: int
     if filters.date_to:
         after = filters.date_to + dt.timedelta(days=1)
         records = records.filter(received_at__lt=dt.datetime.combine(after, dt.time(), tz))
-    return list(records.select_related("customer", "enrichment")[:limit])
+    return records
 
 
 def feedback_page(

@@ -9,6 +9,7 @@ the same per-record definitions (``rollups.contributions``), so both paths agree
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
@@ -20,7 +21,7 @@ from django.utils import timezone
 from soriloop.accounts.models import Workspace
 from soriloop.analysis.selectors import topic_names
 from soriloop.feedback.filters import FeedbackFilter
-from soriloop.feedback.selectors import feedback_records
+from soriloop.feedback.selectors import feedback_newest_first, feedback_records
 from soriloop.insights.metrics import Totals, summary
 from soriloop.insights.models import COARSE, FINE, MEASURES, SLICES, TOTAL, WIDE, Rollup
 from soriloop.insights.rollups import DIMENSIONS, contributions, record_rows
@@ -245,7 +246,7 @@ def topic_hints(workspace: Workspace, f: FeedbackFilter, key: str) -> dict[str, 
     """Root-cause hints for one topic: its keywords and the topics named with it, counted over
     the newest ``SAMPLE`` matching records of the period (``sampled`` says how many)."""
     period = period_of(workspace, f)
-    records = feedback_records(
+    records = feedback_newest_first(
         workspace=workspace,
         filters=replace(f, topic=key, date_from=period.start, date_to=period.end),
     )
@@ -263,3 +264,37 @@ def topic_hints(workspace: Workspace, f: FeedbackFilter, key: str) -> dict[str, 
         "keywords": keywords.most_common(20),
         "together": together.most_common(10),
     }
+
+
+def keyword_ranking(
+    workspace: Workspace, f: FeedbackFilter, limit: int = 15
+) -> list[tuple[str, int, float]]:
+    """The period's distinctive keywords: (keyword, records, score), best first.
+
+    TF-IDF over records: how many of the newest ``SAMPLE`` records of the period name a
+    keyword, weighted by log((1 + background) / (1 + background records naming it)), where
+    the background is the newest ``SAMPLE`` records before the period. A word everyone always
+    uses ("배송" in a delivery shop) sinks; one that is new this period rises."""
+    period = period_of(workspace, f)
+    now, _n = _keyword_counts(workspace, replace(f, date_from=period.start, date_to=period.end))
+    before, background = _keyword_counts(
+        workspace, replace(f, date_from=None, date_to=period.start - dt.timedelta(days=1))
+    )
+    scored = [
+        (word, n, n * math.log((1 + background) / (1 + before.get(word, 0))))
+        for word, n in now.items()
+        if n >= 2
+    ]
+    scored.sort(key=lambda item: (-item[2], item[0]))
+    return [(w, n, round(score, 2)) for w, n, score in scored[:limit]]
+
+
+def _keyword_counts(workspace: Workspace, f: FeedbackFilter) -> tuple[Counter[str], int]:
+    """Records naming each keyword among the newest ``SAMPLE``, and how many were read."""
+    counts: Counter[str] = Counter()
+    records = feedback_newest_first(workspace=workspace, filters=f)
+    read = 0
+    for words in records.values_list("enrichment__keywords", flat=True)[:SAMPLE]:
+        counts.update(set(words or []))
+        read += 1
+    return counts, read

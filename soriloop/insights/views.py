@@ -32,6 +32,7 @@ from soriloop.insights.selectors import (
     GRAINS,
     Period,
     breakdown,
+    keyword_ranking,
     overview,
     period_of,
     today_in,
@@ -118,6 +119,7 @@ def _charts(page: _Page, series: list[dict[str, Any]]) -> dict[str, Any]:
         start, end = _bucket(dt.date.fromisoformat(point["start"]), page.grain, page.period)
         within = replace(page.dated, date_from=start, date_to=end)
         hrefs = {s: _inbox(within, sentiment=s) for s in SENTIMENTS}
+        hrefs["nps"] = _inbox(within, score_kind="nps")  # the answers behind an NPS point
         points.append({**point, "href": _inbox(within), "hrefs": hrefs})
     return {
         "points": points,
@@ -155,6 +157,10 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
         "negative": feedback_newest(workspace=workspace, filters=negative, limit=5),
         "negative_href": _inbox(negative),
         "spikes": _spikes(workspace),
+        "keywords": [
+            (word, n, _inbox(page.dated, q=word))
+            for word, n, _score in keyword_ranking(workspace, page.dated)
+        ],
         "emerging": list(
             EmergingIssue.objects.filter(workspace=workspace, status="proposed").order_by("-size")[
                 :5

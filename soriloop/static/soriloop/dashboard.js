@@ -44,7 +44,8 @@
                     y1: { min: -100, max: 100, position: "right", grid: { drawOnChartArea: false } } },
           onClick: function (event) {
             var hit = clicked(trendChart, event);
-            if (hit) go(points[hit.index].href);
+            // the NPS line opens the NPS answers of that day; bars and sentiment all records
+            if (hit) go(hit.datasetIndex === 1 ? points[hit.index].hrefs.nps : points[hit.index].href);
           },
         }),
       });

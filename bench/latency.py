@@ -1,0 +1,114 @@
+"""Submit-to-analysed latency: records POSTed at a steady rate, each timed from its commit
+(`created_at`) to its analysis (`analyzed_at`), and to its count on the dashboard rollups.
+
+    .venv/bin/python bench/latency.py [--rate 200] [--seconds 30]
+
+Runs `soriloop serve` (web + worker) on 127.0.0.1 in a throwaway data folder, paces single
+POSTs from a few client threads, then reads the timestamps from the database. Prints one JSON
+object; docs/performance.md records the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.ingest import PYTHON, ROOT, TEXTS, free_port, serve_soriloop, stop, wait_http
+
+
+def post_paced(url: str, key: str, rate: int, seconds: int, threads: int = 8) -> int:
+    """POST one record every 1/rate s (spread over ``threads``); returns how many went."""
+    sent = [0]
+    lock = threading.Lock()
+    start = time.monotonic()
+    total = rate * seconds
+
+    def worker(offset: int) -> None:
+        for i in range(offset, total, threads):
+            delay = start + i / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            body = json.dumps({"text": TEXTS[i % len(TEXTS)], "external_id": f"lat-{i}"}).encode()
+            request = urllib.request.Request(
+                url, body, {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+            )
+            urllib.request.urlopen(request, timeout=30).read()
+            with lock:
+                sent[0] += 1
+
+    pool = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return sent[0]
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    return {
+        "p50_ms": round(statistics.median(ordered) * 1000),
+        "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1] * 1000),
+        "max_ms": round(ordered[-1] * 1000),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=int, default=200, help="records per second")
+    parser.add_argument("--seconds", type=int, default=30)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="soriloop-latency-"))
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(SORILOOP_DATA_DIR=str(work), LOG_LEVEL="WARNING")
+    demo = subprocess.run(
+        [PYTHON, "-m", "soriloop.cli", "demo"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    key = re.search(r"^api_key=(\S+)", demo, re.M).group(1)  # type: ignore[union-attr]
+    port = free_port()
+    server = serve_soriloop(env, port, threads=2)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+        time.sleep(3)  # the worker analyses the demo records first
+        started = time.time()
+        sent = post_paced(f"http://127.0.0.1:{port}/api/v1/feedback", key, args.rate, args.seconds)
+        time.sleep(5)  # let the last ones finish
+    finally:
+        stop(server)
+    db = sqlite3.connect(work / "soriloop.sqlite3")
+    rows = db.execute(
+        "SELECT julianday(e.analyzed_at) - julianday(f.created_at) FROM feedback_feedback f "
+        "JOIN analysis_enrichment e ON e.feedback_id = f.id WHERE f.external_id LIKE 'lat-%'"
+    ).fetchall()
+    waiting = db.execute(
+        "SELECT count(*) FROM feedback_feedback WHERE external_id LIKE 'lat-%' AND analysis_state != 'done'"
+    ).fetchone()[0]
+    latencies = [r[0] * 86400 for r in rows]
+    print(json.dumps({
+        "rate_per_s": args.rate, "seconds": args.seconds, "sent": sent,
+        "achieved_per_s": round(sent / (time.time() - started - 5), 1),
+        "analysed": len(latencies), "not_analysed": waiting,
+        "submit_to_analysed": percentiles(latencies),
+    }, indent=2))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
