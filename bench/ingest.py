@@ -120,6 +120,27 @@ def serve_bare(db: Path, port: int) -> subprocess.Popen:
     )  # fmt: skip
 
 
+def demo_workspace(prefix: str) -> tuple[Path, dict[str, str], str]:
+    """A throwaway data folder with the demo workspace: (folder, environment, API key)."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(SORILOOP_DATA_DIR=str(work), LOG_LEVEL="WARNING")
+    subprocess.run(
+        [PYTHON, "-m", "soriloop.cli", "manage", "migrate", "-v0"], env=env, cwd=ROOT, check=True
+    )
+    demo = subprocess.run(
+        [PYTHON, "-m", "soriloop.cli", "demo"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    match = re.search(r"^api_key=(\S+)", demo, re.M)
+    assert match is not None, demo
+    return work, env, match.group(1)
+
+
 def stop(proc: subprocess.Popen) -> None:
     os.killpg(proc.pid, signal.SIGTERM)
     try:
@@ -148,21 +169,7 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
-    work = Path(tempfile.mkdtemp(prefix="soriloop-bench-"))
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(SORILOOP_DATA_DIR=str(work), LOG_LEVEL="WARNING")
-    subprocess.run(
-        [PYTHON, "-m", "soriloop.cli", "manage", "migrate", "-v0"], env=env, cwd=ROOT, check=True
-    )
-    demo = subprocess.run(
-        [PYTHON, "-m", "soriloop.cli", "demo"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    key = re.search(r"^api_key=(\S+)", demo, re.M).group(1)
+    work, env, key = demo_workspace("soriloop-bench-")
     results: dict[str, object] = {
         "cpus": os.cpu_count(), "seconds": args.seconds, "connections": args.connections, "threads": args.threads,
     }  # fmt: skip

@@ -12,13 +12,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import re
 import sqlite3
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
@@ -26,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.ingest import PYTHON, ROOT, TEXTS, free_port, serve_soriloop, stop, wait_http
+from bench.ingest import TEXTS, demo_workspace, free_port, serve_soriloop, stop, wait_http
 
 
 def post_paced(url: str, key: str, rate: int, seconds: int, threads: int = 8) -> int:
@@ -71,18 +67,7 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=200, help="records per second")
     parser.add_argument("--seconds", type=int, default=30)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="soriloop-latency-"))
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(SORILOOP_DATA_DIR=str(work), LOG_LEVEL="WARNING")
-    demo = subprocess.run(
-        [PYTHON, "-m", "soriloop.cli", "demo"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    key = re.search(r"^api_key=(\S+)", demo, re.M).group(1)  # type: ignore[union-attr]
+    work, env, key = demo_workspace("soriloop-latency-")
     port = free_port()
     server = serve_soriloop(env, port, threads=2)
     try:
