@@ -263,7 +263,14 @@ WORKER_LOOPS = [
     "soriloop.analysis.services.analysis_run_batch",
     "soriloop.insights.rollups.rollups_refresh",
     "soriloop.analysis.emerging.emerging_scan",
+    "soriloop.analysis.adapt.adapt_scan",
 ]
+ADAPT_SECONDS = env_int(
+    "ADAPT_SECONDS",
+    7 * 24 * 3600,
+    "Seconds between two adaptations of a workspace's sentiment head (when it has new corrections).",
+    minimum=3600,
+)
 EMERGING_SCAN_SECONDS = env_int(
     "EMERGING_SCAN_SECONDS",
     3600,

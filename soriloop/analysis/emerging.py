@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
-import time
 from collections import Counter
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
@@ -22,8 +20,7 @@ from soriloop.accounts.permissions import Action, require
 from soriloop.accounts.services import audit_record
 from soriloop.analysis.engine.embed import clusters, embed
 from soriloop.analysis.models import AnalysisSettings, EmergingIssue, Enrichment, Topic
-
-logger = logging.getLogger(__name__)
+from soriloop.analysis.schedule import Periodic
 
 WINDOW_DAYS = 14  # how recent the feedback is
 MAX_RECORDS = 2000  # newest records of the window that are grouped
@@ -136,36 +133,19 @@ def emerging_reject(*, actor: Membership, issue: EmergingIssue) -> None:
     )  # fmt: skip
 
 
-_next_check = 0.0
+def _new_negatives(workspace: Workspace, since: dt.datetime | None) -> bool:
+    fresh = Enrichment.objects.filter(
+        workspace=workspace, sentiment_label="negative", topic_keys=""
+    )
+    return (fresh.filter(analyzed_at__gt=since) if since else fresh).exists()
 
 
-def emerging_scan(*, owner: str = "") -> int:
-    """Worker loop: every minute, look at workspaces not scanned for EMERGING_SCAN_SECONDS
-    that have new analysed negative feedback since; returns how many it scanned."""
-    global _next_check
-    if time.monotonic() < _next_check:
-        return 0
-    _next_check = time.monotonic() + 60
-    due = timezone.now() - dt.timedelta(seconds=settings.EMERGING_SCAN_SECONDS)
-    scanned = 0
-    for workspace in Workspace.objects.all():
-        last = (
-            AnalysisSettings.objects.filter(workspace=workspace)
-            .values_list("emerging_scanned_at", flat=True)
-            .first()
-        )
-        if last is not None and last > due:
-            continue
-        fresh = Enrichment.objects.filter(
-            workspace=workspace, sentiment_label="negative", topic_keys=""
-        )
-        if last is not None:
-            fresh = fresh.filter(analyzed_at__gt=last)
-        if not fresh.exists():
-            continue
-        try:
-            emerging_detect(workspace=workspace)
-        except Exception:  # one workspace's failure must not stop the others
-            logger.exception("emerging issues of workspace %s failed", workspace.pk)
-        scanned += 1
-    return scanned
+# Worker loop: every minute, look at workspaces not scanned for EMERGING_SCAN_SECONDS that
+# have new analysed negative feedback without a topic since.
+emerging_scan = Periodic(
+    stamp="emerging_scanned_at",
+    every=lambda: settings.EMERGING_SCAN_SECONDS,
+    has_news=_new_negatives,
+    job=lambda workspace: emerging_detect(workspace=workspace),
+    check=60,
+)

@@ -74,6 +74,7 @@ class AnalysisSettings(models.Model):
         default=True, help_text="Keep the original text; off: store only the redacted text."
     )
     emerging_scanned_at = models.DateTimeField(null=True, blank=True)
+    adapted_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"analysis settings of {self.workspace_id}"
@@ -164,3 +165,29 @@ class EmergingIssue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label_ko} / {self.label_en} ({self.status})"
+
+
+class WorkspaceModel(models.Model):
+    """A workspace's own sentiment head, adapted from its corrections and scored feedback.
+
+    The weights live in a file under SORILOOP_DATA_DIR/models; only a head that scored at
+    least as well as the one before it on the workspace's own dev records is ``active``."""
+
+    workspace = models.ForeignKey(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="models"
+    )
+    kind = models.CharField(max_length=16, default="sentiment")
+    version = models.CharField(max_length=80)
+    path = models.CharField(max_length=500)
+    train_examples = models.IntegerField(default=0)
+    dev_examples = models.IntegerField(default=0)
+    dev_before = models.JSONField(default=dict)
+    dev_after = models.JSONField(default=dict)
+    active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "kind", "active"], name="wsmodel_active")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.version} of {self.workspace_id}"

@@ -12,6 +12,7 @@ from django.utils import timezone
 from soriloop.accounts.models import Membership, Workspace
 from soriloop.accounts.permissions import Action, require
 from soriloop.accounts.services import audit_record
+from soriloop.analysis.adapt import current_model
 from soriloop.analysis.corrections import apply_corrections, latest_corrections
 from soriloop.analysis.engine.heads import Evidence
 from soriloop.analysis.engine.pipeline import Analysis, TextIn, analyze
@@ -135,11 +136,12 @@ def _analyze(
         redact_pii = settings.get(record.workspace_id, default).redact_pii
         groups.setdefault((record.workspace_id, redact_pii), []).append(record)
     found: dict[int, Analysis] = {}
-    for (_workspace_id, redact_pii), group in groups.items():
+    for (workspace_id, redact_pii), group in groups.items():
         topics = compiled_topics(workspace=group[0].workspace)
         texts = [TextIn(r.text) for r in group]
+        model = current_model(workspace_id)  # adapted to the workspace, when it has one
         for record, result in zip(
-            group, analyze(texts, redact_pii=redact_pii, topics=topics), strict=True
+            group, analyze(texts, redact_pii=redact_pii, topics=topics, model=model), strict=True
         ):
             found[record.pk] = result
     return [found[r.pk] for r in records]

@@ -105,3 +105,18 @@ def test_a_rejected_issue_stays_rejected(unassigned_complaints: Member, member_o
     emerging_reject(actor=alice.membership, issue=issue)
     assert emerging_detect(workspace=alice.workspace) == []
     assert EmergingIssue.objects.get().status == "rejected"
+
+
+def test_the_worker_loop_looks_when_due_and_there_is_news(
+    unassigned_complaints: Member, bob: Member
+) -> None:
+    from soriloop.analysis.adapt import adapt_scan
+    from soriloop.analysis.emerging import emerging_scan
+
+    emerging_scan.next_check = 0
+    assert emerging_scan(owner="w") == 1, "alice has new negatives; bob has nothing"
+    assert EmergingIssue.objects.filter(workspace=unassigned_complaints.workspace).exists()
+    emerging_scan.next_check = 0
+    assert emerging_scan(owner="w") == 0, "scanned just now"
+    adapt_scan.next_check = 0
+    assert adapt_scan(owner="w") == 0, "no corrections to learn from"

@@ -9,6 +9,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from soriloop.accounts.selectors import workspace_find
+from soriloop.analysis.adapt import adapt_sentiment
 from soriloop.analysis.engine.features import featurize
 from soriloop.analysis.engine.pipeline import (
     ABUSE_FILE,
@@ -57,6 +59,10 @@ class Command(BaseCommand):
         parser.add_argument("--abuse-out", default=str(ABUSE_FILE))
         parser.add_argument("--alpha", type=float, default=5e-7)
         parser.add_argument("--epochs", type=int, default=15)
+        parser.add_argument(
+            "--workspace",
+            help="adapt this workspace's head to its corrections and scored feedback instead",
+        )
 
     def handle(
         self,
@@ -66,8 +72,16 @@ class Command(BaseCommand):
         abuse_out: str,
         alpha: float,
         epochs: int,
+        workspace: str | None = None,
         **options: Any,
     ) -> None:
+        if workspace:
+            target = workspace_find(ident=workspace)
+            if target is None:
+                raise CommandError(f"no workspace {workspace!r}")
+            adapted = adapt_sentiment(workspace=target)
+            self.stdout.write(json.dumps(adapted, ensure_ascii=False, indent=2))
+            return
         folder = Path(data)
         if not (folder / "ko_sentiment_nsmc_train.jsonl").exists():
             raise CommandError(f"no training data in {folder} (see shared/data/README.md)")

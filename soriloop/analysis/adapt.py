@@ -1,0 +1,184 @@
+"""Adapt the sentiment head to one workspace: people's corrections and the records' own
+scores (stars, CSAT, NPS) are labels in the workspace's own language and domain.
+
+Records are split by id into train (80%) and dev (20%). The current head (the workspace's
+active one, else the shipped one) is scored on dev, fine-tuned on train, scored again; the
+new head is switched in only when it scores at least as well (macro-F1, then accuracy).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from soriloop.accounts.models import Workspace
+from soriloop.analysis.engine.features import featurize
+from soriloop.analysis.engine.heads import fine_tuned
+from soriloop.analysis.engine.lang import detect_language
+from soriloop.analysis.engine.pipeline import TextIn, analyze, sentiment_model, tokens_for
+from soriloop.analysis.engine.sentiment import LABELS, SentimentModel
+from soriloop.analysis.models import AnalysisSettings, Correction, WorkspaceModel
+from soriloop.analysis.schedule import Periodic
+from soriloop.analysis.training import score_sentiment
+from soriloop.feedback.models import Feedback
+
+logger = logging.getLogger(__name__)
+
+MIN_EXAMPLES = 40  # labelled records before adapting is worth it
+MIN_DEV = 10
+CORRECTION_WEIGHT = 3.0  # a person's word counts more than a score
+
+
+@dataclass(frozen=True)
+class Labelled:
+    feedback_id: int
+    text: str
+    label: str
+    weight: float
+    source: str  # "correction" | "score"
+
+
+def _score_label(kind: str, score: float) -> str | None:
+    """A weak label from the record's own score; the middle of each scale says nothing."""
+    if kind in ("stars", "csat"):
+        return "negative" if score <= 2 else "positive" if score >= 4 else None
+    if kind == "nps":
+        return "negative" if score <= 6 else "positive" if score >= 9 else None
+    if kind == "ces":
+        return "negative" if score <= 2 else "positive" if score >= 6 else None
+    return None
+
+
+def labelled_records(workspace: Workspace) -> list[Labelled]:
+    corrected: dict[int, str] = {}
+    for feedback_id, value in (
+        Correction.objects.filter(workspace=workspace, field="sentiment")
+        .order_by("created_at", "id")
+        .values_list("feedback_id", "value")
+    ):
+        corrected[feedback_id] = value  # the latest wins
+    found: list[Labelled] = []
+    records = (
+        Feedback.objects.filter(workspace=workspace, deleted_at__isnull=True)
+        .exclude(text="")
+        .values_list("id", "text", "score_kind", "score")
+    )
+    for pk, text, kind, score in records.iterator(chunk_size=2000):
+        if pk in corrected:
+            found.append(Labelled(pk, text, corrected[pk], CORRECTION_WEIGHT, "correction"))
+        elif score is not None and (label := _score_label(kind, score)):
+            found.append(Labelled(pk, text, label, 1.0, "score"))
+    return found
+
+
+def _is_dev(feedback_id: int) -> bool:
+    return hashlib.sha256(f"dev-{feedback_id}".encode()).digest()[0] < 52  # ~20%
+
+
+def _dev_scores(model: SentimentModel, dev: list[Labelled]) -> dict[str, Any]:
+    results = analyze([TextIn(e.text) for e in dev], model=model)
+    found = score_sentiment([e.label for e in dev], results)
+    return {"n": found["n"], "accuracy": found["accuracy"], "macro_f1": found["macro_f1"]}
+
+
+def current_model(workspace_id: int) -> SentimentModel:
+    """The workspace's active head, else the shipped one."""
+    active = (
+        WorkspaceModel.objects.filter(workspace_id=workspace_id, kind="sentiment", active=True)
+        .order_by("-created_at")
+        .values_list("path", flat=True)
+        .first()
+    )
+    if active and Path(active).exists():
+        return _load(active)
+    return sentiment_model()
+
+
+@lru_cache(maxsize=16)
+def _load(path: str) -> SentimentModel:
+    return SentimentModel.load(Path(path))
+
+
+def adapt_sentiment(*, workspace: Workspace) -> dict[str, Any]:
+    """Fine-tune, compare on dev, switch in only if not worse; returns a report."""
+    examples = labelled_records(workspace)
+    train = [e for e in examples if not _is_dev(e.feedback_id)]
+    dev = [e for e in examples if _is_dev(e.feedback_id)]
+    report: dict[str, Any] = {
+        "workspace": workspace.pk,
+        "examples": len(examples),
+        "from_corrections": sum(e.source == "correction" for e in examples),
+        "train": len(train),
+        "dev": len(dev),
+    }
+    AnalysisSettings.objects.update_or_create(
+        workspace=workspace, defaults={"adapted_at": timezone.now()}
+    )
+    if len(examples) < MIN_EXAMPLES or len(dev) < MIN_DEV:
+        report["switched_in"] = False
+        report["reason"] = f"needs {MIN_EXAMPLES} labelled records with {MIN_DEV} for dev"
+        return report
+    base = current_model(workspace.pk)
+    before = _dev_scores(base, dev)
+    started = time.perf_counter()
+    texts = [e.text for e in train]
+    tokens = tokens_for(texts, [detect_language(t).language for t in texts])
+    weights, bias = fine_tuned(
+        base,
+        [
+            (featurize(e.text, t), LABELS.index(e.label), e.weight)
+            for e, t in zip(train, tokens, strict=True)
+        ],
+    )
+    version = f"{base.version.split('+ws')[0]}+ws{workspace.pk}-{timezone.now():%Y%m%d%H%M%S}"
+    model = SentimentModel(weights, bias, version)
+    after = _dev_scores(model, dev)
+    better = (after["macro_f1"], after["accuracy"]) >= (before["macro_f1"], before["accuracy"])
+    report.update(
+        before=before, after=after, model=version, switched_in=better,
+        seconds=round(time.perf_counter() - started, 1),
+    )  # fmt: skip
+    if not better:
+        report["reason"] = "the adapted head scored worse on the workspace's dev records"
+        return report
+    folder = settings.DATA_DIR / "models"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{version}.npz"
+    model.save(path)
+    with transaction.atomic():
+        WorkspaceModel.objects.filter(workspace=workspace, kind="sentiment").update(active=False)
+        WorkspaceModel.objects.create(
+            workspace=workspace, version=version, path=str(path), train_examples=len(train),
+            dev_examples=len(dev), dev_before=before, dev_after=after, active=True,
+        )  # fmt: skip
+    return report
+
+
+def _new_corrections(workspace: Workspace, since: dt.datetime | None) -> bool:
+    fresh = Correction.objects.filter(workspace=workspace, field="sentiment")
+    return (fresh.filter(created_at__gt=since) if since else fresh).exists()
+
+
+def _adapt_logged(workspace: Workspace) -> None:
+    logger.info("adapted workspace %s: %s", workspace.pk, adapt_sentiment(workspace=workspace))
+
+
+# Worker loop: every five minutes, adapt workspaces not adapted for ADAPT_SECONDS that have
+# new sentiment corrections since.
+adapt_scan = Periodic(
+    stamp="adapted_at",
+    every=lambda: settings.ADAPT_SECONDS,
+    has_news=_new_corrections,
+    job=_adapt_logged,
+    check=300,
+)
