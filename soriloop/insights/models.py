@@ -45,6 +45,7 @@ FINE, COARSE = 0, 1
 WIDE = ("source", "touchpoint", "language", "segment")
 SLICES = {name: 2 + i for i, name in enumerate(WIDE)}  # level of each dimension's slice
 TOTAL = 6
+LEVELS = (FINE, COARSE, *SLICES.values(), TOTAL)
 
 
 class Rollup(models.Model):

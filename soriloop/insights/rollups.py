@@ -19,7 +19,17 @@ from django.db.models.fields.json import KeyTextTransform
 
 from soriloop.feedback.filters import NO_TYPE, UNASSIGNED
 from soriloop.feedback.models import Feedback
-from soriloop.insights.models import COARSE, FINE, MEASURES, SLICES, TOTAL, DirtyDay, Rollup
+from soriloop.insights.models import (
+    COARSE,
+    FACETS,
+    FINE,
+    LEVELS,
+    MEASURES,
+    SLICES,
+    TOTAL,
+    DirtyDay,
+    Rollup,
+)
 
 # The dimensions of a rollup row, in key order.
 DIMENSIONS = (
@@ -86,7 +96,10 @@ def recount_day(*, workspace_id: int, day: dt.date) -> int:
                 cursor.execute(
                     "SELECT pg_advisory_xact_lock(%s, %s)", [workspace_id, day.toordinal()]
                 )
-        Rollup.objects.filter(workspace_id=workspace_id, day=day).delete()
+        # every level and facet named, so the (workspace, level, facet, day) index finds them
+        Rollup.objects.filter(
+            workspace_id=workspace_id, level__in=LEVELS, facet__in=FACETS, day=day
+        ).delete()
         records = Feedback.objects.filter(workspace_id=workspace_id, day=day)
         counted = count_rows(record_rows(records))
         stored = connection.ops.adapt_datefield_value(day)
