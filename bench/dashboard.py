@@ -202,6 +202,10 @@ def measure(workspace: Any, runs: int) -> dict[str, dict[str, float]]:
         "overview, channel + topic filter": ("/dashboard/?channel=review&topic=delivery", {}),
         "overview, segment + touchpoint filter": ("/dashboard/?segment=vip&touchpoint=checkout", {}),
         "overview, a year by week": (f"/dashboard/?{year}&grain=week", {}),
+        "overview's keyword card (loaded after the page)": ("/dashboard/keywords/", {}),
+        "overview's keyword card, channel + topic filter": ("/dashboard/keywords/?channel=review&topic=delivery", {}),
+        "topic explorer (30 days)": ("/dashboard/topics/?topic=delivery", {}),
+        "compare two channels (30 days)": ("/dashboard/compare/?dim=channel&a=review&b=email", {}),
         "GET /api/v1/metrics (30 days)": ("/api/v1/metrics", api),
         "GET /api/v1/metrics, a year, group_by=topic": (f"/api/v1/metrics?{year}&group_by=topic", api),
         "GET /api/v1/metrics, 2 years by month, group_by=channel": (

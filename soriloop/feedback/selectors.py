@@ -50,13 +50,17 @@ def feedback_page(
     *, workspace: Workspace, filters: FeedbackFilter, cursor: str = "", limit: int = 50
 ) -> tuple[list[Feedback], str | None]:
     """One page of records after ``cursor`` and the cursor of the next page (None at the end)."""
-    records = feedback_records(workspace=workspace, filters=filters).select_related(
-        "customer", "enrichment", "workspace"
+    # Not joined with the workspace (known already): a join ahead of the records would make
+    # SQLite sort the whole period instead of reading the newest-first index.
+    records = feedback_newest_first(workspace=workspace, filters=filters).select_related(
+        "customer", "enrichment"
     )
     if cursor:
         moment, pk = decode_cursor(cursor)
         records = records.filter(Q(received_at__lt=moment) | Q(received_at=moment, id__lt=pk))
     page = list(records[: limit + 1])
+    for record in page:
+        record.workspace = workspace
     more = len(page) > limit
     page = page[:limit]
     return page, encode_cursor(page[-1]) if more and page else None

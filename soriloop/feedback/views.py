@@ -43,6 +43,7 @@ from soriloop.feedback.imports import BadMapping, Mapping_, ScoreSpec, import_cr
 from soriloop.feedback.models import SCORE_RANGES, Feedback, ImportJob, ImportState
 from soriloop.feedback.readers import UnreadableFile, sample
 from soriloop.feedback.validation import InvalidFeedback
+from soriloop.insights.selectors import record_count
 
 PAGE = 50
 
@@ -76,9 +77,7 @@ def inbox(request: HttpRequest, membership: Membership) -> HttpResponse:
         "query": filters.to_query(),
         "form": FilterForm(request.GET or None, topics=_topic_choices(membership)),
         "filter_errors": errors,
-        "total": selectors.feedback_records(
-            workspace=membership.workspace, filters=filters
-        ).count(),
+        "total": record_count(membership.workspace, filters),
         "can_write": can(membership, Action.WRITE_FEEDBACK),
         "can_export": can(membership, Action.EXPORT),
         "first_page": not cursor,

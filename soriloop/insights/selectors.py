@@ -23,7 +23,7 @@ from soriloop.analysis.selectors import topic_names
 from soriloop.feedback.filters import FeedbackFilter
 from soriloop.feedback.selectors import feedback_newest_first, feedback_records
 from soriloop.insights.metrics import Totals, summary
-from soriloop.insights.models import COARSE, FINE, MEASURES, SLICES, TOTAL, WIDE, Rollup
+from soriloop.insights.models import COARSE, FINE, MEASURES, SLICES, TOTAL, WIDE, DirtyDay, Rollup
 from soriloop.insights.rollups import DIMENSIONS, contributions, record_rows
 
 GROUPS = ("day", *DIMENSIONS[2:], "topic", "type")  # the row dimensions, as filters name them
@@ -239,7 +239,7 @@ def breakdown(
     return items
 
 
-SAMPLE = 5000  # newest records read for keyword and co-occurrence hints
+SAMPLE = 2000  # newest records read for keyword and co-occurrence hints
 
 
 def topic_hints(workspace: Workspace, f: FeedbackFilter, key: str) -> dict[str, Any]:
@@ -298,3 +298,13 @@ def _keyword_counts(workspace: Workspace, f: FeedbackFilter) -> tuple[Counter[st
         counts.update(set(words or []))
         read += 1
     return counts, read
+
+
+def record_count(workspace: Workspace, f: FeedbackFilter) -> int:
+    """How many live records match ``f``: from the rollups when they answer the filter and
+    hold no pending change for the workspace (so the figure equals a count of the records),
+    else counted from the records."""
+    if level_for(f) is not None and not DirtyDay.objects.filter(workspace=workspace).exists():
+        period = Period(f.date_from or dt.date.min, f.date_to or dt.date.max)
+        return int(totals(workspace, f, period)["n"])
+    return feedback_records(workspace=workspace, filters=f).count()

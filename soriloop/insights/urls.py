@@ -7,6 +7,7 @@ app_name = "insights"
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/live/", views.live, name="live"),
+    path("dashboard/keywords/", views.keywords, name="keywords"),
     path("dashboard/topics/", views.topics, name="topics"),
     path("dashboard/compare/", views.compare, name="compare"),
     path("dashboard/report/", views.report, name="report"),

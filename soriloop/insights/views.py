@@ -157,10 +157,6 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
         "negative": feedback_newest(workspace=workspace, filters=negative, limit=5),
         "negative_href": _inbox(negative),
         "spikes": _spikes(workspace),
-        "keywords": [
-            (word, n, _inbox(page.dated, q=word))
-            for word, n, _score in keyword_ranking(workspace, page.dated)
-        ],
         "emerging": list(
             EmergingIssue.objects.filter(workspace=workspace, status="proposed").order_by("-size")[
                 :5
@@ -325,6 +321,17 @@ def _live(membership: Membership, after: int = 0) -> list[Any]:
     if after:
         records = records.filter(id__gt=after)
     return list(records.select_related("customer", "enrichment")[:LIVE_ROWS])
+
+
+@member_required
+def keywords(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The overview's distinctive keywords, loaded after the page (they read records)."""
+    page = _page(request, membership)
+    found = [
+        (word, n, _inbox(page.dated, q=word))
+        for word, n, _score in keyword_ranking(membership.workspace, page.dated)
+    ]
+    return render(request, "insights/_keywords.html", {"keywords": found})
 
 
 @member_required

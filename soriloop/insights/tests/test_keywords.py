@@ -26,3 +26,8 @@ def test_a_new_word_outranks_one_that_is_always_there(alice: Member) -> None:
     assert "배송" not in words[: words.index("포인트") + 1], ranking
     counts = {w: n for w, n, _s in ranking}
     assert counts["포인트"] == 5
+
+    html = alice.client.get(
+        "/dashboard/keywords/?date_from=2026-03-01&date_to=2026-03-07"
+    ).content.decode()
+    assert "포인트" in html and "q=%ED%8F%AC%EC%9D%B8%ED%8A%B8" in html
