@@ -75,6 +75,9 @@ def _keyword_hits(text: str, keywords: tuple[str, ...]) -> list[Evidence]:
     return hits
 
 
+MARGIN = 0.05  # how close to the first topic an unnamed second one must be (bench/topic_eval.py)
+
+
 def assign_topics(
     text: str, features: Features, topics: Sequence[CompiledTopic], *, limit: int = 3
 ) -> tuple[TopicMatch, ...]:
@@ -96,4 +99,9 @@ def assign_topics(
             found.append(
                 TopicMatch(topic.spec.key, topic.spec.name, round(confidence, 4), tuple(hits[:3]))
             )
-    return tuple(sorted(found, key=lambda m: -m.confidence)[:limit])
+    found.sort(key=lambda m: -m.confidence)
+    # Another topic must be named (a keyword) or nearly as clear as the first: a weak echo of
+    # the examples is noise, not a second topic.
+    return tuple(
+        m for m in found[:limit] if m.evidence or m.confidence >= found[0].confidence - MARGIN
+    )
