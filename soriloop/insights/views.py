@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from soriloop.accounts.decorators import member_required
 from soriloop.accounts.models import Membership, Workspace
+from soriloop.accounts.permissions import Action, can
 from soriloop.analysis.models import EmergingIssue
 from soriloop.analysis.selectors import topic_names
 from soriloop.feedback.filters import SENTIMENTS, BadFilter, FeedbackFilter
@@ -375,6 +376,7 @@ def _report_context(request: HttpRequest, membership: Membership) -> dict[str, A
         "bars": bars,
         "quotes": quotes,
         "generated": timezone.now(),
+        "can_export": can(membership, Action.EXPORT),
         "pdf_href": reverse("insights:report_pdf")
         + (f"?{page.f.to_query()}" if page.f.to_query() else ""),
     }

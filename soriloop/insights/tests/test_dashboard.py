@@ -184,4 +184,6 @@ def test_the_period_report_prints_as_html_and_pdf_with_korean_fonts(
     assert pdf.startswith(b"%PDF")
     assert any(b"Noto-Sans-CJK" in name for name in font_names(pdf)), "the Korean font is embedded"
     assert AuditEvent.objects.filter(action="export", target="report.pdf").exists()
-    assert member_of_a("viewer").client.get("/dashboard/report.pdf").status_code == 403
+    viewer = member_of_a("viewer").client
+    assert viewer.get("/dashboard/report.pdf").status_code == 403
+    assert 'data-testid="report-pdf"' not in viewer.get("/dashboard/report/").content.decode()
