@@ -131,10 +131,12 @@ def _charts(page: _Page, series: list[dict[str, Any]]) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _named(items: list[dict[str, Any]], link: Callable[[str], str]) -> list[dict[str, Any]]:
+def _named(
+    items: list[dict[str, Any]], link: Callable[[str], str], labels: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     language = (get_language() or "ko")[:2]
     for item in items:
-        item["name"] = item.get(f"name_{language}", item["key"])
+        item["name"] = item.get(f"name_{language}") or (labels or {}).get(item["key"], item["key"])
         item["href"] = link(item["key"])
     return items
 
@@ -215,7 +217,9 @@ def topics(request: HttpRequest, membership: Membership) -> HttpResponse:
             keywords=[(w, n, _inbox(chosen, q=w)) for w, n in hints["keywords"]],
             together=[(names.get(k, k), n, explore(k)) for k, n in hints["together"]],
             channels=_named(
-                breakdown(workspace, chosen, "channel"), lambda c: _inbox(chosen, channel=(c,))
+                breakdown(workspace, chosen, "channel"),
+                lambda c: _inbox(chosen, channel=(c,)),
+                dict(Channel.choices),
             ),
             segments=_named(
                 breakdown(workspace, chosen, "segment"), lambda s: _inbox(chosen, segment=s)
