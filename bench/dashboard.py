@@ -203,6 +203,8 @@ def measure(workspace: Any, runs: int) -> dict[str, dict[str, float]]:
         "overview, segment + touchpoint filter": ("/dashboard/?segment=vip&touchpoint=checkout", {}),
         "overview, a year by week": (f"/dashboard/?{year}&grain=week", {}),
         "overview's keyword card (loaded after the page)": ("/dashboard/keywords/", {}),
+        "overview's topic card, segment + touchpoint (loaded after the page)": (
+            "/dashboard/top-topics/?segment=vip&touchpoint=checkout", {}),
         "overview's keyword card, channel + topic filter": ("/dashboard/keywords/?channel=review&topic=delivery", {}),
         "topic explorer (30 days)": ("/dashboard/topics/?topic=delivery", {}),
         "compare two channels (30 days)": ("/dashboard/compare/?dim=channel&a=review&b=email", {}),

@@ -34,6 +34,7 @@ from soriloop.insights.selectors import (
     Period,
     breakdown,
     keyword_ranking,
+    level_for,
     overview,
     period_of,
     today_in,
@@ -146,10 +147,8 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
     workspace = membership.workspace
     page = _page(request, membership)
     data = overview(workspace, page.dated, page.grain)
-    topics = _named(
-        breakdown(workspace, page.dated, "topic", limit=10),
-        lambda key: _inbox(page.dated, topic=key),
-    )
+    # Topics the rollups cannot split this way are counted from records after the page loads.
+    topics = _top_topics(workspace, page) if level_for(page.dated, "topic") is not None else None
     negative = replace(page.dated, sentiment="negative")
     context = {
         **page.context,
@@ -326,6 +325,25 @@ def _live(membership: Membership, after: int = 0) -> list[Any]:
     if after:
         records = records.filter(id__gt=after)
     return list(records.select_related("customer", "enrichment")[:LIVE_ROWS])
+
+
+def _top_topics(workspace: Workspace, page: _Page) -> list[dict[str, Any]]:
+    return _named(
+        breakdown(workspace, page.dated, "topic", limit=10),
+        lambda key: _inbox(page.dated, topic=key),
+    )
+
+
+@member_required
+def top_topics(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The overview's topic card for filters that read records (loaded after the page)."""
+    page = _page(request, membership)
+    topics = _top_topics(membership.workspace, page)
+    return render(
+        request,
+        "insights/_breakdown.html",
+        {"items": topics, "testid": "topics", "title": _("Topic")},
+    )
 
 
 @member_required

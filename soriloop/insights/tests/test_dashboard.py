@@ -187,3 +187,15 @@ def test_the_period_report_prints_as_html_and_pdf_with_korean_fonts(
     viewer = member_of_a("viewer").client
     assert viewer.get("/dashboard/report.pdf").status_code == 403
     assert 'data-testid="report-pdf"' not in viewer.get("/dashboard/report/").content.decode()
+
+
+def test_a_topic_card_the_rollups_cannot_split_loads_after_the_page(alice: Member) -> None:
+    seeded(alice)
+    query = f"{WEEK}&segment=vip&touchpoint=support"
+    html = alice.client.get(f"/dashboard/?{query}").content.decode()
+    assert 'data-testid="topics-slot"' in html
+    card = alice.client.get(f"/dashboard/top-topics/?{query}").content.decode()
+    links = counts(card)
+    assert links, "the two vip support records have topics"
+    for href, n in links:
+        assert inbox_total(alice.client, href) == n, href
