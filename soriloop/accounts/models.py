@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 from typing import Any, ClassVar
 
@@ -82,6 +83,10 @@ class Workspace(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def today(self) -> dt.date:
+        """Today's date in the workspace's time zone (the ``day`` records are counted by)."""
+        return now().astimezone(zoneinfo.ZoneInfo(self.timezone)).date()
 
 
 class Membership(models.Model):

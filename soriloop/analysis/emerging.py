@@ -7,7 +7,6 @@ import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Sequence
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.conf import settings
@@ -38,7 +37,7 @@ def _label(words: Sequence[str], korean: bool) -> str:
 def emerging_detect(*, workspace: Workspace, today: dt.date | None = None) -> list[EmergingIssue]:
     """Group the workspace's recent unassigned negative feedback; create or refresh proposed
     issues (never one a person already accepted or rejected). Returns the issues seen now."""
-    today = today or timezone.now().astimezone(ZoneInfo(workspace.timezone)).date()
+    today = today or workspace.today()
     since = today - dt.timedelta(days=WINDOW_DAYS - 1)
     rows = list(
         Enrichment.objects.filter(

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import get_language
 
 from soriloop.accounts.models import Membership, Workspace
 from soriloop.accounts.permissions import Action, require
@@ -30,6 +31,12 @@ def topics_of(*, workspace: Workspace) -> list[Topic]:
             [Topic(workspace=workspace, **topic) for topic in STARTER_TOPICS], ignore_conflicts=True
         )
     return list(Topic.objects.filter(workspace=workspace))
+
+
+def topic_choices(*, workspace: Workspace) -> list[tuple[str, str]]:
+    """(key, name in the page's language) of the workspace's topics, for filter menus."""
+    language = (get_language() or "ko")[:2]
+    return [(t.key, t.name_in(language)) for t in topics_of(workspace=workspace)]
 
 
 def compiled_topics(*, workspace: Workspace) -> list[CompiledTopic]:

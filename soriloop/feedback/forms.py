@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -61,7 +62,7 @@ class FilterForm(forms.Form):
     segment = forms.CharField(label=_("Segment"), required=False)
     source = forms.CharField(label=_("Source"), required=False)
 
-    def __init__(self, *args: Any, topics: list[tuple[str, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+    def __init__(self, *args: Any, topics: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["topic"].choices = [  # type: ignore[attr-defined]
             ("", _("Any")),

@@ -18,7 +18,6 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -28,7 +27,7 @@ from soriloop.accounts.permissions import Action, can, require
 from soriloop.accounts.views import attach_errors
 from soriloop.analysis.engine.kinds import TYPES
 from soriloop.analysis.selectors import similar_feedback
-from soriloop.analysis.taxonomy import topics_of
+from soriloop.analysis.taxonomy import topic_choices, topics_of
 from soriloop.feedback import selectors, services
 from soriloop.feedback.export import csv_lines, xlsx_file
 from soriloop.feedback.filters import BadFilter, FeedbackFilter
@@ -55,11 +54,6 @@ def _filters(request: HttpRequest) -> tuple[FeedbackFilter, dict[str, list[str]]
         return FeedbackFilter(), exc.fields
 
 
-def _topic_choices(membership: Membership) -> list[tuple[str, str]]:
-    language = get_language() or "ko"
-    return [(t.key, t.name_in(language[:2])) for t in topics_of(workspace=membership.workspace)]
-
-
 @member_required
 def inbox(request: HttpRequest, membership: Membership) -> HttpResponse:
     filters, errors = _filters(request)
@@ -75,7 +69,9 @@ def inbox(request: HttpRequest, membership: Membership) -> HttpResponse:
         "next_cursor": next_cursor,
         "filters": filters,
         "query": filters.to_query(),
-        "form": FilterForm(request.GET or None, topics=_topic_choices(membership)),
+        "form": FilterForm(
+            request.GET or None, topics=topic_choices(workspace=membership.workspace)
+        ),
         "filter_errors": errors,
         "total": record_count(membership.workspace, filters),
         "can_write": can(membership, Action.WRITE_FEEDBACK),

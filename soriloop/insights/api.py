@@ -11,7 +11,7 @@ from soriloop.accounts.api import read_auth
 from soriloop.accounts.models import ApiKey
 from soriloop.core.errors import envelope
 from soriloop.feedback.filters import BadFilter, FeedbackFilter
-from soriloop.insights.selectors import GRAINS, GROUPS, breakdown, overview, today_in
+from soriloop.insights.selectors import GRAINS, GROUPS, breakdown, overview
 from soriloop.insights.spikes import detect
 
 router = Router(tags=["metrics"])
@@ -57,7 +57,7 @@ def spikes_get(request: HttpRequest, date: str = "") -> HttpResponse:
     Each item names the filter of the records behind it. Definitions: docs/metrics.md."""
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     try:
-        day = dt.date.fromisoformat(date) if date else today_in(key.workspace)
+        day = dt.date.fromisoformat(date) if date else key.workspace.today()
     except ValueError:
         return envelope(
             422, "The request has invalid parameters.", {"date": ["must be a date like 2026-01-31"]}

@@ -13,10 +13,8 @@ import math
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import Sum
-from django.utils import timezone
 
 from soriloop.accounts.models import Workspace
 from soriloop.analysis.selectors import topic_names
@@ -49,13 +47,9 @@ class Period:
         return {"from": self.start.isoformat(), "to": self.end.isoformat()}
 
 
-def today_in(workspace: Workspace) -> dt.date:
-    return timezone.now().astimezone(ZoneInfo(workspace.timezone)).date()
-
-
 def period_of(workspace: Workspace, f: FeedbackFilter) -> Period:
     """The filter's dates; by default the last 30 days up to today in the workspace's zone."""
-    end = f.date_to or today_in(workspace)
+    end = f.date_to or workspace.today()
     start = f.date_from or end - dt.timedelta(days=DEFAULT_DAYS - 1)
     return Period(start, end)
 
@@ -171,6 +165,17 @@ def bucket_start(day: dt.date, grain: str) -> dt.date:
     if grain == "month":
         return day.replace(day=1)
     return day
+
+
+def bucket_days(start: dt.date, grain: str, period: Period) -> tuple[dt.date, dt.date]:
+    """The first and last day of the bucket starting at ``start``, clipped to the period."""
+    if grain == "week":
+        end = start + dt.timedelta(days=6)
+    elif grain == "month":
+        end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    else:
+        end = start
+    return max(start, period.start), min(end, period.end)
 
 
 def series(

@@ -22,22 +22,22 @@ from soriloop.accounts.models import Membership, Workspace
 from soriloop.accounts.permissions import Action, can
 from soriloop.analysis.models import EmergingIssue
 from soriloop.analysis.selectors import topic_names
+from soriloop.analysis.taxonomy import topic_choices
 from soriloop.feedback.filters import SENTIMENTS, BadFilter, FeedbackFilter
 from soriloop.feedback.forms import FilterForm
 from soriloop.feedback.models import Channel
 from soriloop.feedback.selectors import feedback_newest, feedback_records
 from soriloop.feedback.services import export_audit
-from soriloop.feedback.views import _topic_choices
-from soriloop.insights.metrics import METRICS, change, summary
+from soriloop.insights.metrics import summary
 from soriloop.insights.selectors import (
     GRAINS,
     Period,
     breakdown,
+    bucket_days,
     keyword_ranking,
     level_for,
     overview,
     period_of,
-    today_in,
     topic_hints,
     totals,
 )
@@ -49,17 +49,6 @@ LIVE_ROWS = 8
 def _inbox(f: FeedbackFilter, **changes: Any) -> str:
     query = f.to_query(**changes)
     return reverse("feedback:inbox") + (f"?{query}" if query else "")
-
-
-def _bucket(start: dt.date, grain: str, period: Period) -> tuple[dt.date, dt.date]:
-    """The days of a series point, clipped to the period."""
-    if grain == "week":
-        end = start + dt.timedelta(days=6)
-    elif grain == "month":
-        end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-    else:
-        end = start
-    return max(start, period.start), min(end, period.end)
 
 
 def _tiles(f: FeedbackFilter, metrics: dict[str, Any]) -> list[dict[str, Any]]:
@@ -104,7 +93,9 @@ def _page(request: HttpRequest, membership: Membership) -> _Page:
         grain = "day"
     period = period_of(membership.workspace, f)
     context = {
-        "form": FilterForm(request.GET or None, topics=_topic_choices(membership)),
+        "form": FilterForm(
+            request.GET or None, topics=topic_choices(workspace=membership.workspace)
+        ),
         "filter_errors": errors,
         "query": f.to_query(),
         "grain": grain,
@@ -118,7 +109,7 @@ def _page(request: HttpRequest, membership: Membership) -> _Page:
 def _charts(page: _Page, series: list[dict[str, Any]]) -> dict[str, Any]:
     points = []
     for point in series:
-        start, end = _bucket(dt.date.fromisoformat(point["start"]), page.grain, page.period)
+        start, end = bucket_days(dt.date.fromisoformat(point["start"]), page.grain, page.period)
         within = replace(page.dated, date_from=start, date_to=end)
         hrefs = {s: _inbox(within, sentiment=s) for s in SENTIMENTS}
         hrefs["nps"] = _inbox(within, score_kind="nps")  # the answers behind an NPS point
@@ -181,7 +172,7 @@ def _spikes(workspace: Workspace, topic: str = "") -> list[dict[str, Any]]:
             "href": _inbox(spike.filter),
             "count": spike.now if spike.kind == "volume" else None,
         }
-        for spike in detect(workspace, today_in(workspace), topic=topic)
+        for spike in detect(workspace, workspace.today(), topic=topic)
     ]
 
 
@@ -259,13 +250,12 @@ def compare(request: HttpRequest, membership: Membership) -> HttpResponse:
         )
     rows = []
     if len(sides) == 2:
-        left, right = (summary(s["totals"]) for s in sides)
+        # B measured against A: each of B's metrics carries its change from A
+        left, right = summary(sides[0]["totals"]), summary(sides[1]["totals"], sides[0]["totals"])
         for key, label, score_kind in METRIC_ROWS:
-            metric_a, metric_b = left[key], right[key]
-            moved = change(METRICS[key](sides[1]["totals"]), METRICS[key](sides[0]["totals"]))
             rows.append({
-                "key": key, "label": label, "a": metric_a, "b": metric_b,
-                "change": moved.as_dict(),
+                "key": key, "label": label, "a": left[key], "b": right[key],
+                "change": right[key]["change"],
                 "a_href": _inbox(sides[0]["filter"], score_kind=score_kind),
                 "b_href": _inbox(sides[1]["filter"], score_kind=score_kind),
             })  # fmt: skip
