@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from functools import partial
 from typing import Any
 
@@ -19,6 +20,8 @@ from soriloop.core.heartbeat import (
     run_maintenance,
     set_current_worker_id,
 )
+
+SHUTDOWN_SECONDS = 10.0
 
 
 class Command(BaseCommand):
@@ -63,8 +66,13 @@ class Command(BaseCommand):
         finally:
             for loop in loops:
                 loop.stop()
+            # A bounded wait: a loop deep in a long step (grouping emerging issues, adapting a
+            # model) is a daemon thread and ends with the process. Nothing is lost: analysis
+            # claims of a worker that stopped beating are released, and the periodic jobs
+            # run again since they did not record that they ran.
+            deadline = time.monotonic() + SHUTDOWN_SECONDS
             for loop in loops:
-                loop.join(timeout=30)
+                loop.join(timeout=max(0.0, deadline - time.monotonic()))
             beat.stop()
             beat.join(timeout=5)
             heartbeat_forget(worker_id=worker_id)
