@@ -1,9 +1,11 @@
-"""Adapt the sentiment head to one workspace: people's corrections and the records' own
-scores (stars, CSAT, NPS) are labels in the workspace's own language and domain.
+"""Adapt analysis to one workspace: people's corrections and the records' own scores (stars,
+CSAT, NPS) are labels in the workspace's own language and domain.
 
-Records are split by id into train (80%) and dev (20%). The current head (the workspace's
-active one, else the shipped one) is scored on dev, fine-tuned on train, scored again; the
-new head is switched in only when it scores at least as well (macro-F1, then accuracy).
+Sentiment: the current head (the workspace's active one, else the shipped one) is fine-tuned
+on the labelled records. Topics: each topic's centroid moves towards the records people put
+into it and away from those they took it off (Rocchio). Either way records are split by id into
+train (80%) and dev (20%), the current and the new model are scored on dev, and the new one is
+switched in only when it scores at least as well (macro-F1, then accuracy).
 """
 
 from __future__ import annotations
@@ -22,20 +24,32 @@ from django.db import transaction
 from django.utils import timezone
 
 from soriloop.accounts.models import Workspace
-from soriloop.analysis.engine.features import featurize
+from soriloop.analysis.engine.features import Features, featurize
 from soriloop.analysis.engine.heads import fine_tuned
 from soriloop.analysis.engine.lang import detect_language
+from soriloop.analysis.engine.pii import find_pii, redact
 from soriloop.analysis.engine.pipeline import TextIn, analyze, sentiment_model, tokens_for
 from soriloop.analysis.engine.sentiment import LABELS, SentimentModel
+from soriloop.analysis.engine.topics import (
+    CompiledTopic,
+    Lesson,
+    add_vector,
+    assign_topics,
+    save_lessons,
+    taught,
+)
 from soriloop.analysis.models import AnalysisSettings, Correction, WorkspaceModel
 from soriloop.analysis.schedule import Periodic
-from soriloop.analysis.training import score_sentiment
+from soriloop.analysis.taxonomy import compiled_topics
+from soriloop.analysis.training import multilabel_report, score_sentiment
 from soriloop.feedback.models import Feedback
 
 logger = logging.getLogger(__name__)
 
 MIN_EXAMPLES = 40  # labelled records before adapting is worth it
 MIN_DEV = 10
+MIN_TOPIC_EXAMPLES = 20  # records with corrected topics
+MIN_TOPIC_DEV = 5
 CORRECTION_WEIGHT = 3.0  # a person's word counts more than a score
 
 
@@ -155,26 +169,127 @@ def adapt_sentiment(*, workspace: Workspace) -> dict[str, Any]:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{version}.npz"
     model.save(path)
-    with transaction.atomic():
-        WorkspaceModel.objects.filter(workspace=workspace, kind="sentiment").update(active=False)
-        WorkspaceModel.objects.create(
-            workspace=workspace, version=version, path=str(path), train_examples=len(train),
-            dev_examples=len(dev), dev_before=before, dev_after=after, active=True,
-        )  # fmt: skip
+    _save_model(
+        workspace, "sentiment", version, path, train_examples=len(train), dev_examples=len(dev),
+        dev_before=before, dev_after=after,
+    )  # fmt: skip
     return report
 
 
+def _save_model(workspace: Workspace, kind: str, version: str, path: Path, **fields: Any) -> None:
+    with transaction.atomic():
+        WorkspaceModel.objects.filter(workspace=workspace, kind=kind).update(active=False)
+        WorkspaceModel.objects.create(
+            workspace=workspace, kind=kind, version=version, path=str(path), active=True, **fields
+        )
+
+
+def topic_labelled(workspace: Workspace) -> list[tuple[int, str, frozenset[str]]]:
+    """(record id, text with personal data redacted, the topic keys a person gave it)."""
+    corrected: dict[int, frozenset[str]] = {}
+    corrections = Correction.objects.filter(workspace=workspace, field="topics")
+    for feedback_id, value in corrections.order_by("created_at", "id").values_list(
+        "feedback_id", "value"
+    ):
+        corrected[feedback_id] = frozenset(value)  # the latest wins
+    records = Feedback.objects.filter(
+        workspace=workspace,
+        deleted_at__isnull=True,
+        pk__in=corrections.values("feedback_id"),
+    ).exclude(text="")
+    found = []
+    for pk, text in records.values_list("id", "text").iterator(chunk_size=2000):
+        spans = find_pii(text)
+        found.append((pk, redact(text, list(spans)) if spans else text, corrected[pk]))
+    return found
+
+
+def _topic_features(texts: list[str]) -> list[Features]:
+    tokens = tokens_for(texts, [detect_language(t).language for t in texts])
+    return [featurize(text, toks) for text, toks in zip(texts, tokens, strict=True)]
+
+
+def _topic_scores(
+    topics: list[CompiledTopic], dev: list[tuple[str, Features, frozenset[str]]], keys: list[str]
+) -> dict[str, Any]:
+    predicted = [{m.key for m in assign_topics(t, f, topics)} for t, f, _ in dev]
+    found = multilabel_report([set(gold) for _, _, gold in dev], predicted, keys)
+    return {"n": found["n"], "accuracy": found["accuracy"], "macro_f1": found["macro_f1"]}
+
+
+def adapt_topics(*, workspace: Workspace) -> dict[str, Any]:
+    """Teach the taxonomy's centroids from people's topic corrections; compare the current and
+    the taught topics on dev and switch in only if not worse; returns a report."""
+    examples = topic_labelled(workspace)
+    features = _topic_features([text for _, text, _ in examples])
+    train = [(e, f) for e, f in zip(examples, features, strict=True) if not _is_dev(e[0])]
+    dev = [(e[1], f, e[2]) for e, f in zip(examples, features, strict=True) if _is_dev(e[0])]
+    report: dict[str, Any] = {
+        "workspace": workspace.pk, "examples": len(examples), "train": len(train), "dev": len(dev),
+    }  # fmt: skip
+    if len(examples) < MIN_TOPIC_EXAMPLES or len(dev) < MIN_TOPIC_DEV:
+        need = f"needs {MIN_TOPIC_EXAMPLES} records with corrected topics, {MIN_TOPIC_DEV} for dev"
+        return report | {"switched_in": False, "reason": need}
+    base = compiled_topics(workspace=workspace, adapted=False)
+    keys = [t.spec.key for t in base]
+    before = _topic_scores(compiled_topics(workspace=workspace), dev, keys)
+    sums: dict[str, tuple[dict[int, float], dict[int, float], list[int]]] = {
+        t.spec.key: ({}, {}, [0, 0]) for t in base
+    }
+    for (_, text, gold), feature in train:
+        given = {m.key for m in assign_topics(text, feature, base)}
+        for key, (positive, negative, counts) in sums.items():
+            if key in gold:
+                add_vector(positive, feature)
+                counts[0] += 1
+            elif key in given:  # the model gave it, a person took it off
+                add_vector(negative, feature)
+                counts[1] += 1
+    lessons = {
+        key: Lesson(positive, negative, counts[0], counts[1])
+        for key, (positive, negative, counts) in sums.items()
+        if counts[0] or counts[1]
+    }
+    after = _topic_scores(taught(base, lessons), dev, keys)
+    version = f"topics+ws{workspace.pk}-{timezone.now():%Y%m%d%H%M%S}"
+    better = (after["macro_f1"], after["accuracy"]) >= (before["macro_f1"], before["accuracy"])
+    report.update(
+        before=before, after=after, model=version, switched_in=better,
+        topics_taught=sorted(lessons),
+    )  # fmt: skip
+    if not better:
+        report["reason"] = "the taught topics scored worse on the workspace's dev records"
+        return report
+    folder = settings.DATA_DIR / "models"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{version}.json"
+    save_lessons(path, lessons)
+    _save_model(
+        workspace, "topics", version, path, train_examples=len(train), dev_examples=len(dev),
+        dev_before=before, dev_after=after,
+    )  # fmt: skip
+    return report
+
+
+def adapt_workspace(*, workspace: Workspace) -> dict[str, Any]:
+    """Both adaptations, as ``soriloop train --workspace`` and the worker run them."""
+    return {
+        "sentiment": adapt_sentiment(workspace=workspace),
+        "topics": adapt_topics(workspace=workspace),
+    }
+
+
 def _new_corrections(workspace: Workspace, since: dt.datetime | None) -> bool:
-    fresh = Correction.objects.filter(workspace=workspace, field="sentiment")
+    fresh = Correction.objects.filter(workspace=workspace, field__in=("sentiment", "topics"))
     return (fresh.filter(created_at__gt=since) if since else fresh).exists()
 
 
 def _adapt_logged(workspace: Workspace) -> None:
-    logger.info("adapted workspace %s: %s", workspace.pk, adapt_sentiment(workspace=workspace))
+    logger.info("adapted workspace %s: %s", workspace.pk, adapt_workspace(workspace=workspace))
 
 
 # Worker loop: every five minutes, adapt workspaces not adapted for ADAPT_SECONDS that have
-# new sentiment corrections since.
+# new sentiment or topic corrections since.
 adapt_scan = Periodic(
     stamp="adapted_at",
     every=lambda: settings.ADAPT_SECONDS,

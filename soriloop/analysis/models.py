@@ -168,9 +168,10 @@ class EmergingIssue(models.Model):
 
 
 class WorkspaceModel(models.Model):
-    """A workspace's own sentiment head, adapted from its corrections and scored feedback.
+    """A workspace's own sentiment head (``kind`` "sentiment"), adapted from its corrections
+    and scored feedback, or what its topic corrections taught its taxonomy ("topics").
 
-    The weights live in a file under SORILOOP_DATA_DIR/models; only a head that scored at
+    The weights live in a file under SORILOOP_DATA_DIR/models; only a model that scored at
     least as well as the one before it on the workspace's own dev records is ``active``."""
 
     workspace = models.ForeignKey(

@@ -3,6 +3,8 @@ the engine (cached per process until the taxonomy changes)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -14,11 +16,17 @@ from soriloop.accounts.permissions import Action, require
 from soriloop.accounts.services import audit_record
 from soriloop.analysis.engine.lang import detect_language
 from soriloop.analysis.engine.pipeline import tokens_for
-from soriloop.analysis.engine.topics import CompiledTopic, TopicSpec, compile_topics
-from soriloop.analysis.models import Topic
+from soriloop.analysis.engine.topics import (
+    CompiledTopic,
+    TopicSpec,
+    compile_topics,
+    load_lessons,
+    taught,
+)
+from soriloop.analysis.models import Topic, WorkspaceModel
 from soriloop.analysis.starter import STARTER_TOPICS
 
-_compiled: dict[int, tuple[object, list[CompiledTopic]]] = {}
+_compiled: dict[tuple[int, bool], tuple[object, list[CompiledTopic]]] = {}
 
 
 def topics_of(*, workspace: Workspace) -> list[Topic]:
@@ -39,14 +47,28 @@ def topic_choices(*, workspace: Workspace) -> list[tuple[str, str]]:
     return [(t.key, t.name_in(language)) for t in topics_of(workspace=workspace)]
 
 
-def compiled_topics(*, workspace: Workspace) -> list[CompiledTopic]:
-    """The active topics ready for ``assign_topics``; recompiled only after an edit."""
+def lessons_path(workspace_id: int) -> str | None:
+    """The file of what corrections taught the workspace's topics, when it has been adapted."""
+    path = (
+        WorkspaceModel.objects.filter(workspace_id=workspace_id, kind="topics", active=True)
+        .order_by("-created_at")
+        .values_list("path", flat=True)
+        .first()
+    )
+    return path if path and Path(path).exists() else None
+
+
+def compiled_topics(*, workspace: Workspace, adapted: bool = True) -> list[CompiledTopic]:
+    """The active topics ready for ``assign_topics``, moved by what the workspace's corrections
+    taught them unless ``adapted`` is false; recompiled only after an edit or an adaptation."""
     topics = [t for t in topics_of(workspace=workspace) if t.active]
+    lessons = lessons_path(workspace.pk) if adapted else None
     stamp = (
         len(topics),
         Topic.objects.filter(workspace=workspace).aggregate(m=Max("updated_at"))["m"],
+        lessons,
     )
-    cached = _compiled.get(workspace.pk)
+    cached = _compiled.get((workspace.pk, adapted))
     if cached is not None and cached[0] == stamp:
         return cached[1]
     specs = [TopicSpec(t.key, t.key, tuple(t.keywords), tuple(t.examples)) for t in topics]
@@ -55,7 +77,9 @@ def compiled_topics(*, workspace: Workspace) -> list[CompiledTopic]:
         examples = list(spec.examples)
         tokens.append(tokens_for(examples, [detect_language(e).language for e in examples]))
     compiled = compile_topics(specs, tokens)
-    _compiled[workspace.pk] = (stamp, compiled)
+    if lessons:
+        compiled = taught(compiled, load_lessons(Path(lessons)))
+    _compiled[(workspace.pk, adapted)] = (stamp, compiled)
     return compiled
 
 

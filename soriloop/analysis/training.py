@@ -209,6 +209,32 @@ def scores(gold: list[str], predicted: list[str], labels: list[str]) -> dict[str
     }
 
 
+def multilabel_report(
+    gold: list[set[str]], predicted: list[set[str]], classes: list[str]
+) -> dict[str, Any]:
+    """Per-class precision / recall / F1 over label sets, exact-match accuracy, macro-F1 over
+    the classes that occur in the gold labels."""
+    per_class = {}
+    for kind in classes:
+        tp = sum(1 for g, p in zip(gold, predicted, strict=True) if kind in g and kind in p)
+        fp = sum(1 for g, p in zip(gold, predicted, strict=True) if kind not in g and kind in p)
+        fn = sum(1 for g, p in zip(gold, predicted, strict=True) if kind in g and kind not in p)
+        per_class[kind] = prf(tp, fp, fn)
+    present = [k for k in classes if per_class[k]["support"]]
+    restricted = [
+        (g & set(classes), p & set(classes)) for g, p in zip(gold, predicted, strict=True)
+    ]
+    return {
+        "n": len(gold),
+        "accuracy": round(sum(g == p for g, p in restricted) / len(gold), 4) if gold else 0.0,
+        "macro_f1": round(sum(per_class[k]["f1"] for k in present) / len(present), 4)
+        if present
+        else 0.0,
+        "per_class": per_class,
+        "confusion": None,
+    }
+
+
 def score_sentiment(gold: list[str], results: list[Analysis]) -> dict[str, Any]:
     """Score predictions against gold labels: a file without "neutral" is a binary task
     (the prediction chooses between positive and negative only), else a 3-class one."""

@@ -7,9 +7,11 @@ features to its examples' centroid; several topics may hold; none confident mean
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from soriloop.analysis.engine.features import Features, featurize
 from soriloop.analysis.engine.heads import Evidence
@@ -44,8 +46,7 @@ class CompiledTopic:
 def _centroid(vectors: Sequence[Features]) -> dict[int, float]:
     total: dict[int, float] = {}
     for vector in vectors:
-        for index, value in zip(vector.indices, vector.values, strict=True):
-            total[index] = total.get(index, 0.0) + value
+        add_vector(total, vector)
     norm = math.sqrt(sum(v * v for v in total.values())) or 1.0
     return {k: v / norm for k, v in total.items()}
 
@@ -60,6 +61,76 @@ def compile_topics(
         keys = tuple(dict.fromkeys("".join(k.lower().split()) for k in spec.keywords if k.strip()))
         compiled.append(CompiledTopic(spec, keys, _centroid(vectors) if vectors else {}))
     return compiled
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """What people's corrections taught one topic: the summed feature vectors of the records
+    they put into it and of the records it was wrongly given."""
+
+    positive: Mapping[int, float]
+    negative: Mapping[int, float]
+    n_positive: int
+    n_negative: int
+
+
+def save_lessons(path: Path, lessons: Mapping[str, Lesson]) -> None:
+    """Lessons as JSON: hashed feature indices and sums, never the corrected texts."""
+    data = {
+        key: {
+            "positive": [[k, round(v, 6)] for k, v in sorted(lesson.positive.items())],
+            "negative": [[k, round(v, 6)] for k, v in sorted(lesson.negative.items())],
+            "n_positive": lesson.n_positive,
+            "n_negative": lesson.n_negative,
+        }
+        for key, lesson in lessons.items()
+    }
+    path.write_text(json.dumps({"topics": data}), encoding="utf-8")
+
+
+def load_lessons(path: Path) -> dict[str, Lesson]:
+    data = json.loads(path.read_text(encoding="utf-8"))["topics"]
+    return {
+        key: Lesson(
+            {int(k): float(v) for k, v in value["positive"]},
+            {int(k): float(v) for k, v in value["negative"]},
+            int(value["n_positive"]),
+            int(value["n_negative"]),
+        )
+        for key, value in data.items()
+    }
+
+
+def add_vector(total: dict[int, float], features: Features) -> None:
+    for index, value in zip(features.indices, features.values, strict=True):
+        total[index] = total.get(index, 0.0) + value
+
+
+# Rocchio's weights for the examples' centroid, the corrected-in mean and the wrongly-given mean
+# (the textbook values from relevance feedback).
+ALPHA, BETA, GAMMA = 1.0, 0.75, 0.15
+
+
+def taught(topics: Sequence[CompiledTopic], lessons: Mapping[str, Lesson]) -> list[CompiledTopic]:
+    """The topics with their centroids moved towards what people put into them and away from
+    what they took out of them (Rocchio); keywords are left as the taxonomy says."""
+    found = []
+    for topic in topics:
+        lesson = lessons.get(topic.spec.key)
+        if lesson is None:
+            found.append(topic)
+            continue
+        moved = {k: ALPHA * v for k, v in topic.centroid.items()}
+        for vector, weight in (
+            (lesson.positive, BETA / max(lesson.n_positive, 1)),
+            (lesson.negative, -GAMMA / max(lesson.n_negative, 1)),
+        ):
+            for index, value in vector.items():
+                moved[index] = moved.get(index, 0.0) + weight * value
+        kept = {k: v for k, v in moved.items() if v > 0}
+        norm = math.sqrt(sum(v * v for v in kept.values())) or 1.0
+        found.append(replace(topic, centroid={k: v / norm for k, v in kept.items()}))
+    return found
 
 
 def _keyword_hits(text: str, keywords: tuple[str, ...]) -> list[Evidence]:

@@ -3,14 +3,17 @@ scores before and after, and is switched in only when it is not worse."""
 
 import json
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from soriloop.analysis import adapt
 from soriloop.analysis.corrections import analysis_correct
+from soriloop.analysis.engine.topics import CompiledTopic, Lesson, TopicSpec, taught
 from soriloop.analysis.models import Enrichment, WorkspaceModel
 from soriloop.analysis.services import analysis_run_batch
+from soriloop.analysis.taxonomy import compiled_topics, topic_save
 from soriloop.conftest import Member
 from soriloop.feedback.models import Feedback
 from soriloop.feedback.services import feedback_reanalyze
@@ -43,13 +46,13 @@ def test_adapting_reports_dev_scores_and_switches_in_a_head_that_is_not_worse(
     analysis_correct(feedback=record, changes={"sentiment": "positive"})
     out = StringIO()
     call_command("train", "--workspace", str(alice.workspace.pk), stdout=out)
-    report = json.loads(out.getvalue())
+    report = json.loads(out.getvalue())["sentiment"]
     assert report["examples"] == 96 and report["from_corrections"] == 1
     assert report["train"] + report["dev"] == 96
     assert set(report["before"]) == set(report["after"]) == {"n", "accuracy", "macro_f1"}
     assert report["after"]["macro_f1"] >= report["before"]["macro_f1"]
     assert report["switched_in"] is True
-    active = WorkspaceModel.objects.get(workspace=alice.workspace, active=True)
+    active = WorkspaceModel.objects.get(workspace=alice.workspace, kind="sentiment", active=True)
     assert active.version == report["model"]
     assert active.path.startswith(str(tmp_path))
     feedback_reanalyze(workspace=alice.workspace)
@@ -79,3 +82,81 @@ def test_too_few_labels_are_reported_not_trained(alice: Member) -> None:
     add(alice, text="좋아요", score=5, score_kind="stars")
     report = adapt.adapt_sentiment(workspace=alice.workspace)
     assert report["switched_in"] is False and "needs" in report["reason"]
+    topics = adapt.adapt_topics(workspace=alice.workspace)
+    assert topics["switched_in"] is False and "needs" in topics["reason"]
+
+
+SUBJECTS = ["포인트", "적립금", "쿠폰", "등급 혜택", "마일리지"]
+PREDICATES = ["적립이 안 됐어요", "사라졌어요", "안 들어왔어요", "확인이 안 돼요", "언제 들어오나요",
+              "소멸됐어요", "내역이 없어요", "유효기간이 궁금해요"]  # fmt: skip
+
+
+@pytest.fixture
+def membership(alice: Member) -> Member:
+    """A topic the taxonomy knows only by name and one keyword, and 40 records people sorted
+    into it by hand (none of them says the keyword)."""
+    topic_save(
+        actor=alice.membership, name_ko="멤버십", name_en="Membership", keywords="멤버십",
+        examples="",
+    )  # fmt: skip
+    for subject in SUBJECTS:
+        for predicate in PREDICATES:
+            add(alice, text=f"{subject} {predicate}")
+    analysis_run_batch(owner="w")
+    for record in Feedback.objects.filter(workspace=alice.workspace):
+        analysis_correct(feedback=record, changes={"topics": ["membership"]})
+    return alice
+
+
+def test_topic_corrections_teach_the_taxonomy_and_new_records_follow(
+    membership: Member, bob: Member, settings, tmp_path
+) -> None:
+    settings.DATA_DIR = tmp_path
+    alice = membership
+    out = StringIO()
+    call_command("train", "--workspace", str(alice.workspace.pk), stdout=out)
+    report = json.loads(out.getvalue())["topics"]
+    assert report["examples"] == 40 and report["train"] + report["dev"] == 40
+    assert report["before"]["macro_f1"] == 0.0, "nothing says 멤버십: the taxonomy alone misses"
+    assert report["after"]["macro_f1"] > 0.5, report
+    assert report["switched_in"] is True and report["topics_taught"] == ["membership"]
+    active = WorkspaceModel.objects.get(workspace=alice.workspace, kind="topics", active=True)
+    assert active.version == report["model"] and active.path.startswith(str(tmp_path))
+    assert "포인트" not in Path(active.path).read_text(), "lessons keep features, not texts"
+    fresh = add(alice, text="쿠폰 적립 내역이 사라졌어요")
+    analysis_run_batch(owner="w")
+    topics = Enrichment.objects.get(feedback=fresh).topics
+    assert [t["key"] for t in topics][:1] == ["membership"], topics
+    # another workspace's taxonomy learned nothing
+    assert compiled_topics(workspace=bob.workspace) == compiled_topics(
+        workspace=bob.workspace, adapted=False
+    )
+
+
+def test_taught_topics_that_score_worse_are_not_switched_in(
+    membership: Member, monkeypatch, settings, tmp_path
+) -> None:
+    settings.DATA_DIR = tmp_path
+    first = adapt.adapt_topics(workspace=membership.workspace)
+    assert first["switched_in"] is True
+    monkeypatch.setattr(adapt, "taught", lambda topics, lessons: list(topics))  # learns nothing
+    second = adapt.adapt_topics(workspace=membership.workspace)
+    assert second["switched_in"] is False, second
+    assert second["before"] == first["after"] and second["after"]["macro_f1"] == 0.0
+    active = WorkspaceModel.objects.get(kind="topics", active=True)
+    assert active.version == first["model"], "the better lessons stay in use"
+
+
+def test_rocchio_moves_centroids_towards_records_put_in_and_away_from_those_taken_out() -> None:
+    spec = TopicSpec("delivery", "delivery", ("배송",), ())
+    topic = CompiledTopic(spec, ("배송",), {1: 0.6, 2: 0.8})
+    lesson = Lesson(positive={3: 2.0}, negative={2: 4.0}, n_positive=2, n_negative=2)
+    (moved,) = taught([topic], {"delivery": lesson})
+    assert moved.keywords == ("배송",)
+    assert moved.centroid[3] > 0, "towards the records put in"
+    assert moved.centroid[2] / moved.centroid[1] < 0.8 / 0.6, "away from those taken out"
+    assert abs(sum(v * v for v in moved.centroid.values()) - 1) < 1e-6
+    gone = Lesson(positive={}, negative={1: 20.0}, n_positive=0, n_negative=1)
+    (clipped,) = taught([topic], {"delivery": gone})
+    assert 1 not in clipped.centroid, "a weight pushed below zero is dropped, not negative"
+    assert taught([topic], {}) == [topic]

@@ -14,7 +14,7 @@ from soriloop.analysis.engine.lang import detect_language
 from soriloop.analysis.engine.pipeline import TextIn, analyze, tokens_for
 from soriloop.analysis.engine.sentiment import LABELS
 from soriloop.analysis.engine.topics import TopicSpec, compile_topics
-from soriloop.analysis.training import prf, score_sentiment, scores
+from soriloop.analysis.training import multilabel_report, score_sentiment, scores
 
 TASKS = ("sentiment", "type", "topics", "abuse")
 
@@ -62,32 +62,6 @@ def _gold_sets(rows: list[dict[str, Any]]) -> list[set[str]]:
         {str(x) for x in (r["label"] if isinstance(r["label"], list) else [r["label"]])}
         for r in rows
     ]
-
-
-def multilabel_report(
-    gold: list[set[str]], predicted: list[set[str]], classes: list[str]
-) -> dict[str, Any]:
-    """Per-class precision / recall / F1 over label sets, exact-match accuracy, macro-F1 over
-    the classes that occur in the gold labels."""
-    per_class = {}
-    for kind in classes:
-        tp = sum(1 for g, p in zip(gold, predicted, strict=True) if kind in g and kind in p)
-        fp = sum(1 for g, p in zip(gold, predicted, strict=True) if kind not in g and kind in p)
-        fn = sum(1 for g, p in zip(gold, predicted, strict=True) if kind in g and kind not in p)
-        per_class[kind] = prf(tp, fp, fn)
-    present = [k for k in classes if per_class[k]["support"]]
-    restricted = [
-        (g & set(classes), p & set(classes)) for g, p in zip(gold, predicted, strict=True)
-    ]
-    return {
-        "n": len(gold),
-        "accuracy": round(sum(g == p for g, p in restricted) / len(gold), 4) if gold else 0.0,
-        "macro_f1": round(sum(per_class[k]["f1"] for k in present) / len(present), 4)
-        if present
-        else 0.0,
-        "per_class": per_class,
-        "confusion": None,
-    }
 
 
 def eval_type(rows: list[dict[str, Any]], labels: list[str] | None = None) -> dict[str, Any]:

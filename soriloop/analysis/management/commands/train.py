@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from soriloop.accounts.selectors import workspace_find
-from soriloop.analysis.adapt import adapt_sentiment
+from soriloop.analysis.adapt import adapt_workspace
 from soriloop.analysis.engine.features import featurize
 from soriloop.analysis.engine.pipeline import (
     ABUSE_FILE,
@@ -61,7 +61,8 @@ class Command(BaseCommand):
         parser.add_argument("--epochs", type=int, default=15)
         parser.add_argument(
             "--workspace",
-            help="adapt this workspace's head to its corrections and scored feedback instead",
+            help="adapt this workspace's sentiment head and topics to its corrections and scored "
+            "feedback instead",
         )
 
     def handle(
@@ -79,7 +80,7 @@ class Command(BaseCommand):
             target = workspace_find(ident=workspace)
             if target is None:
                 raise CommandError(f"no workspace {workspace!r}")
-            adapted = adapt_sentiment(workspace=target)
+            adapted = adapt_workspace(workspace=target)
             self.stdout.write(json.dumps(adapted, ensure_ascii=False, indent=2))
             return
         folder = Path(data)
