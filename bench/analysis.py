@@ -1,9 +1,11 @@
 """Analysis benchmark: records/s through the whole engine pipeline, and the process's RSS.
 
-    .venv/bin/python bench/analysis.py [--records 20000] [--batch 200]
+    .venv/bin/python bench/analysis.py [--records 20000] [--batch 200] [--meaning]
 
-Texts are a mix of Korean, English and mixed customer feedback of varied length. Prints one
-JSON object; docs/performance.md records the figures.
+Texts are a mix of Korean, English and mixed customer feedback of varied length, assigned to
+the starter taxonomy. Without ``--meaning``: the labels pass the worker runs as records arrive;
+with it, sentence embeddings and topics by meaning too (what the meaning pass adds). Prints
+one JSON object; docs/performance.md records the figures.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from soriloop.analysis.engine.pipeline import TextIn, analyze, sentiment_model
+from soriloop.analysis.engine.lang import detect_language
+from soriloop.analysis.engine.pipeline import TextIn, analyze, sentiment_model, tokens_for
+from soriloop.analysis.engine.topics import TopicSpec, compile_topics
+from soriloop.analysis.starter import STARTER_TOPICS
 
 PARTS = [
     "배송이 생각보다 빨라서 좋았어요", "앱이 결제 단계에서 자꾸 꺼져요 ㅠㅠ", "상담원분이 친절하게 안내해 주셨어요",
@@ -32,6 +37,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--meaning", action="store_true", help="embed and use topic meaning")
     args = parser.parse_args()
     rng = random.Random(11)
     texts = [
@@ -39,15 +45,26 @@ def main() -> None:
     ]
     started = time.perf_counter()
     sentiment_model()
-    analyze([TextIn("워밍업")])
+    specs = [
+        TopicSpec(t["key"], t["key"], tuple(t["keywords"]), tuple(t["examples"]),
+                  (t["name_ko"], t["name_en"]))
+        for t in STARTER_TOPICS
+    ]  # fmt: skip
+    example_tokens = [
+        tokens_for(list(s.examples), [detect_language(e).language for e in s.examples])
+        for s in specs
+    ]
+    topics = compile_topics(specs, example_tokens, meaning=args.meaning)
+    analyze([TextIn("워밍업")], topics=topics, meaning=args.meaning)
     load = time.perf_counter() - started
     started = time.perf_counter()
     for i in range(0, len(texts), args.batch):
-        analyze([TextIn(t) for t in texts[i : i + args.batch]], redact_pii=True)
+        batch = [TextIn(t) for t in texts[i : i + args.batch]]
+        analyze(batch, redact_pii=True, topics=topics, meaning=args.meaning)
     elapsed = time.perf_counter() - started
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({
-        "records": args.records, "batch": args.batch, "load_seconds": round(load, 2),
+        "records": args.records, "batch": args.batch, "meaning": args.meaning, "load_seconds": round(load, 2),
         "seconds": round(elapsed, 2), "records_per_s": round(args.records / elapsed), "max_rss_mb": round(rss_mb),
     }, indent=2))  # fmt: skip
 

@@ -261,6 +261,7 @@ WORKER_HEARTBEAT_SECONDS = env_int(
 # Run continuously by each worker, each in its own thread: step(owner=worker_id) -> work done.
 WORKER_LOOPS = [
     "soriloop.analysis.services.analysis_run_batch",
+    "soriloop.analysis.meaning.meaning_run_batch",
     "soriloop.insights.rollups.rollups_refresh",
     "soriloop.analysis.emerging.emerging_scan",
     "soriloop.analysis.adapt.adapt_scan",

@@ -19,11 +19,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from soriloop.accounts.models import Workspace
+from soriloop.analysis.engine.embed import DIMENSIONS, embed
 from soriloop.analysis.engine.features import Features, featurize
 from soriloop.analysis.engine.heads import fine_tuned
 from soriloop.analysis.engine.lang import detect_language
@@ -209,47 +211,62 @@ def _topic_features(texts: list[str]) -> list[Features]:
     return [featurize(text, toks) for text, toks in zip(texts, tokens, strict=True)]
 
 
+Example = tuple[str, Features, np.ndarray, frozenset[str]]  # text, features, vector, gold
+
+
 def _topic_scores(
-    topics: list[CompiledTopic], dev: list[tuple[str, Features, frozenset[str]]], keys: list[str]
+    topics: list[CompiledTopic], dev: list[Example], keys: list[str]
 ) -> dict[str, Any]:
-    predicted = [{m.key for m in assign_topics(t, f, topics)} for t, f, _ in dev]
-    found = multilabel_report([set(gold) for _, _, gold in dev], predicted, keys)
+    predicted = [{m.key for m in assign_topics(t, f, topics, vector=v)} for t, f, v, _ in dev]
+    found = multilabel_report([set(gold) for *_, gold in dev], predicted, keys)
     return {"n": found["n"], "accuracy": found["accuracy"], "macro_f1": found["macro_f1"]}
+
+
+def _lessons(base: list[CompiledTopic], train: list[Example]) -> dict[str, Lesson]:
+    """Per topic, the records people put into it and those they took it off (that the
+    taxonomy gave it), summed as features and as embeddings."""
+    # per topic: [put in, taken off] as feature sums, embedding sums and counts
+    sums: dict[str, tuple[list[dict[int, float]], list[np.ndarray], list[int]]] = {
+        t.spec.key: ([{}, {}], [np.zeros(DIMENSIONS, np.float32) for _ in "pn"], [0, 0])
+        for t in base
+    }
+    for text, features, vector, gold in train:
+        given = {m.key for m in assign_topics(text, features, base, vector=vector)}
+        for key, (sparse, dense, counts) in sums.items():
+            side = 0 if key in gold else 1 if key in given else None
+            if side is not None:
+                add_vector(sparse[side], features)
+                dense[side] += vector
+                counts[side] += 1
+    return {
+        key: Lesson(sparse[0], sparse[1], counts[0], counts[1], dense[0], dense[1])
+        for key, (sparse, dense, counts) in sums.items()
+        if counts[0] or counts[1]
+    }
 
 
 def adapt_topics(*, workspace: Workspace) -> dict[str, Any]:
     """Teach the taxonomy's centroids from people's topic corrections; compare the current and
     the taught topics on dev and switch in only if not worse; returns a report."""
-    examples = topic_labelled(workspace)
-    features = _topic_features([text for _, text, _ in examples])
-    train = [(e, f) for e, f in zip(examples, features, strict=True) if not _is_dev(e[0])]
-    dev = [(e[1], f, e[2]) for e, f in zip(examples, features, strict=True) if _is_dev(e[0])]
-    report: dict[str, Any] = {
-        "workspace": workspace.pk, "examples": len(examples), "train": len(train), "dev": len(dev),
-    }  # fmt: skip
+    labelled = topic_labelled(workspace)
+    report: dict[str, Any] = {"workspace": workspace.pk, "examples": len(labelled)}
+    texts = [text for _, text, _ in labelled]
+    examples = [
+        (pk, (text, features, vector, gold))
+        for (pk, text, gold), features, vector in zip(
+            labelled, _topic_features(texts), embed(texts), strict=True
+        )
+    ]
+    train = [e for pk, e in examples if not _is_dev(pk)]
+    dev = [e for pk, e in examples if _is_dev(pk)]
+    report.update(train=len(train), dev=len(dev))
     if len(examples) < MIN_TOPIC_EXAMPLES or len(dev) < MIN_TOPIC_DEV:
         need = f"needs {MIN_TOPIC_EXAMPLES} records with corrected topics, {MIN_TOPIC_DEV} for dev"
         return report | {"switched_in": False, "reason": need}
-    base = compiled_topics(workspace=workspace, adapted=False)
+    base = compiled_topics(workspace=workspace, adapted=False, meaning=True)
     keys = [t.spec.key for t in base]
-    before = _topic_scores(compiled_topics(workspace=workspace), dev, keys)
-    sums: dict[str, tuple[dict[int, float], dict[int, float], list[int]]] = {
-        t.spec.key: ({}, {}, [0, 0]) for t in base
-    }
-    for (_, text, gold), feature in train:
-        given = {m.key for m in assign_topics(text, feature, base)}
-        for key, (positive, negative, counts) in sums.items():
-            if key in gold:
-                add_vector(positive, feature)
-                counts[0] += 1
-            elif key in given:  # the model gave it, a person took it off
-                add_vector(negative, feature)
-                counts[1] += 1
-    lessons = {
-        key: Lesson(positive, negative, counts[0], counts[1])
-        for key, (positive, negative, counts) in sums.items()
-        if counts[0] or counts[1]
-    }
+    before = _topic_scores(compiled_topics(workspace=workspace, meaning=True), dev, keys)
+    lessons = _lessons(base, train)
     after = _topic_scores(taught(base, lessons), dev, keys)
     version = f"topics+ws{workspace.pk}-{timezone.now():%Y%m%d%H%M%S}"
     better = (after["macro_f1"], after["accuracy"]) >= (before["macro_f1"], before["accuracy"])

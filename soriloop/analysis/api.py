@@ -13,7 +13,7 @@ from pydantic import ConfigDict
 from soriloop.accounts.api import read_auth, write_auth
 from soriloop.accounts.models import ApiKey
 from soriloop.analysis.corrections import analysis_correct
-from soriloop.analysis.selectors import duplicate_groups, similar_feedback
+from soriloop.analysis.selectors import duplicate_groups, similar_feedback, similar_in_meaning
 from soriloop.core.errors import envelope
 from soriloop.feedback import selectors
 from soriloop.feedback.serialize import feedback_json
@@ -55,13 +55,25 @@ def analysis_patch(request: HttpRequest, feedback_id: int, payload: CorrectionIn
 
 
 @router.get("/feedback/{feedback_id}/similar", auth=read_auth, summary="The most similar feedback")
-def similar_get(request: HttpRequest, feedback_id: int, limit: int = 10) -> HttpResponse:
-    """Records of the same workspace worded most like this one, with an estimated similarity
-    (0-1, Jaccard of character 3-grams)."""
+def similar_get(
+    request: HttpRequest, feedback_id: int, limit: int = 10, by: str = "meaning"
+) -> HttpResponse:
+    """Records of the same workspace most like this one. ``by=meaning`` (the default): the
+    cosine similarity (0-1) of their sentence embeddings, across wording and languages; while
+    the record awaits the meaning pass the answer falls back to wording and says so in ``by``.
+    ``by=wording``: the estimated Jaccard similarity of their character 3-grams (0.7 and more
+    is a near-duplicate)."""
     key: ApiKey = request.auth  # type: ignore[attr-defined]
+    if by not in ("meaning", "wording"):
+        return envelope(400, "by must be meaning or wording.", {"by": ["meaning or wording"]})
     record = selectors.feedback_get(workspace=key.workspace, feedback_id=feedback_id)
-    found = similar_feedback(record=record, limit=max(1, min(limit, 50)))
-    return JsonResponse({"items": [{"id": pk, "similarity": score} for pk, score in found]})
+    limit = max(1, min(limit, 50))
+    found = similar_in_meaning(record=record, limit=limit) if by == "meaning" else None
+    if found is None:
+        by, found = "wording", similar_feedback(record=record, limit=limit)
+    return JsonResponse(
+        {"by": by, "items": [{"id": pk, "similarity": score} for pk, score in found]}
+    )
 
 
 @router.get("/feedback-duplicates", auth=read_auth, summary="Groups of near-identical feedback")

@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from soriloop.accounts.models import Membership, Workspace
 from soriloop.accounts.permissions import Action, require
 from soriloop.accounts.services import audit_record
-from soriloop.analysis.engine.embed import clusters, embed
+from soriloop.analysis.engine.embed import DIMENSIONS, clusters, embed, unpack
 from soriloop.analysis.models import AnalysisSettings, EmergingIssue, Enrichment, Topic
 from soriloop.analysis.schedule import Periodic
 
@@ -46,9 +46,15 @@ def emerging_detect(*, workspace: Workspace, today: dt.date | None = None) -> li
         )
         .exclude(feedback__text="")
         .order_by("-feedback_id")
-        .values_list("feedback_id", "feedback__text", "redacted_text", "keywords", "feedback__day")[:MAX_RECORDS]
+        .values_list("feedback_id", "feedback__text", "redacted_text", "keywords", "feedback__day", "vector")[:MAX_RECORDS]
     )  # fmt: skip
-    vectors = embed([redacted or text for _pk, text, redacted, _kw, _day in rows])
+    vectors = np.zeros((len(rows), DIMENSIONS), np.float32)
+    missing = [i for i, row in enumerate(rows) if not row[5]]  # the meaning pass is behind
+    for i, row in enumerate(rows):
+        if row[5]:
+            vectors[i] = unpack(row[5])
+    if missing:
+        vectors[missing] = embed([rows[i][2] or rows[i][1] for i in missing])
     known = [
         (issue, np.frombuffer(bytes(issue.centroid), np.float32))
         for issue in EmergingIssue.objects.filter(workspace=workspace)

@@ -35,6 +35,9 @@ class Enrichment(models.Model):
     # for the labels people corrected; the fields above then hold the corrected values.
     corrections = models.JSONField(default=dict, blank=True)
     signature = models.BinaryField(default=b"", blank=True)  # MinHash, for similar feedback
+    # The sentence embedding (engine.embed.pack, 512 bytes), computed by the meaning pass after
+    # the labels: NULL until then, empty for a record without text.
+    vector = models.BinaryField(null=True, blank=True, default=None)
     # "|delivery|price|": the topic keys and type names, for filters that work the same on
     # SQLite and PostgreSQL (``index_labels`` keeps them in step with the JSON above).
     topic_keys = models.CharField(max_length=500, blank=True, default="")
@@ -42,7 +45,10 @@ class Enrichment(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["workspace", "sentiment_label"], name="enrich_ws_sentiment")
+            models.Index(fields=["workspace", "sentiment_label"], name="enrich_ws_sentiment"),
+            models.Index(
+                fields=["feedback"], name="enrich_unembedded", condition=models.Q(vector=None)
+            ),
         ]
 
     def __str__(self) -> str:

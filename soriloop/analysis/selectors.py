@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from soriloop.analysis.engine.embed import unpack
 from soriloop.analysis.engine.similar import from_bytes, similarities
 from soriloop.analysis.models import Enrichment, Topic
 from soriloop.feedback.models import Feedback
@@ -94,6 +95,36 @@ def similar_feedback(
         key=lambda pair: -pair[1],
     )
     return [(pk, round(score, 3)) for pk, score in ranked[:limit]]
+
+
+MEANING_MINIMUM = 0.4  # cosine below which records are not called similar in meaning
+
+
+def similar_in_meaning(
+    *, record: Feedback, limit: int = 10, minimum: float = MEANING_MINIMUM
+) -> list[tuple[int, float]] | None:
+    """(feedback id, cosine similarity of sentence embeddings) of the records of the workspace
+    closest in meaning to ``record``, whatever their words or language; None while the
+    meaning pass has not reached the record."""
+    enrichment: Enrichment | None = getattr(record, "enrichment", None)
+    if enrichment is None or enrichment.vector is None:
+        return None
+    if not enrichment.vector:
+        return []
+    rows = (
+        Enrichment.objects.filter(workspace_id=record.workspace_id, feedback__deleted_at__isnull=True)
+        .exclude(vector=None)
+        .exclude(feedback_id=record.pk)
+        .order_by("-feedback_id")
+        .values_list("feedback_id", "vector")[:SIMILAR_WINDOW]
+    )  # fmt: skip
+    pairs = [(pk, raw) for pk, raw in rows if raw]
+    if not pairs:
+        return []
+    matrix = np.stack([unpack(raw) for _pk, raw in pairs])
+    scores = matrix @ unpack(enrichment.vector)
+    order = np.argsort(-scores)[:limit]
+    return [(pairs[i][0], round(float(scores[i]), 3)) for i in order if scores[i] >= minimum]
 
 
 def duplicate_groups(

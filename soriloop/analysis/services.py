@@ -14,9 +14,11 @@ from soriloop.accounts.permissions import Action, require
 from soriloop.accounts.services import audit_record
 from soriloop.analysis.adapt import current_model
 from soriloop.analysis.corrections import apply_corrections, latest_corrections
+from soriloop.analysis.engine.embed import pack
 from soriloop.analysis.engine.heads import Evidence
 from soriloop.analysis.engine.pipeline import Analysis, TextIn, analyze
 from soriloop.analysis.engine.similar import signature, to_bytes
+from soriloop.analysis.engine.topics import TopicMatch
 from soriloop.analysis.models import AnalysisSettings, Enrichment
 from soriloop.analysis.selectors import topic_names
 from soriloop.analysis.taxonomy import compiled_topics
@@ -27,6 +29,9 @@ from soriloop.insights.rollups import rollups_mark_records
 logger = logging.getLogger(__name__)
 
 BATCH = 200
+# A batch this small is embedded at once (records arrive at under ~300/s); a larger one is
+# labelled without embeddings and left to the meaning pass (analysis/meaning.py).
+INLINE_MEANING = 64
 
 
 def analysis_settings_get(*, workspace: Workspace) -> AnalysisSettings:
@@ -36,6 +41,23 @@ def analysis_settings_get(*, workspace: Workspace) -> AnalysisSettings:
 
 def _spans(evidence: Iterable[Evidence]) -> list[dict[str, Any]]:
     return [{"start": e.start, "end": e.end, "text": e.text} for e in evidence]
+
+
+def topic_entries(
+    matches: Iterable[TopicMatch], names: dict[str, tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """The JSON of a record's topics. Names are copied: the record says what its topics were
+    called when it was analysed."""
+    return [
+        {
+            "key": t.key,
+            "name_ko": names.get(t.key, (t.key, t.key))[0],
+            "name_en": names.get(t.key, (t.key, t.key))[1],
+            "confidence": t.confidence,
+            "evidence": _spans(t.evidence),
+        }
+        for t in matches
+    ]
 
 
 def _enrichment(
@@ -51,17 +73,7 @@ def _enrichment(
         sentiment_score=sentiment.score,
         sentiment_confidence=sentiment.confidence,
         evidence=_spans(sentiment.evidence),
-        # names are copied: the record says what its topics were called when it was analysed
-        topics=[
-            {
-                "key": t.key,
-                "name_ko": names.get(t.key, (t.key, t.key))[0],
-                "name_en": names.get(t.key, (t.key, t.key))[1],
-                "confidence": t.confidence,
-                "evidence": _spans(t.evidence),
-            }
-            for t in result.topics
-        ],
+        topics=topic_entries(result.topics, names),
         types=[
             {"name": t.name, "confidence": t.confidence, "evidence": _spans(t.evidence)}
             for t in result.types
@@ -74,6 +86,7 @@ def _enrichment(
         model_version=result.model_version,
         analyzed_at=timezone.now(),
         signature=to_bytes(signature(result.redacted if result.pii else record.text)),
+        vector=None if result.vector is None else pack(result.vector),
     )
     enrichment.index_labels()
     return enrichment
@@ -137,12 +150,12 @@ def _analyze(
         groups.setdefault((record.workspace_id, redact_pii), []).append(record)
     found: dict[int, Analysis] = {}
     for (workspace_id, redact_pii), group in groups.items():
-        topics = compiled_topics(workspace=group[0].workspace)
+        meaning = len(records) <= INLINE_MEANING
+        topics = compiled_topics(workspace=group[0].workspace, meaning=meaning)
         texts = [TextIn(r.text) for r in group]
         model = current_model(workspace_id)  # adapted to the workspace, when it has one
-        for record, result in zip(
-            group, analyze(texts, redact_pii=redact_pii, topics=topics, model=model), strict=True
-        ):
+        results = analyze(texts, redact_pii=redact_pii, topics=topics, model=model, meaning=meaning)
+        for record, result in zip(group, results, strict=True):
             found[record.pk] = result
     return [found[r.pk] for r in records]
 

@@ -26,7 +26,7 @@ from soriloop.analysis.engine.topics import (
 from soriloop.analysis.models import Topic, WorkspaceModel
 from soriloop.analysis.starter import STARTER_TOPICS
 
-_compiled: dict[tuple[int, bool], tuple[object, list[CompiledTopic]]] = {}
+_compiled: dict[tuple[int, bool, bool], tuple[object, list[CompiledTopic]]] = {}
 
 
 def topics_of(*, workspace: Workspace) -> list[Topic]:
@@ -58,9 +58,12 @@ def lessons_path(workspace_id: int) -> str | None:
     return path if path and Path(path).exists() else None
 
 
-def compiled_topics(*, workspace: Workspace, adapted: bool = True) -> list[CompiledTopic]:
+def compiled_topics(
+    *, workspace: Workspace, adapted: bool = True, meaning: bool = False
+) -> list[CompiledTopic]:
     """The active topics ready for ``assign_topics``, moved by what the workspace's corrections
-    taught them unless ``adapted`` is false; recompiled only after an edit or an adaptation."""
+    taught them unless ``adapted`` is false, with their embedding centroids when ``meaning``;
+    recompiled only after an edit or an adaptation."""
     topics = [t for t in topics_of(workspace=workspace) if t.active]
     lessons = lessons_path(workspace.pk) if adapted else None
     stamp = (
@@ -68,18 +71,21 @@ def compiled_topics(*, workspace: Workspace, adapted: bool = True) -> list[Compi
         Topic.objects.filter(workspace=workspace).aggregate(m=Max("updated_at"))["m"],
         lessons,
     )
-    cached = _compiled.get((workspace.pk, adapted))
+    cached = _compiled.get((workspace.pk, adapted, meaning))
     if cached is not None and cached[0] == stamp:
         return cached[1]
-    specs = [TopicSpec(t.key, t.key, tuple(t.keywords), tuple(t.examples)) for t in topics]
+    specs = [
+        TopicSpec(t.key, t.key, tuple(t.keywords), tuple(t.examples), (t.name_ko, t.name_en))
+        for t in topics
+    ]
     tokens = []
     for spec in specs:
         examples = list(spec.examples)
         tokens.append(tokens_for(examples, [detect_language(e).language for e in examples]))
-    compiled = compile_topics(specs, tokens)
+    compiled = compile_topics(specs, tokens, meaning=meaning)
     if lessons:
         compiled = taught(compiled, load_lessons(Path(lessons)))
-    _compiled[(workspace.pk, adapted)] = (stamp, compiled)
+    _compiled[(workspace.pk, adapted, meaning)] = (stamp, compiled)
     return compiled
 
 

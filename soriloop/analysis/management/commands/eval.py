@@ -85,6 +85,7 @@ def read_taxonomy(path: Path) -> list[TopicSpec]:
                 str(t["name"]),
                 tuple(t.get("keywords", [])),
                 tuple(t.get("examples", [])),
+                tuple(str(n) for n in (t["name"], t.get("label")) if n),
             )
             for t in data["topics"]
         ]
@@ -113,9 +114,9 @@ def eval_topics(
         tokens_for(list(s.examples), [detect_language(e).language for e in s.examples])
         for s in specs
     ]
-    compiled = compile_topics(specs, example_tokens)
+    compiled = compile_topics(specs, example_tokens, meaning=True)
     started = time.perf_counter()
-    results = analyze([TextIn(str(r["text"])) for r in rows], topics=compiled)
+    results = analyze([TextIn(str(r["text"])) for r in rows], topics=compiled, meaning=True)
     speed = len(rows) / (time.perf_counter() - started)
     predicted = [{m.key for m in a.topics} for a in results]
     report = multilabel_report(gold, predicted, labels or names)

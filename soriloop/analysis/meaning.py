@@ -1,0 +1,80 @@
+"""The meaning pass: sentence embeddings for analysed records the labels pass left without.
+
+The labels pass (``analysis_run_batch``) embeds a small batch itself, which is the steady
+state; a full batch (a burst, an import, an upgrade's backlog) is labelled without embeddings,
+since embedding costs more than all the rest of the analysis together, and this pass catches
+up behind it, newest records first, and then:
+
+- stores the record's vector (``Enrichment.vector``) for similar feedback by meaning and for
+  emerging issues;
+- assigns the record's topics again with the meaning of the text and of each topic (its
+  examples and names) added to keywords and features; a record whose topics a person
+  corrected keeps them. Changed topics mark the record's day for the rollups.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+
+from soriloop.analysis.engine.embed import embed, pack
+from soriloop.analysis.engine.features import featurize
+from soriloop.analysis.engine.lang import detect_language
+from soriloop.analysis.engine.pipeline import MEANING, tokens_for
+from soriloop.analysis.engine.topics import CompiledTopic, assign_topics
+from soriloop.analysis.models import Enrichment
+from soriloop.analysis.selectors import topic_names
+from soriloop.analysis.services import topic_entries
+from soriloop.analysis.taxonomy import compiled_topics
+from soriloop.insights.rollups import rollups_mark_records
+
+logger = logging.getLogger(__name__)
+
+BATCH = 64  # about 0.1 s of embedding: the labels loop is never kept waiting long
+
+
+def meaning_run_batch(*, owner: str = "", limit: int = BATCH) -> int:
+    """Embed up to ``limit`` analysed records that have no vector yet (newest first) and
+    re-assign their topics with meaning; returns how many it handled. Idempotent: two workers
+    picking the same records store the same result."""
+    rows = list(
+        Enrichment.objects.filter(vector=None)
+        .select_related("feedback", "feedback__workspace")
+        .order_by("-feedback_id")[:limit]
+    )
+    if not rows:
+        return 0
+    texts = [row.redacted_text or row.feedback.text for row in rows]
+    vectors = embed(texts)
+    tokens = tokens_for(
+        texts,
+        [row.language or detect_language(t).language for row, t in zip(rows, texts, strict=True)],
+    )
+    taxonomies: dict[int, tuple[list[CompiledTopic], dict[str, tuple[str, str]]]] = {}
+    changed = []
+    with transaction.atomic():
+        for row, text, vector, toks in zip(rows, texts, vectors, tokens, strict=True):
+            fields: dict[str, Any] = {"vector": pack(vector) if text.strip() else b""}
+            if text.strip() and "topics" not in row.corrections:
+                workspace = row.feedback.workspace
+                if workspace.pk not in taxonomies:
+                    taxonomies[workspace.pk] = (
+                        compiled_topics(workspace=workspace, meaning=True),
+                        topic_names(workspace_id=workspace.pk),
+                    )
+                topics, names = taxonomies[workspace.pk]
+                found = assign_topics(text, featurize(text, toks), topics, vector=vector)
+                keys = row.topic_keys
+                row.topics = topic_entries(found, names)
+                row.index_labels()
+                fields.update(topics=row.topics, topic_keys=row.topic_keys)
+                if row.topic_keys != keys:
+                    changed.append(row.feedback)
+            if MEANING not in row.model_version:
+                fields["model_version"] = f"{row.model_version}{MEANING}"[:80]
+            # only if the record was not analysed again meanwhile (its labels would be newer)
+            Enrichment.objects.filter(pk=row.pk, analyzed_at=row.analyzed_at).update(**fields)
+        rollups_mark_records(changed)
+    return len(rows)
