@@ -35,14 +35,17 @@ logger = logging.getLogger(__name__)
 BATCH = 64  # about 0.1 s of embedding: the labels loop is never kept waiting long
 
 
-def meaning_run_batch(*, owner: str = "", limit: int = BATCH) -> int:
-    """Embed up to ``limit`` analysed records that have no vector yet (newest first) and
-    re-assign their topics with meaning; returns how many it handled. Idempotent: two workers
-    picking the same records store the same result."""
+def meaning_run_batch(
+    *, owner: str = "", limit: int = BATCH, workspace_id: int | None = None
+) -> int:
+    """Embed up to ``limit`` analysed records (of one workspace, if given) that have no vector
+    yet, newest first, and re-assign their topics with meaning; returns how many it handled.
+    Idempotent: two workers picking the same records store the same result."""
+    pending = Enrichment.objects.filter(vector=None)
+    if workspace_id is not None:
+        pending = pending.filter(workspace_id=workspace_id)
     rows = list(
-        Enrichment.objects.filter(vector=None)
-        .select_related("feedback", "feedback__workspace")
-        .order_by("-feedback_id")[:limit]
+        pending.select_related("feedback", "feedback__workspace").order_by("-feedback_id")[:limit]
     )
     if not rows:
         return 0

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from soriloop.analysis import adapt
 from soriloop.analysis.corrections import analysis_correct
 from soriloop.analysis.engine.topics import CompiledTopic, Lesson, TopicSpec, taught
-from soriloop.analysis.models import Enrichment, WorkspaceModel
+from soriloop.analysis.models import Correction, Enrichment, WorkspaceModel
 from soriloop.analysis.services import analysis_run_batch
 from soriloop.analysis.taxonomy import compiled_topics, topic_save
 from soriloop.conftest import Member
@@ -160,3 +160,28 @@ def test_rocchio_moves_centroids_towards_records_put_in_and_away_from_those_take
     (clipped,) = taught([topic], {"delivery": gone})
     assert 1 not in clipped.centroid, "a weight pushed below zero is dropped, not negative"
     assert taught([topic], {}) == [topic]
+
+
+def test_reanalyze_reports_label_counts_before_and_after_and_what_changed(
+    membership: Member, bob: Member, settings, tmp_path
+) -> None:
+    """Once the taxonomy learned "membership", re-analysis moves the records into it."""
+    settings.DATA_DIR = tmp_path
+    alice = membership
+    assert adapt.adapt_topics(workspace=alice.workspace)["switched_in"] is True
+    # as the records were before anyone sorted them: no corrections, no topic
+    Correction.objects.all().delete()
+    Enrichment.objects.filter(workspace=alice.workspace).update(
+        corrections={}, topics=[], topic_keys=""
+    )
+    add(bob, text="포인트가 사라졌어요")
+    out = StringIO()
+    call_command("reanalyze", "--workspace", str(alice.workspace.pk), stdout=out)
+    report = json.loads(out.getvalue())
+    assert report["records"] == 40
+    assert report["before"]["topics"] == {"unassigned": 40}
+    assert sum(report["after"]["sentiment"].values()) == 40, "bob's record is not counted"
+    assert report["after"]["topics"]["membership"] >= 30, report
+    assert report["records_changed"]["topics"] >= 30
+    assert set(report["records_changed"]) == {"sentiment", "topics", "types"}
+    assert set(report["after"]) == {"sentiment", "topics", "types"}
