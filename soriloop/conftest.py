@@ -17,6 +17,12 @@ from soriloop.accounts.models import Membership, Role, User, Workspace
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True)
+def _rollups_recount_at_once(settings: Any) -> None:
+    """Tests change a day and read its rollups at once (the throttle has its own test)."""
+    settings.ROLLUP_REFRESH_SECONDS = 0
+
+
 def subprocess_env(**extra: str) -> dict[str, str]:
     """The environment for a `soriloop` process that must use this test's database."""
     from django.db import connection

@@ -272,6 +272,12 @@ ADAPT_SECONDS = env_int(
     "Seconds between two adaptations of a workspace's sentiment head (when it has new corrections).",
     minimum=3600,
 )
+ROLLUP_REFRESH_SECONDS = env_int(
+    "ROLLUP_REFRESH_SECONDS",
+    2,
+    "Seconds a day's dashboard rollups wait at least between two recounts while records keep arriving.",
+    minimum=0,
+)
 EMERGING_SCAN_SECONDS = env_int(
     "EMERGING_SCAN_SECONDS",
     3600,

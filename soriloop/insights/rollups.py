@@ -10,9 +10,12 @@ its id was not read, it stays, and the day is recounted again.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
@@ -61,15 +64,33 @@ def rollups_mark_records(records: Iterable[Feedback]) -> None:
         rollups_mark(workspace_id=workspace_id, days=days)
 
 
+_recounted: dict[tuple[int, dt.date], float] = {}  # (workspace, day) -> when, in this process
+
+
 def rollups_refresh(*, owner: str = "", limit: int = 2000) -> int:
-    """Recount the days marked dirty; returns how many marks it drained (a worker loop)."""
+    """Recount the days marked dirty; returns how many marks it drained (a worker loop).
+
+    A day is recounted at most every ``ROLLUP_REFRESH_SECONDS``: under a steady stream of
+    records today is marked all the time, and recounting it on every pass would hold the
+    database's writer lock most of the time. Its marks wait for the next pass that is due."""
     marks = list(DirtyDay.objects.order_by("id").values_list("id", "workspace_id", "day")[:limit])
     if not marks:
         return 0
-    for workspace_id, day in sorted({(ws, day) for _id, ws, day in marks}):
+    now = time.monotonic()
+    due = {
+        (ws, day)
+        for _id, ws, day in marks
+        if now - _recounted.get((ws, day), -math.inf) >= settings.ROLLUP_REFRESH_SECONDS
+    }
+    for workspace_id, day in sorted(due):
         recount_day(workspace_id=workspace_id, day=day)
-    DirtyDay.objects.filter(id__in=[m[0] for m in marks]).delete()
-    return len(marks)
+        _recounted[(workspace_id, day)] = time.monotonic()
+    if len(_recounted) > 10_000:  # forget days not recounted lately
+        for key in [k for k, at in _recounted.items() if now - at > 60]:
+            del _recounted[key]
+    drained = [pk for pk, ws, day in marks if (ws, day) in due]
+    DirtyDay.objects.filter(id__in=drained).delete()
+    return len(drained)
 
 
 def rollups_rebuild(*, workspace_id: int | None = None) -> int:

@@ -256,3 +256,25 @@ def test_every_rollup_level_groups_like_a_count_of_the_records(
         return  # counted from the records already
     as_dict = lambda rows: {k: {m: v for m, v in t.items() if v} for k, t in rows}  # noqa: E731
     assert as_dict(found) == as_dict(expected)
+
+
+def test_a_day_marked_again_and_again_is_recounted_at_most_every_few_seconds(
+    shop: Member, settings, monkeypatch
+) -> None:
+    """Under a steady stream today is always marked: recounting it on every pass would hold
+    the writer lock most of the time (bench/latency.py: 160 -> 199 records/s)."""
+    from soriloop.insights import rollups
+
+    settings.ROLLUP_REFRESH_SECONDS = 2
+    clock = [1000.0]
+    monkeypatch.setattr(rollups.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(rollups, "_recounted", {})
+    rollups_refresh()
+    assert not DirtyDay.objects.exists()
+    ingest(shop, 99, ("또 늦었어요", "email", "", None, "", "", 0))
+    assert rollups_refresh() == 0, "recounted a moment ago: the mark waits"
+    assert DirtyDay.objects.exists()
+    clock[0] += 2
+    assert rollups_refresh() == 1
+    assert not DirtyDay.objects.exists()
+    assert_equal_to_recount(shop.workspace.pk)
