@@ -289,11 +289,17 @@ def adapt_topics(*, workspace: Workspace) -> dict[str, Any]:
 
 
 def adapt_workspace(*, workspace: Workspace) -> dict[str, Any]:
-    """Both adaptations, as ``soriloop train --workspace`` and the worker run them."""
-    return {
+    """Both adaptations, as ``soriloop train --workspace``, the worker and Settings → Analysis
+    run them; the report is kept for the settings page."""
+    report = {
         "sentiment": adapt_sentiment(workspace=workspace),
         "topics": adapt_topics(workspace=workspace),
     }
+    AnalysisSettings.objects.update_or_create(
+        workspace=workspace,
+        defaults={"adapt_report": {"at": timezone.now().isoformat(), **report}},
+    )
+    return report
 
 
 def _new_corrections(workspace: Workspace, since: dt.datetime | None) -> bool:

@@ -81,6 +81,8 @@ class AnalysisSettings(models.Model):
     )
     emerging_scanned_at = models.DateTimeField(null=True, blank=True)
     adapted_at = models.DateTimeField(null=True, blank=True)
+    # the last adaptation's report ({"at", "sentiment": {...}, "topics": {...}}), for the page
+    adapt_report = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return f"analysis settings of {self.workspace_id}"

@@ -185,6 +185,15 @@ def analysis_settings_update(
     return settings
 
 
+def analysis_adapt_request(*, actor: Membership) -> None:
+    """Queue an adaptation of the workspace's models to its corrections (audited)."""
+    from soriloop.analysis.tasks import analysis_adapt
+
+    require(actor, Action.MANAGE_SETTINGS)
+    audit_record(workspace=actor.workspace, actor=actor.user, action="analysis.adapt")
+    analysis_adapt.enqueue(workspace_id=actor.workspace.pk)
+
+
 def analysis_reanalyze(*, actor: Membership) -> int:
     """Queue the workspace's records for analysis again (after a model or taxonomy change)."""
     from soriloop.feedback.services import feedback_reanalyze

@@ -9,6 +9,7 @@ urlpatterns = [
     path("settings/topics/", views.topics, name="topics"),
     path("settings/topics/<int:topic_id>/", views.topics, name="topic_edit"),
     path("settings/reanalyze/", views.reanalyze, name="reanalyze"),
+    path("settings/analysis/adapt/", views.adapt, name="adapt"),
     path("inbox/<int:feedback_id>/correct/", views.correct, name="correct"),
     path("dashboard/emerging/", views.emerging, name="emerging"),
 ]

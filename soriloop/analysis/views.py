@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -17,7 +20,7 @@ from soriloop.accounts.permissions import Action, can, require
 from soriloop.analysis import services
 from soriloop.analysis.corrections import analysis_correct
 from soriloop.analysis.emerging import emerging_accept, emerging_detect, emerging_reject
-from soriloop.analysis.models import EmergingIssue
+from soriloop.analysis.models import EmergingIssue, WorkspaceModel
 from soriloop.analysis.taxonomy import topic_save, topics_of
 from soriloop.feedback import selectors as feedback_selectors
 from soriloop.feedback.models import Feedback
@@ -58,8 +61,40 @@ def analysis_settings(request: HttpRequest, membership: Membership) -> HttpRespo
         "form": form,
         "editable": can(membership, Action.MANAGE_SETTINGS),
         "current": current,
+        "adapted_at": (
+            dt.datetime.fromisoformat(current.adapt_report["at"])
+            if current.adapt_report.get("at")
+            else None
+        ),
+        "adaptations": [
+            (label, run, _why_kept(run))
+            for kind, label in (("sentiment", _("Sentiment")), ("topics", _("Topics")))
+            if (run := current.adapt_report.get(kind))
+        ],
+        "models": WorkspaceModel.objects.filter(
+            workspace=membership.workspace, active=True
+        ).order_by("kind"),
     }
     return render(request, "analysis/settings.html", context)
+
+
+def _why_kept(run: dict[str, Any]) -> str:
+    """Why an adaptation kept the model in use, in the page's language."""
+    if run.get("switched_in"):
+        return ""
+    if "before" not in run:
+        return _("too few labelled records (%(n)d)") % {"n": run.get("examples", 0)}
+    return _("the new model scored worse on the held-out records")
+
+
+@member_required
+@require_http_methods(["POST"])
+def adapt(request: HttpRequest, membership: Membership) -> HttpResponse:
+    services.analysis_adapt_request(actor=membership)
+    messages.success(
+        request, _("Learning from this workspace's corrections; the result appears here.")
+    )
+    return redirect("analysis:settings")
 
 
 class TopicForm(forms.Form):

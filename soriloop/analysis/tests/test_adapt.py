@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from soriloop.accounts.models import AuditEvent
 from soriloop.analysis import adapt
 from soriloop.analysis.corrections import analysis_correct
 from soriloop.analysis.engine.topics import CompiledTopic, Lesson, TopicSpec, taught
@@ -185,3 +186,24 @@ def test_reanalyze_reports_label_counts_before_and_after_and_what_changed(
     assert report["records_changed"]["topics"] >= 30
     assert set(report["records_changed"]) == {"sentiment", "topics", "types"}
     assert set(report["after"]) == {"sentiment", "topics", "types"}
+
+
+def test_settings_show_the_last_adaptation_and_an_admin_can_ask_for_one(
+    membership: Member, member_of_a, run_tasks, settings, tmp_path
+) -> None:
+    settings.DATA_DIR = tmp_path
+    alice = membership
+    page = alice.client.get("/settings/analysis/").content.decode()
+    assert "Not adapted yet" in page or "아직" in page
+    agent = member_of_a("agent")
+    assert agent.client.post("/settings/analysis/adapt/").status_code == 403
+    assert run_tasks() == 0, "an agent cannot ask"
+    assert alice.client.post("/settings/analysis/adapt/").status_code == 302
+    assert run_tasks() == 1
+    page = alice.client.get("/settings/analysis/").content.decode()
+    card = page.split('data-testid="adaptation"')[1]
+    active = WorkspaceModel.objects.get(workspace=alice.workspace, kind="topics", active=True)
+    assert active.version in card, "the topics taught by the corrections are in use"
+    assert "0.000 →" in card, "dev macro-F1 before and after"
+    assert "(0" in card, "sentiment had no labelled record to learn from"
+    assert AuditEvent.objects.filter(workspace=alice.workspace, action="analysis.adapt").exists()
