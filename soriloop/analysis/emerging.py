@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from soriloop.accounts.models import Membership, Workspace
 from soriloop.accounts.permissions import Action, require
 from soriloop.accounts.services import audit_record
-from soriloop.analysis.engine.embed import DIMENSIONS, clusters, embed, unpack
+from soriloop.analysis.engine.embed import DIMENSIONS, clusters, embed, unpack_many
 from soriloop.analysis.models import AnalysisSettings, EmergingIssue, Enrichment, Topic
 from soriloop.analysis.schedule import Periodic
 
@@ -49,10 +49,10 @@ def emerging_detect(*, workspace: Workspace, today: dt.date | None = None) -> li
         .values_list("feedback_id", "feedback__text", "redacted_text", "keywords", "feedback__day", "vector")[:MAX_RECORDS]
     )  # fmt: skip
     vectors = np.zeros((len(rows), DIMENSIONS), np.float32)
+    stored = [(i, raw) for i, row in enumerate(rows) if (raw := row[5])]
     missing = [i for i, row in enumerate(rows) if not row[5]]  # the meaning pass is behind
-    for i, row in enumerate(rows):
-        if row[5]:
-            vectors[i] = unpack(row[5])
+    if stored:
+        vectors[[i for i, _raw in stored]] = unpack_many([raw for _i, raw in stored])
     if missing:
         vectors[missing] = embed([rows[i][2] or rows[i][1] for i in missing])
     known = [

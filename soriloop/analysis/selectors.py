@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from soriloop.analysis.engine.embed import unpack
+from soriloop.analysis.engine.embed import unpack, unpack_many
 from soriloop.analysis.engine.similar import from_bytes, similarities
 from soriloop.analysis.models import Enrichment, Topic
 from soriloop.feedback.models import Feedback
@@ -121,8 +121,7 @@ def similar_in_meaning(
     pairs = [(pk, raw) for pk, raw in rows if raw]
     if not pairs:
         return []
-    matrix = np.stack([unpack(raw) for _pk, raw in pairs])
-    scores = matrix @ unpack(enrichment.vector)
+    scores = unpack_many([raw for _pk, raw in pairs]) @ unpack(enrichment.vector)
     order = np.argsort(-scores)[:limit]
     return [(pairs[i][0], round(float(scores[i]), 3)) for i in order if scores[i] >= minimum]
 

@@ -150,11 +150,20 @@ def _analyze(
         groups.setdefault((record.workspace_id, redact_pii), []).append(record)
     found: dict[int, Analysis] = {}
     for (workspace_id, redact_pii), group in groups.items():
-        meaning = len(records) <= INLINE_MEANING
-        topics = compiled_topics(workspace=group[0].workspace, meaning=meaning)
         texts = [TextIn(r.text) for r in group]
         model = current_model(workspace_id)  # adapted to the workspace, when it has one
-        results = analyze(texts, redact_pii=redact_pii, topics=topics, model=model, meaning=meaning)
+        results = None
+        if len(records) <= INLINE_MEANING:
+            try:
+                topics = compiled_topics(workspace=group[0].workspace, meaning=True)
+                results = analyze(
+                    texts, redact_pii=redact_pii, topics=topics, model=model, meaning=True
+                )
+            except Exception:  # the labels must not wait on the encoder: the meaning pass retries
+                logger.exception("embedding failed; labelling feedback without meaning")
+        if results is None:
+            topics = compiled_topics(workspace=group[0].workspace)
+            results = analyze(texts, redact_pii=redact_pii, topics=topics, model=model)
         for record, result in zip(group, results, strict=True):
             found[record.pk] = result
     return [found[r.pk] for r in records]

@@ -99,6 +99,9 @@ class HeartbeatThread(threading.Thread):
         self.stopped.set()
 
 
+ERROR_BACKOFF = 5.0  # seconds a loop waits after its step raised
+
+
 class LoopThread(threading.Thread):
     """Calls ``step`` until stopped; sleeps ``idle`` seconds whenever a step found no work."""
 
@@ -117,6 +120,10 @@ class LoopThread(threading.Thread):
                 except DatabaseError:
                     logger.warning("%s: database error; retrying", self.name, exc_info=True)
                     busy = 0
+                except Exception:  # a bug or a broken model must not end the loop for good
+                    logger.exception("%s failed; retrying in %s s", self.name, ERROR_BACKOFF)
+                    self.stopped.wait(ERROR_BACKOFF)
+                    continue
                 if not busy:
                     self.stopped.wait(self.idle)
         finally:

@@ -77,3 +77,13 @@ def unpack(raw: bytes | memoryview) -> np.ndarray:
         return np.zeros(DIMENSIONS, np.float32)
     vector = np.frombuffer(bytes(raw), np.int8).astype(np.float32)
     return vector / (np.linalg.norm(vector) or 1.0)
+
+
+def unpack_many(raws: Sequence[bytes | memoryview]) -> np.ndarray:
+    """``unpack`` of many non-empty vectors at once, as rows of a matrix."""
+    if not raws:
+        return np.zeros((0, DIMENSIONS), np.float32)
+    matrix = np.frombuffer(b"".join(bytes(r) for r in raws), np.int8).reshape(len(raws), -1)
+    matrix = matrix.astype(np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms == 0, 1.0, norms)

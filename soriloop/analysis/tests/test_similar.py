@@ -107,3 +107,20 @@ def test_the_meaning_pass_embeds_finds_similar_meaning_and_refines_topics(
     assert bad.status_code == 400 and "by" in bad.json()["error"]["fields"]
     page = alice.client.get(f"/inbox/{arrived.pk}/").content.decode()
     assert english.text.replace("'", "&#x27;") in page.split('data-testid="similar-meaning"')[1]
+
+
+def test_labels_do_not_wait_on_a_failing_encoder(alice: Member, monkeypatch) -> None:
+    from soriloop.analysis.engine import embed
+
+    def broken() -> None:
+        raise MemoryError("the encoder could not load")
+
+    record = add(alice, text="물건이 일주일째 안 와요")
+    with monkeypatch.context() as patch:
+        patch.setattr(embed, "_model", broken)
+        assert analysis_run_batch(owner="w") == 1
+        enrichment = Enrichment.objects.get(feedback=record)
+        assert enrichment.sentiment_label == "negative" and enrichment.vector is None
+        assert not enrichment.model_version.endswith("+usem3")
+    assert meaning_run_batch(owner="w") == 1, "the meaning pass makes up for it"
+    assert len(Enrichment.objects.get(feedback=record).vector) == 512

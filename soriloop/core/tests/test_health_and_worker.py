@@ -64,3 +64,25 @@ def test_the_worker_process_runs_queued_tasks_and_beats() -> None:
         output = worker.communicate(timeout=20)[0].decode()
     assert worker.returncode == 0, output
     assert not WorkerHeartbeat.objects.exists(), "a stopped worker forgets its heartbeat"
+
+
+def test_a_worker_loop_survives_a_step_that_raises(monkeypatch) -> None:
+    from soriloop.core import heartbeat
+
+    monkeypatch.setattr(heartbeat, "ERROR_BACKOFF", 0.01)
+    calls: list[int] = []
+
+    def step() -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("a broken model")
+        return 0
+
+    loop = heartbeat.LoopThread(name="test-loop", step=step, idle=0.01)
+    loop.start()
+    deadline = time.monotonic() + 5
+    while len(calls) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    loop.stop()
+    loop.join(timeout=5)
+    assert len(calls) >= 3, "the loop went on after the error"
