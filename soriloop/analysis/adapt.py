@@ -101,6 +101,12 @@ def _is_dev(feedback_id: int) -> bool:
     return hashlib.sha256(f"dev-{feedback_id}".encode()).digest()[0] < 52  # ~20%
 
 
+def _features(texts: list[str]) -> list[Features]:
+    """The engine's features of each text, as the analysis computes them."""
+    tokens = tokens_for(texts, [detect_language(t).language for t in texts])
+    return [featurize(text, toks) for text, toks in zip(texts, tokens, strict=True)]
+
+
 def _dev_scores(model: SentimentModel, dev: list[Labelled]) -> dict[str, Any]:
     results = analyze([TextIn(e.text) for e in dev], model=model)
     found = score_sentiment([e.label for e in dev], results)
@@ -147,14 +153,10 @@ def adapt_sentiment(*, workspace: Workspace) -> dict[str, Any]:
     base = current_model(workspace.pk)
     before = _dev_scores(base, dev)
     started = time.perf_counter()
-    texts = [e.text for e in train]
-    tokens = tokens_for(texts, [detect_language(t).language for t in texts])
+    features = _features([e.text for e in train])
     weights, bias = fine_tuned(
         base,
-        [
-            (featurize(e.text, t), LABELS.index(e.label), e.weight)
-            for e, t in zip(train, tokens, strict=True)
-        ],
+        [(f, LABELS.index(e.label), e.weight) for e, f in zip(train, features, strict=True)],
     )
     version = f"{base.version.split('+ws')[0]}+ws{workspace.pk}-{timezone.now():%Y%m%d%H%M%S}"
     model = SentimentModel(weights, bias, version)
@@ -171,19 +173,21 @@ def adapt_sentiment(*, workspace: Workspace) -> dict[str, Any]:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{version}.npz"
     model.save(path)
-    _save_model(
-        workspace, "sentiment", version, path, train_examples=len(train), dev_examples=len(dev),
-        dev_before=before, dev_after=after,
-    )  # fmt: skip
+    _save_model(workspace, "sentiment", version, path, len(train), len(dev), before, after)
     return report
 
 
-def _save_model(workspace: Workspace, kind: str, version: str, path: Path, **fields: Any) -> None:
+def _save_model(
+    workspace: Workspace, kind: str, version: str, path: Path,
+    train: int, dev: int, before: dict[str, Any], after: dict[str, Any],
+) -> None:  # fmt: skip
+    """Record a new model of ``kind`` as the workspace's one in use."""
     with transaction.atomic():
         WorkspaceModel.objects.filter(workspace=workspace, kind=kind).update(active=False)
         WorkspaceModel.objects.create(
-            workspace=workspace, kind=kind, version=version, path=str(path), active=True, **fields
-        )
+            workspace=workspace, kind=kind, version=version, path=str(path), active=True,
+            train_examples=train, dev_examples=dev, dev_before=before, dev_after=after,
+        )  # fmt: skip
 
 
 def topic_labelled(workspace: Workspace) -> list[tuple[int, str, frozenset[str]]]:
@@ -206,23 +210,18 @@ def topic_labelled(workspace: Workspace) -> list[tuple[int, str, frozenset[str]]
     return found
 
 
-def _topic_features(texts: list[str]) -> list[Features]:
-    tokens = tokens_for(texts, [detect_language(t).language for t in texts])
-    return [featurize(text, toks) for text, toks in zip(texts, tokens, strict=True)]
-
-
-Example = tuple[str, Features, np.ndarray, frozenset[str]]  # text, features, vector, gold
+TopicExample = tuple[str, Features, np.ndarray, frozenset[str]]  # text, features, vector, gold
 
 
 def _topic_scores(
-    topics: list[CompiledTopic], dev: list[Example], keys: list[str]
+    topics: list[CompiledTopic], dev: list[TopicExample], keys: list[str]
 ) -> dict[str, Any]:
     predicted = [{m.key for m in assign_topics(t, f, topics, vector=v)} for t, f, v, _ in dev]
     found = multilabel_report([set(gold) for *_, gold in dev], predicted, keys)
     return {"n": found["n"], "accuracy": found["accuracy"], "macro_f1": found["macro_f1"]}
 
 
-def _lessons(base: list[CompiledTopic], train: list[Example]) -> dict[str, Lesson]:
+def _lessons(base: list[CompiledTopic], train: list[TopicExample]) -> dict[str, Lesson]:
     """Per topic, the records people put into it and those they took it off (that the
     taxonomy gave it), summed as features and as embeddings."""
     # per topic: [put in, taken off] as feature sums, embedding sums and counts
@@ -254,7 +253,7 @@ def adapt_topics(*, workspace: Workspace) -> dict[str, Any]:
     examples = [
         (pk, (text, features, vector, gold))
         for (pk, text, gold), features, vector in zip(
-            labelled, _topic_features(texts), embed(texts), strict=True
+            labelled, _features(texts), embed(texts), strict=True
         )
     ]
     train = [e for pk, e in examples if not _is_dev(pk)]
@@ -281,10 +280,7 @@ def adapt_topics(*, workspace: Workspace) -> dict[str, Any]:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{version}.json"
     save_lessons(path, lessons)
-    _save_model(
-        workspace, "topics", version, path, train_examples=len(train), dev_examples=len(dev),
-        dev_before=before, dev_after=after,
-    )  # fmt: skip
+    _save_model(workspace, "topics", version, path, len(train), len(dev), before, after)
     return report
 
 

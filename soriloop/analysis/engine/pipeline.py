@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from soriloop.analysis.engine.embed import embed
 from soriloop.analysis.engine.features import featurize
 from soriloop.analysis.engine.keywords import keywords
 from soriloop.analysis.engine.kinds import FeedbackType, feedback_types
@@ -77,8 +78,8 @@ def analyze(
 ) -> list[Analysis]:
     """Analyse a batch. With ``redact_pii`` the model reads the redacted text, so personal
     data never reaches tokens, features or evidence. With ``meaning`` the texts are embedded
-    and topics assigned by meaning too (``topics`` compiled with meaning); the worker does
-    that in its meaning pass instead, after the labels."""
+    and topics assigned by meaning too (``topics`` compiled with meaning); the worker does so
+    for small batches and leaves a burst's embeddings to its meaning pass."""
     model = model or sentiment_model()
     found = [tuple(find_pii(item.text)) for item in items]
     redacted = [redact(i.text, list(s)) if s else i.text for i, s in zip(items, found, strict=True)]
@@ -89,8 +90,6 @@ def analyze(
     version = f"{model.version}+{abuse.version}" + (MEANING if meaning else "")
     vectors: Sequence[Any] = [None] * len(read)
     if meaning:
-        from soriloop.analysis.engine.embed import embed
-
         vectors = list(embed(read))
     results = []
     for text, spans, clean, lang, toks, vector in zip(
