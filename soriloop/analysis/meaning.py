@@ -9,7 +9,10 @@ up behind it, newest records first, and then:
   emerging issues;
 - assigns the record's topics again with the meaning of the text and of each topic (its
   examples and names) added to keywords and features; a record whose topics a person
-  corrected keeps them. Changed topics mark the record's day for the rollups.
+  corrected keeps them;
+- reads its sentiment again with the meaning head blended in (and its types, which follow
+  the sentiment); a record whose sentiment or types a person corrected keeps them.
+Changed labels mark the record's day for the rollups.
 """
 
 from __future__ import annotations
@@ -19,14 +22,18 @@ from typing import Any
 
 from django.db import transaction
 
+from soriloop.analysis.adapt import current_model
 from soriloop.analysis.engine.embed import embed, pack
-from soriloop.analysis.engine.features import featurize
+from soriloop.analysis.engine.features import Features, featurize
+from soriloop.analysis.engine.kinds import feedback_types, type_cues
 from soriloop.analysis.engine.lang import detect_language
-from soriloop.analysis.engine.pipeline import MEANING, tokens_for
+from soriloop.analysis.engine.pipeline import MEANING, meaning_head, tokens_for
+from soriloop.analysis.engine.sentiment import Meaning
+from soriloop.analysis.engine.tokens import Token
 from soriloop.analysis.engine.topics import CompiledTopic, assign_topics
 from soriloop.analysis.models import Enrichment
 from soriloop.analysis.selectors import topic_names
-from soriloop.analysis.services import topic_entries
+from soriloop.analysis.services import spans, topic_entries
 from soriloop.analysis.taxonomy import compiled_topics
 from soriloop.insights.rollups import rollups_mark_records
 
@@ -60,6 +67,17 @@ def meaning_run_batch(
     with transaction.atomic():
         for row, text, vector, toks in zip(rows, texts, vectors, tokens, strict=True):
             fields: dict[str, Any] = {"vector": pack(vector) if text.strip() else b""}
+            features = featurize(text, toks)
+            if text.strip() and _sentiment_again(row, text, features, toks, vector):
+                changed.append(row.feedback)
+            fields.update(
+                sentiment_label=row.sentiment_label,
+                sentiment_score=row.sentiment_score,
+                sentiment_confidence=row.sentiment_confidence,
+                evidence=row.evidence,
+                types=row.types,
+                type_names=row.type_names,
+            )
             if text.strip() and "topics" not in row.corrections:
                 workspace = row.feedback.workspace
                 if workspace.pk not in taxonomies:
@@ -68,7 +86,7 @@ def meaning_run_batch(
                         topic_names(workspace_id=workspace.pk),
                     )
                 topics, names = taxonomies[workspace.pk]
-                found = assign_topics(text, featurize(text, toks), topics, vector=vector)
+                found = assign_topics(text, features, topics, vector=vector)
                 keys = row.topic_keys
                 row.topics = topic_entries(found, names)
                 row.index_labels()
@@ -76,8 +94,38 @@ def meaning_run_batch(
                 if row.topic_keys != keys:
                     changed.append(row.feedback)
             if MEANING not in row.model_version:
-                fields["model_version"] = f"{row.model_version}{MEANING}"[:80]
+                fields["model_version"] = f"{row.model_version}{MEANING}"[:160]
             # only if the record was not analysed again meanwhile (its labels would be newer)
             Enrichment.objects.filter(pk=row.pk, analyzed_at=row.analyzed_at).update(**fields)
         rollups_mark_records(changed)
     return len(rows)
+
+
+def _sentiment_again(
+    row: Enrichment, text: str, features: Features, tokens: list[Token], vector: Any
+) -> bool:
+    """Read the sentiment of a record labelled without meaning again, blended with the meaning
+    head, and its types after it, into ``row``; True when a label changed. People's
+    corrections stay."""
+    head = meaning_head()
+    if (
+        head is None
+        or MEANING in row.model_version
+        or {"sentiment", "types"} & set(row.corrections)
+    ):
+        return False
+    model = current_model(row.workspace_id)
+    blend = Meaning(head, vector, row.language, type_cues(text))
+    sentiment = model.predict(text, features, meaning=blend)
+    types = [
+        {"name": t.name, "confidence": t.confidence, "evidence": spans(t.evidence)}
+        for t in feedback_types(text, tokens, sentiment)
+    ]
+    before = (row.sentiment_label, row.type_names)
+    row.sentiment_label = sentiment.label
+    row.sentiment_score = sentiment.score
+    row.sentiment_confidence = sentiment.confidence
+    row.evidence = spans(sentiment.evidence)
+    row.types = types
+    row.index_labels()
+    return (row.sentiment_label, row.type_names) != before

@@ -29,7 +29,7 @@ class Enrichment(models.Model):
     abuse_confidence = models.FloatField(default=0.0)
     pii = models.JSONField(default=list, blank=True)
     redacted_text = models.TextField(blank=True, default="")
-    model_version = models.CharField(max_length=80)
+    model_version = models.CharField(max_length=160)
     analyzed_at = models.DateTimeField(default=now)
     # {"sentiment" | "types" | "topics": {"model": what the model said, "by": who, "at": when}}
     # for the labels people corrected; the fields above then hold the corrected values.

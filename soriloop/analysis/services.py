@@ -39,7 +39,7 @@ def analysis_settings_get(*, workspace: Workspace) -> AnalysisSettings:
     return settings
 
 
-def _spans(evidence: Iterable[Evidence]) -> list[dict[str, Any]]:
+def spans(evidence: Iterable[Evidence]) -> list[dict[str, Any]]:
     return [{"start": e.start, "end": e.end, "text": e.text} for e in evidence]
 
 
@@ -54,7 +54,7 @@ def topic_entries(
             "name_ko": names.get(t.key, (t.key, t.key))[0],
             "name_en": names.get(t.key, (t.key, t.key))[1],
             "confidence": t.confidence,
-            "evidence": _spans(t.evidence),
+            "evidence": spans(t.evidence),
         }
         for t in matches
     ]
@@ -72,10 +72,10 @@ def _enrichment(
         sentiment_label=sentiment.label,
         sentiment_score=sentiment.score,
         sentiment_confidence=sentiment.confidence,
-        evidence=_spans(sentiment.evidence),
+        evidence=spans(sentiment.evidence),
         topics=topic_entries(result.topics, names),
         types=[
-            {"name": t.name, "confidence": t.confidence, "evidence": _spans(t.evidence)}
+            {"name": t.name, "confidence": t.confidence, "evidence": spans(t.evidence)}
             for t in result.types
         ],
         keywords=list(result.keywords),

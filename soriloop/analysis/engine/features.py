@@ -13,6 +13,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass
 
+from soriloop.analysis.engine.keywords import STOP_EN, STOP_KO
 from soriloop.analysis.engine.tokens import Token
 
 BITS = 19
@@ -34,6 +35,10 @@ _NEGATORS = {
 }
 _SCOPE_END = set(".,!?;:")
 _SKIP_TAGS = ("J", "SP", "SS", "SE", "SO")  # particles and punctuation
+# Morphemes that can stand as evidence: nouns, verb and adjective stems, adverbs, roots,
+# foreign words, emoji and emoticons (ㅠㅠ, ㅋㅋ, ^^). Endings (어요), bound nouns (번, 것),
+# numerals and copulas carry no label a person could check.
+_CONTENT_TAGS = {"NNG", "NNP", "VV", "VA", "MAG", "XR", "SL", "SW", "W_EMOJI"}
 
 
 @dataclass(frozen=True)
@@ -48,8 +53,17 @@ def _hash(feature: str) -> int:
     return zlib.crc32(feature.encode("utf-8")) & MASK
 
 
-def _token_features(tokens: list[Token], text: str) -> list[tuple[str, int, int]]:
-    found: list[tuple[str, int, int]] = []
+def is_content(token: Token) -> bool:
+    """Whether a token may be shown as evidence: a content word or an emoticon, not a filler."""
+    if token.tag in ("W", "N"):
+        return token.tag == "W" and len(token.form) > 1 and token.form not in STOP_EN
+    return token.tag in _CONTENT_TAGS and token.form not in STOP_KO
+
+
+def _token_features(tokens: list[Token], text: str) -> list[tuple[str, int, int, bool]]:
+    """(feature, start, end, may be evidence) for each token and each pair of neighbours;
+    a pair may be evidence when its second token is content ("not working", "불 친절")."""
+    found: list[tuple[str, int, int, bool]] = []
     kept = [t for t in tokens if not t.tag.startswith(_SKIP_TAGS)]
     negated = False
     previous: Token | None = None
@@ -63,9 +77,10 @@ def _token_features(tokens: list[Token], text: str) -> list[tuple[str, int, int]
                 negated = False
         else:
             name = f"m:{token.form}/{token.tag[:2]}"
-        found.append((name, token.start, token.end))
+        content = is_content(token)
+        found.append((name, token.start, token.end, content))
         if previous is not None:
-            found.append((f"b:{previous.form}_{token.form}", previous.start, token.end))
+            found.append((f"b:{previous.form}_{token.form}", previous.start, token.end, content))
         previous = token
     return found
 
@@ -73,10 +88,11 @@ def _token_features(tokens: list[Token], text: str) -> list[tuple[str, int, int]
 def featurize(text: str, tokens: list[Token]) -> Features:
     counts: Counter[int] = Counter()
     spans: dict[int, tuple[int, int]] = {}
-    for name, start, end in _token_features(tokens, text):
+    for name, start, end, content in _token_features(tokens, text):
         index = _hash(name)
         counts[index] += 1
-        spans.setdefault(index, (start, end))
+        if content:
+            spans.setdefault(index, (start, end))
     compact = "".join(text.lower().split())
     for n in (2, 3):
         for i in range(len(compact) - n + 1):

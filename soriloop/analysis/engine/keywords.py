@@ -11,7 +11,7 @@ from collections import Counter
 from soriloop.analysis.engine.tokens import Token
 
 _NOUN_TAGS = ("NNG", "NNP", "SL")
-_STOP_KO = {
+STOP_KO = {
     "것",
     "수",
     "거",
@@ -26,7 +26,7 @@ _STOP_KO = {
     "그냥",
     "점",
 }
-_STOP_EN = set(
+STOP_EN = set(
     [
         "a",
         "an",
@@ -131,13 +131,23 @@ _STOP_EN = set(
 )
 
 
+# Negating prefixes stay on their noun: 불친절 is the opposite of 친절, 미배송 of 배송.
+_NEGATING = {"불", "미", "무", "비"}
+
+
 def keywords(tokens: list[Token], *, limit: int = 8) -> tuple[str, ...]:
     """Up to ``limit`` keywords, most frequent first, then by first appearance."""
     counts: Counter[str] = Counter()
     previous: Token | None = None
+    prefix: Token | None = None
     for token in tokens:
+        if prefix is not None and token.tag in ("NNG", "NNP") and token.start == prefix.end:
+            token = Token(prefix.form + token.form, token.tag, prefix.start, token.end)
+        # Kiwi tags the prefix XPN, or NNP when it stands before a loanword noun (미배송)
+        negating = token.form in _NEGATING and token.tag in ("XPN", "NNP", "NNG")
+        prefix = token if negating else None
         if token.tag in ("NNG", "NNP"):
-            if len(token.form) > 1 and token.form not in _STOP_KO:
+            if len(token.form) > 1 and token.form not in STOP_KO:
                 counts[token.form] += 1
             # adjacent nouns (at most one space apart) make a compound: 고객 센터, 배송 지연
             if previous is not None and token.start - previous.end <= 1:
@@ -145,7 +155,7 @@ def keywords(tokens: list[Token], *, limit: int = 8) -> tuple[str, ...]:
             previous = token
             continue
         previous = None
-        if token.tag == "W" and len(token.form) > 2 and token.form.replace("'", "") not in _STOP_EN:
+        if token.tag == "W" and len(token.form) > 2 and token.form.replace("'", "") not in STOP_EN:
             counts[token.form] += 1
         elif token.tag == "SL" and len(token.form) > 1:
             counts[token.form.lower()] += 1

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from soriloop.analysis.engine.heads import Evidence
-from soriloop.analysis.engine.sentiment import Sentiment
+from soriloop.analysis.engine.sentiment import CUE_NAMES, Sentiment
 from soriloop.analysis.engine.tokens import Token
 
 TYPES = ("praise", "complaint", "suggestion", "question", "bug")
@@ -70,3 +70,10 @@ def feedback_types(
     elif sentiment.label == "positive" and sentiment.confidence >= 0.6:
         found.append(FeedbackType("praise", round(sentiment.confidence, 4), sentiment.evidence))
     return tuple(sorted(found, key=lambda t: -t.confidence))
+
+
+def type_cues(text: str) -> tuple[float, ...]:
+    """Whether the question, suggestion and bug rules fire (1.0) or not (0.0), in the order of
+    ``sentiment.CUE_NAMES``: inputs of the meaning head, which learns what they say about the
+    sentiment (a question without a problem is neutral; a bug is a complaint)."""
+    return tuple(1.0 if _PATTERNS[name].search(text) else 0.0 for name in CUE_NAMES)

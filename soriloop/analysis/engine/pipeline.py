@@ -11,16 +11,24 @@ from typing import Any
 from soriloop.analysis.engine.embed import embed
 from soriloop.analysis.engine.features import featurize
 from soriloop.analysis.engine.keywords import keywords
-from soriloop.analysis.engine.kinds import FeedbackType, feedback_types
+from soriloop.analysis.engine.kinds import FeedbackType, feedback_types, type_cues
 from soriloop.analysis.engine.lang import detect_language
 from soriloop.analysis.engine.pii import PiiSpan, find_pii, redact
-from soriloop.analysis.engine.sentiment import Abuse, AbuseModel, Sentiment, SentimentModel
+from soriloop.analysis.engine.sentiment import (
+    Abuse,
+    AbuseModel,
+    Meaning,
+    MeaningHead,
+    Sentiment,
+    SentimentModel,
+)
 from soriloop.analysis.engine.tokens import Token, english_tokens, korean_tokens
 from soriloop.analysis.engine.topics import CompiledTopic, TopicMatch, assign_topics
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
 SENTIMENT_FILE = WEIGHTS / "sentiment.npz"
 ABUSE_FILE = WEIGHTS / "abuse.npz"
+MEANING_FILE = WEIGHTS / "sentiment_meaning.npz"
 
 
 MEANING = "+usem3"  # in the model version of a record whose topics used its embedding
@@ -57,6 +65,12 @@ def abuse_model(path: Path = ABUSE_FILE) -> AbuseModel:
     return AbuseModel.load(path)
 
 
+@cache
+def meaning_head(path: Path = MEANING_FILE) -> MeaningHead | None:
+    """The shipped sentiment head over sentence embeddings (None before it was trained)."""
+    return MeaningHead.load(path) if path.exists() else None
+
+
 def tokens_for(texts: Sequence[str], languages: Sequence[str]) -> list[list[Token]]:
     """Kiwi for Korean (and mixed) texts in one batch, the word tokenizer for the rest."""
     korean = [i for i, lang in enumerate(languages) if lang == "ko"]
@@ -75,19 +89,24 @@ def analyze(
     model: SentimentModel | None = None,
     topics: Sequence[CompiledTopic] = (),
     meaning: bool = False,
+    head: MeaningHead | None = None,
 ) -> list[Analysis]:
     """Analyse a batch. With ``redact_pii`` the model reads the redacted text, so personal
-    data never reaches tokens, features or evidence. With ``meaning`` the texts are embedded
-    and topics assigned by meaning too (``topics`` compiled with meaning); the worker does so
+    data never reaches tokens, features or evidence. With ``meaning`` the texts are embedded,
+    sentiment blends the hashed head with the meaning ``head`` (default: the shipped one) and
+    topics are assigned by meaning too (``topics`` compiled with meaning); the worker does so
     for small batches and leaves a burst's embeddings to its meaning pass."""
     model = model or sentiment_model()
+    head = head or (meaning_head() if meaning else None)
     found = [tuple(find_pii(item.text)) for item in items]
     redacted = [redact(i.text, list(s)) if s else i.text for i, s in zip(items, found, strict=True)]
     read = redacted if redact_pii else [item.text for item in items]
     languages = [detect_language(text) for text in read]
     tokens = tokens_for(read, [lang.language for lang in languages])
     abuse = abuse_model()
-    version = f"{model.version}+{abuse.version}" + (MEANING if meaning else "")
+    version = f"{model.version}+{abuse.version}"
+    if meaning:
+        version += f"+{head.version}{MEANING}" if head else MEANING
     vectors: Sequence[Any] = [None] * len(read)
     if meaning:
         vectors = list(embed(read))
@@ -96,7 +115,10 @@ def analyze(
         read, found, redacted, languages, tokens, vectors, strict=True
     ):
         features = featurize(text, toks)
-        sentiment = model.predict(text, features)
+        blend = None
+        if head is not None and vector is not None:
+            blend = Meaning(head, vector, lang.language, type_cues(text))
+        sentiment = model.predict(text, features, meaning=blend)
         results.append(
             Analysis(
                 language=lang.language,

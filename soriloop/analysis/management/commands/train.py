@@ -7,36 +7,52 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from soriloop.accounts.selectors import workspace_find
 from soriloop.analysis.adapt import adapt_workspace
+from soriloop.analysis.engine.embed import embed
 from soriloop.analysis.engine.features import featurize
+from soriloop.analysis.engine.kinds import type_cues
 from soriloop.analysis.engine.pipeline import (
     ABUSE_FILE,
+    MEANING_FILE,
     SENTIMENT_FILE,
     TextIn,
     analyze,
     tokens_for,
 )
-from soriloop.analysis.engine.sentiment import SentimentModel
+from soriloop.analysis.engine.sentiment import MeaningHead, SentimentModel
 from soriloop.analysis.training import (
+    CX_SOURCES,
     DEFAULT_DATA,
     abuse_splits,
+    blend_shares,
+    cx_dev_sets,
+    domain_movies,
     fit_abuse,
+    fit_domain,
+    fit_meaning,
     fit_sentiment,
+    meaning_sample,
     score_sentiment,
     scores,
     sentiment_splits,
 )
 
 
-def evaluate(model: SentimentModel, dev: dict[str, list[Any]]) -> dict[str, Any]:
-    """Dev scores: binary sets with neutral excluded, 3-class sets as they are."""
+def evaluate(
+    model: SentimentModel, dev: dict[str, list[Any]], head: MeaningHead | None = None
+) -> dict[str, Any]:
+    """Dev scores: binary sets with neutral excluded, 3-class sets as they are; with a meaning
+    ``head``, as the worker reads them (embedded, blended)."""
     report: dict[str, Any] = {}
     for name, examples in dev.items():
         started = time.perf_counter()
-        results = analyze([TextIn(e.text) for e in examples], model=model)
+        results = analyze(
+            [TextIn(e.text) for e in examples], model=model, meaning=head is not None, head=head
+        )
         elapsed = time.perf_counter() - started
         result = score_sentiment([e.label for e in examples], results)
         report[name] = {
@@ -57,6 +73,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--out", default=str(SENTIMENT_FILE))
         parser.add_argument("--abuse-out", default=str(ABUSE_FILE))
+        parser.add_argument("--meaning-out", default=str(MEANING_FILE))
+        parser.add_argument(
+            "--meaning-only",
+            action="store_true",
+            help="keep the hashed head in --out and train only the meaning head (and abuse)",
+        )
         parser.add_argument("--alpha", type=float, default=5e-7)
         parser.add_argument("--epochs", type=int, default=15)
         parser.add_argument(
@@ -71,9 +93,11 @@ class Command(BaseCommand):
         data: str,
         out: str,
         abuse_out: str,
+        meaning_out: str,
         alpha: float,
         epochs: int,
         workspace: str | None = None,
+        meaning_only: bool = False,
         **options: Any,
     ) -> None:
         if workspace:
@@ -87,13 +111,21 @@ class Command(BaseCommand):
         if not (folder / "ko_sentiment_nsmc_train.jsonl").exists():
             raise CommandError(f"no training data in {folder} (see shared/data/README.md)")
         train, dev = sentiment_splits(folder)
-        self.stderr.write(f"training on {len(train):,} examples")
-        model = fit_sentiment(train, alpha=alpha, epochs=epochs)
-        model.save(Path(out))
+        dev |= cx_dev_sets()
+        if meaning_only:
+            model = SentimentModel.load(Path(out))
+        else:
+            self.stderr.write(f"training on {len(train):,} examples")
+            model = fit_sentiment(train, alpha=alpha, epochs=epochs)
+            model.save(Path(out))
+        head = self._fit_meaning(model, train, dev)
+        head.save(Path(meaning_out))
         report: dict[str, Any] = {
             "model": model.version,
+            "meaning_head": head.version,
+            "blend": head.blend,
             "train_examples": len(train),
-            "dev": evaluate(model, dev),
+            "dev": evaluate(model, dev, head),
         }
         abuse_train, abuse_dev = abuse_splits(folder)
         abuse = fit_abuse(abuse_train)
@@ -107,3 +139,35 @@ class Command(BaseCommand):
         report["abuse"] = {"model": abuse.version, "train_examples": len(abuse_train), "dev_n": result["n"],
                            "accuracy": result["accuracy"], "abusive": result["per_class"]["abusive"]}  # fmt: skip
         self.stdout.write(json.dumps(report, ensure_ascii=False, indent=2))
+
+    def _fit_meaning(
+        self, model: SentimentModel, train: list[Any], dev: dict[str, list[Any]]
+    ) -> MeaningHead:
+        """The head over sentence embeddings and type cues, its domain gate, and its share of
+        the blend per language chosen on the customer-service dev sets (the hashed head alone
+        where they are missing)."""
+        sample = meaning_sample(train)
+        movies = domain_movies(train)
+        self.stderr.write(f"embedding {len(sample) + len(movies):,} texts for the meaning head")
+        vectors = embed([e.text for e in sample])
+        weights, bias = fit_meaning(sample, vectors)
+        customer = np.array([e.source in CX_SOURCES for e in sample] + [False] * len(movies))
+        domain = fit_domain(np.vstack([vectors, embed([e.text for e in movies])]), customer)
+        # blend 1 everywhere while tuning, so head.share() is the domain gate alone
+        head = MeaningHead(weights, bias, {"*": 1.0}, f"mh-lr-{time.strftime('%Y%m%d')}", domain)
+        tuned = {name: dev[name] for name in ("cx_ko", "cx_en") if name in dev}
+        hashed, meaning, gates, gold = {}, {}, {}, {}
+        for name, examples in tuned.items():
+            texts = [e.text for e in examples]
+            found = analyze([TextIn(t) for t in texts], model=model)
+            hashed[name] = np.array([a.sentiment.probabilities for a in found])
+            rows = embed(texts)
+            meaning[name] = np.array(
+                [head.probabilities(v, type_cues(t)) for v, t in zip(rows, texts, strict=True)]
+            )
+            gates[name] = np.array([head.share("*", v) for v in rows])
+            gold[name] = [e.label for e in examples]
+        shares = blend_shares(hashed, meaning, gates, gold)
+        head.blend = {"ko": shares.get("cx_ko", 0.0), "en": shares.get("cx_en", 0.0)}
+        head.blend["*"] = head.blend["en"]
+        return head
