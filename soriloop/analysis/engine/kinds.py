@@ -70,12 +70,12 @@ _SUGGESTION = _rx(
 
 _BUG = _rx(
     r"(?:오류|에러|버그|튕겨|튕기|튕김|튕겼|꺼져|꺼짐|꺼지|꺼집|먹통|멈춰|멈춤|멈추|멈춥|멈췄|렉 ?걸|렉이|장애|무한 ?(?:로딩|loading)|로딩(?:이|만|되지|이 ?안)"
-    r"|안 ?켜|켜지지|안 ?열|열리지|열림|접속(?:이)? ?안|접속이 되지|로그인(?:이)? ?안|로그인 ?실패|로그아웃(?:돼|되|됨)|fail 떠|실패|거절|승인(?:을|이)? ?(?:안|받지 못|나지)"
+    r"|안 ?켜|켜지지|안 ?열|열리지|열림|접속(?:이)? ?안|접속이 되지|로그인(?:이)? ?안|로그인 ?실패|로그아웃(?:돼|되|됨)|fail 떠|실패|(?:결제|결재|카드|승인)(?:가|이)? ?(?:계속 |자꾸 )?거절|승인(?:을|이)? ?(?:안|받지 못|나지)"
     r"|반응(?:이)? ?없|아무 반응|안 ?먹(?:힘|혀|히)|사라졌|사라짐|넘어가지 않|안 ?넘어가|풀려|망가|동기화|유효하지 않|가입이 ?(?:안|되지)|재설정 ?(?:안|이 안))",
     r"(?:중복 ?결제|이중 ?결제|두 ?번 ?(?:결제|나감|나갔|빠져|청구|승인|결재)|결재가 두 ?번|결제가 두 ?번|돈(?:은|만) (?:두 번 )?(?:빠져|나감|나갔)|두 번 나)",
     r"(?:인증 ?번호|인증 ?문자|인증 ?코드|확인 ?문자|문자|메일|알림|푸시)(?:가|이|를|은|는|도)?\s*(?:하나도 |자꾸 |아직 |계속 )?(?:안 ?(?:와|옴|오|왔)|못 ?받|오지 않|안 ?들어|꺼지지)",
     r"(?:쿠폰|할인|포인트|적립)[^.!?\n]{0,12}(?:적용(?:이)? ?(?:안|되지)|반영(?:이)? ?(?:안|되지)|안 ?먹|사라)",
-    r"(?:앱|어플|사이트|웹|홈페이지|페이지|화면|버튼|키오스크|포스|기계|checkout|업로드|업데이트)[^.!?\n]{0,20}(?:안 ?(?:돼|되|됨)|되지 않|않아요|않습니다|못 ?하)",
+    r"(?:앱|어플|사이트|웹|홈페이지|페이지|화면|버튼|키오스크|포스|기계|checkout|업로드)[^.!?\n]{0,20}(?:안 ?(?:돼|되|됨)|되지 않|않아요|않습니다|못 ?하)",
     r"(?:결제|결재)(?:는|가|은)? ?(?:됐|되었|끝났|완료|빠져)[^.!?\n]{0,12}(?:는데|지만)[^.!?\n]{0,20}(?:안|않|못|실패|오지)",
     r"\b(?:crash(?:es|ed|ing)?|errors?|bugs?|buggy|freez(?:e|es|ing)|froze|glitch(?:es|y)?|outage|blank screen|keeps? spinning"
     r"|doesn'?t work|does ?n[o']t work|not working|stopp?ed working|no longer (?:works?|loads?)|(?:won'?t|doesn'?t|don'?t|didn'?t|wouldn'?t|not|never) (?:load|open|launch)"
@@ -133,6 +133,16 @@ _TURN = _rx(
 )
 
 
+# Problem words that also occur in plain questions and in praise ("보통 얼마나 걸려요?", "how
+# long is the wait", "didn't rush me", "no line at all"): they make a complaint only when the
+# sentiment is negative.
+_WEAK = _rx(
+    r"^(?:걸려요|걸렸|걸리네|웨이팅|중복|이중|차액|없었|없네|없어요|없습니다|없음|않(?:았|아|고|습|네)|안 ?(?:되|돼|됐)|안되|안돼|취소됐|취소되었|문제|사과)$",
+    r"^(?:hours?|[0-9]+ ?(?:minutes|mins|days|weeks)|wait(?:ing)? \w+|waited|fees?|instead|without|late|cancell?ed|charged|double|again|nothing"
+    r"|(?:has|have|had|did|does|do|is|are|was|were|could|can|wo|would)n'?t|(?:cant|didnt|doesnt|wont|isnt|wasnt|havent|hasnt|couldnt)|sorted|fix\w*|apologi[sz]ed|still \w+|no one|nobody)$",
+)
+
+
 @dataclass(frozen=True)
 class FeedbackType:
     name: str
@@ -186,6 +196,18 @@ def _praise(
     return _kind("praise", cues)
 
 
+def _problems(text: str, sentiment: Sentiment, asks: bool) -> list[Evidence]:
+    """The problem cues that count: the weak ones in a question, a suggestion or praise only
+    when the sentiment is negative or, beside praise, after a turn ("늦었지만 ... 감사")."""
+    found = _matches(text, _PROBLEM)
+    if sentiment.label == "negative" and sentiment.confidence >= SURE:
+        return found
+    positive = sentiment.label == "positive" and sentiment.confidence >= SURE
+    if asks or (positive and not _TURN.search(text)):
+        return [e for e in found if not _WEAK.search(e.text.strip())]
+    return found
+
+
 def _complaint(
     sentiment: Sentiment, problem: list[Evidence], bug: list[Evidence], asks: bool
 ) -> FeedbackType | None:
@@ -208,10 +230,10 @@ def feedback_types(
     ``tokens`` is not read: the rules match the raw text, misspellings and missing spaces
     included."""
     bug = _matches(text, _BUG)
-    problem = _matches(text, _PROBLEM)
     suggestion = _matches(text, _SUGGESTION)
     question = _questions(text)
     asks = bool(suggestion or question)
+    problem = _problems(text, sentiment, asks)
     found = [
         _praise(text, sentiment, problem + bug, asks),
         _complaint(sentiment, problem, bug, asks),

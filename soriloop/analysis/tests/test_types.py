@@ -102,6 +102,22 @@ def test_a_neutral_tone_still_finds_the_problem_and_the_thanks() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("text", "label", "expected"),
+    [
+        ("How long is the wait for a table right now?", "neutral", {"question"}),
+        ("보통 몇 분 정도 걸려요?", "neutral", {"question"}),
+        ("Got a table without waiting, lovely staff.", "positive", {"praise"}),
+        ("반품 신청이 거절됐어요", "negative", {"complaint"}),
+        ("주문 진행 상황이 업데이트가 안 돼요", "negative", {"complaint"}),
+    ],
+)
+def test_words_that_only_sound_like_a_problem_or_a_fault(
+    text: str, label: str, expected: set[str]
+) -> None:
+    assert _types(text, label) == expected
+
+
 def test_a_negative_tone_alone_does_not_make_a_question_a_complaint() -> None:
     assert _types("배송지를 바꿀 수 있나요?", "negative") == {"question"}
 
