@@ -95,13 +95,14 @@ _PROBLEM = _rx(
     r"|누락|빠져(?:서|있|서 ?왔)|빠졌|분실|파손|깨져|깨졌|부서|찢어|찢겨|흠집|스크래치|불량|하자|고장|샜|새요|새서|상했|덜렁|줄어들|잘못|다른 색|다른 상품|다른 제품|달라요|틀려|틀렸"
     r"|불친절|퉁명|반말|무시|짜증|화나|화가|최악|별로|실망|불편|번거|헷갈|어이|황당|답답|빡치|빡쳐|장난하|사기|엉망|엉켜|개판|쓰레기|삭제각|환불 ?안|연락(?: 한 통)?(?:이|도)? ?없|답(?:변|장)?(?:이|도)? ?없|응답(?:이)? ?없"
     r"|비싸|비쌈|비쌉|위약금|부당|청구(?:되|됐|돼)|중복|이중|차액|적게|반영(?:이)? ?(?:안|되지)|적용(?:이)? ?(?:안|되지)|사라졌|작아|커서|식어|식었|차가워|짜요|짜서|싱거|맛없|더러|냄새|벌레|머리카락"
-    r"|힘들|어려웠|어렵|걱정|놀랐|문제|이상해|이상하|이상한|결항|취소됐|취소되었|해지 방어|그만 ?좀|귀찮|손해|ㅡㅡ|;;|ㅠㅠ|ㅜㅜ|뜯어져|딴판|속았|엉뚱|안 ?맞|없었|없네|없어요|없습니다|없음|실수|사과)",
+    r"|힘들|어려웠|어렵|걱정|놀랐|아쉽|쏠려|짯|던지듯|애먹|다릅니다|다르네|다른데|밀렸|밀려|짧아졌|출금되|사용하지 않은|너무 김|넘었|흔적|젖어|눅눅|미지근|불만|억울|문제|이상해|이상하|이상한|결항|취소됐|취소되었|해지 방어|그만 ?좀|귀찮|손해|ㅡㅡ|;;|ㅠㅠ|ㅜㅜ|뜯어져|딴판|속았|엉뚱|안 ?맞|없었|없네|없어요|없습니다|없음|실수|사과)",
     r"\b(?:not (?:received|arrived|here|happy|good|working|what|the|as|worth|enough|fixed|resolved)|never (?:arrived|came|got|received|showed|shows|answered|called|replied|again)"
     r"|(?:has|have|had|did|does|do|is|are|was|were|could|can|wo|would)n'?t|(?:cant|didnt|doesnt|wont|isnt|wasnt|havent|hasnt|couldnt)\b|still (?:waiting|no|not|nothing|haven|hasn|charg|go|show|says|pending)"
     r"|late|delay(?:ed|s)?|slow(?:er|ly)?|so+ slow|waited|wait(?:ing)? (?:for|an|over|almost|nearly|more)|hours?|[0-9]+ ?(?:minutes|mins|days|weeks)|missing|lost|broken|broke|damaged|cracked|snapped|leak\w*|faulty|defective|wrong|cold|stale|soggy|spilled|squashed|dirty|burnt"
     r"|rude|unhelpful|ignored|overcharg\w*|charged|twice|double|cancell?ed|expensive|overpriced|pricey|terrible|awful|worst|horrible|disappoint\w*|annoy\w*|frustrat\w*|ridiculous|unacceptable|useless"
     r"|hard to|difficult|confusing|nobody|no one|unable|fail\w*|declined|problem|issue|complain\w*|again|every (?:single )?time|too (?:slow|many|long|expensive|small|big|much|late)|rolled her eyes|rolled his eyes"
-    r"|smh|ugh|wtf|scam|fee|fees|outage|crash\w*|error|bug\w*|fraud|didn'?t make|nothing|barely|only (?:took|got)|shrank|tore|ripped|stopped|stoped|noise|without|instead|yet again|chasing|sorted|fix\w*|apologi[sz]ed)\b",
+    r"|smh|ugh|wtf|scam|stuck|pending|no (?:reply|response|answer|callback)|unanswered|smell(?:ed|s)?|stains?|stained|wet|rip-?off|fell apart|came off|coming apart|falling apart"
+    r"|(?:smaller|bigger|higher|more expensive) than|someone else'?s|despite|even though|promised|supposed to|was due|insist\w*|refus\w*|sour|mouldy|moldy|expired|fee|fees|outage|crash\w*|error|bug\w*|fraud|didn'?t make|nothing|barely|only (?:took|got)|shrank|tore|ripped|stopped|stoped|noise|without|instead|yet again|chasing|sorted|fix\w*|apologi[sz]ed)\b",
 )
 
 _PRAISE = _rx(

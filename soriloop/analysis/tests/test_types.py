@@ -63,6 +63,9 @@ def _types(text: str, label: str) -> set[str]:
         # calm complaints whatever the tone
         ("주문한 지 열흘이 지났는데 상품이 아직 안 왔어요.", "negative", {"complaint"}),
         ("My refund still hasn't shown up in my account.", "negative", {"complaint"}),
+        # a calm complaint read as neutral by the model is still a complaint
+        ("My order has been stuck at the depot for a week.", "neutral", {"complaint"}),
+        ("국물이 미지근하게 나와서 조금 아쉬웠어요", "neutral", {"complaint"}),
         # requests for an action are questions; Korean question endings without "?"
         (
             "잘못 온 상품 교환 요청드립니다. 확인 부탁드립니다",
