@@ -82,9 +82,9 @@ _BUG = _rx(
     r"|nothing (?:loads|happens)|does nothing|do nothing|logs? me out|logged me out|closes itself|force clos|is down|are down|been down|site down|website down|app down"
     r"|charged (?:me )?(?:twice|two times|three times|double|2x|3x)|double[- ]charged|duplicate charges?|two identical charges|taken twice|debited twice"
     r"|declined|(?:payment|transaction|card|login|sign[- ]in|upload|transfer|checkout)s? (?:keeps? )?fail(?:s|ed|ing)?|fails? with|keeps failing|failed"
-    r"|(?:code|otp|sms|email|link|text)s? (?:never|doesn'?t|didn'?t|hasn'?t|won'?t|don'?t|never) (?:arrives?|came|come|arrived|work)|never (?:got|received|arrives?|arrived) (?:the |an? |my )?(?:otp|code|email|sms|text)"
+    r"|(?:code|otp|sms|email|link|text)s?(?: that| which)? (?:never|doesn'?t|didn'?t|hasn'?t|won'?t|don'?t|never) (?:arrives?|came|come|arrived|work)|never (?:got|received|arrives?|arrived) (?:the |an? |my )?(?:otp|code|email|sms|text)"
     r"|never got otp|invalid (?:code|token)|token invalid|\"invalid|expired|disappears|no longer|can'?t (?:log ?in|sign ?in|get into|access)|cant get into|unable to (?:access|log ?in|sign ?in|pay)"
-    r"|barely work|drains?|leaks?|leaking|faulty|malfunction|(?:six|five|four|several|multiple) attempts)\b",
+    r"|barely work\w*|(?:hasn'?t|haven'?t|has not|have not) worked|drains?|leaks?|leaking|faulty|malfunction|(?:six|five|four|several|multiple) attempts)\b",
 )
 
 # A problem, failure, delay, cost, loss or unmet expectation, whatever the sentiment: a fixed

@@ -88,6 +88,8 @@ def _types(text: str, label: str) -> set[str]:
         ("I was charged twice for one ticket.", "negative", {"bug", "complaint"}),
         ("The login code never arrives by text.", "negative", {"bug", "complaint"}),
         ("The save button does nothing on my phone.", "negative", {"bug", "complaint"}),
+        ("Face unlock hasn't worked since the last update.", "negative", {"bug", "complaint"}),
+        ("Still waiting for a reset email that never arrives.", "negative", {"bug", "complaint"}),
         # praise on its own, and a plain statement with no type
         ("기사님이 친절하시고 설치도 깔끔하게 해 주셨어요", "positive", {"praise"}),
         ("Quick delivery and lovely packaging, thank you!", "positive", {"praise"}),
