@@ -123,9 +123,12 @@ _PRAISE = _rx(
 _NOT_PRAISE = _rx(
     r"(?:감사하겠|감사드리겠|좋겠|좋을|좋아할|빠르게 ?(?:처리|확인|답변|해결) ?(?:해 ?주|해주|부탁|바랍))",
     r"\b(?:would (?:be )?(?:appreciate|love|great|nice|amazing|awesome|perfect|lovely|brilliant)|i'?d love|we'?d love|would be (?:a )?(?:great|nice|amazing)"
+    r"|(?:would|woud|wud|it'?d) (?:be|b)(?: an?| very| so| really| super| big| real)? \w+(?: \w+)?|so we can thank"
     r"|thanks? in advance|oh,? (?:great|nice|perfect|brilliant)|love how|love that (?:i|you|it)|great job,? (?:guys|team)?[^.]*(?:not|never)|so helpful,? (?:not)|thanks for nothing"
     r"|great (?:feature|job)|(?:really|just) great|just perfect|nice (?:one|job)|brilliant (?:checkout|service)|fast(?:er)? (?:than|please)|as fast as|quick (?:question|one)|easy (?:way|to (?:change|cancel|do))|kind of|kindly|best (?:way|time|option)|how fast|how quick)\b",
 )
+
+_THANKS = _rx(r"감사합니다|감사해요|감사드|고맙|thanks?|thank you|thx|ty|tysm|cheers")
 
 # Contrast or a fix: praise beside a problem ("맛은 좋은데 배달이 늦어요", "late, but they sorted it").
 _TURN = _rx(
@@ -187,6 +190,8 @@ def _praise(
 ) -> FeedbackType | None:
     cues = _outside(_matches(text, _PRAISE), _matches(text, _NOT_PRAISE))
     positive = sentiment.label == "positive" and sentiment.confidence >= SURE
+    if asks and not positive and all(_THANKS.fullmatch(e.text) for e in cues):
+        cues = []  # "배송지 변경 가능한가요? 감사합니다": a polite close, not praise
     if problem and not positive and not _TURN.search(text):
         cues = []  # "Love how it logs me out every time": sarcasm, not praise
     # the sentiment alone does not make a question or a suggestion praise

@@ -80,6 +80,10 @@ def _types(text: str, label: str) -> set[str]:
         # suggestions, with and without a problem
         ("장바구니에 메모를 남길 수 있게 해 주세요", "neutral", {"suggestion"}),
         ("It would be nice to choose a delivery time slot.", "neutral", {"suggestion"}),
+        ("A night mode would be really handy.", "neutral", {"suggestion"}),
+        # a polite close is no praise
+        ("Could you gift-wrap my order? thx", "neutral", {"question"}),
+        ("배송지 변경 가능한가요? 감사합니다", "neutral", {"question"}),
         ("Great coffee, would love an oat milk option too.", "positive", {"praise", "suggestion"}),
         # bugs: double charges, codes that never arrive, buttons that do nothing
         ("카드 결제가 중복 결제됐어요", "negative", {"bug", "complaint"}),
