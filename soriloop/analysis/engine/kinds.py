@@ -61,7 +61,7 @@ _SUGGESTION = _rx(
     r"(?:만들어 ?주|넣어 ?주|보여 ?주|늘려 ?주|늘려주|올려 ?주|올려주|달아 ?주|바꿔 ?주|바꿔주|열어 ?주|열어주|표시해 ?주|표시해주"
     r"|게 ?해 ?(?:주세요|주시면|주셨으면|주시기|주면|줘|주십시오|주실 수|주시길)|수 있게|할 수 있으면|생기면|추가되|추가해|개선해|건의|제안)",
     r"\b(?:please (?:add|make|consider|bring|offer|allow|let)|pls (?:add|make|fix|bring)|plz (?:add|fix)"
-    r"|would (?:be|b) (?:nice|great|good|cool|handy|helpful|amazing|awesome|a (?:big |great |nice |good |huge )?\w+|very welcome|welcome|sick|useful|perfect|ideal|brilliant|lovely)"
+    r"|would (?:be|b)(?: really| so| very| super| real)? (?:nice|great|good|cool|handy|helpful|amazing|awesome|a (?:big |great |nice |good |huge )?\w+|very welcome|welcome|sick|useful|perfect|ideal|brilliant|lovely)"
     r"|woud be|would make|would save|would suit|would help|would welcome|would love|i'?d love|we'?d love|would like to see|it'?d be|it would help"
     r"|i wish|wish (?:it|there|you|they)|should (?:add|have|be|sell|offer|make|let|allow|bring)|you could (?:add|offer|make|let)"
     r"|could you (?:add|make|offer|let|bring|simplify|improve)|can you (?:add|make|simplify|improve)|suggest(?:ion)?|feature ?request|propose"
