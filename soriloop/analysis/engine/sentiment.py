@@ -21,7 +21,8 @@ from soriloop.analysis.engine.features import Features
 from soriloop.analysis.engine.heads import Evidence, LinearHead
 
 LABELS = ("negative", "neutral", "positive")
-CUE_NAMES = ("question", "suggestion", "bug")  # the type rules' cues, inputs of the meaning head
+# the type rules' cues (engine/kinds.py), inputs of the meaning head
+CUE_NAMES = ("question", "suggestion", "bug", "problem")
 CUES = len(CUE_NAMES)
 
 
@@ -36,7 +37,7 @@ class Sentiment:
 
 class MeaningHead:
     """Softmax over the unit sentence embedding and the text's type cues (question,
-    suggestion, bug: 0 or 1 each): weights (3, dims + cues), biases (3,). Its share of the
+    suggestion, bug, problem: 0 or 1 each): weights (3, dims + cues), biases (3,). Its share of the
     blend is ``blend[language]`` (``blend["*"]`` for other languages) times the probability
     that the text is customer-service language rather than a movie review or a social post
     (a logistic ``domain`` gate over the embedding), so Korean movie reviews keep the hashed

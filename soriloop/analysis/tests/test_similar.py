@@ -131,7 +131,12 @@ def test_the_meaning_pass_reads_a_bursts_sentiment_as_the_steady_state_does(
 ) -> None:
     from soriloop.analysis.engine.pipeline import TextIn, analyze
 
-    texts = ["Refund not received", "택배가 아직 안 왔어요", "배송지 변경 가능한가요?", "Rude cashier"]
+    texts = [
+        "Refund not received",
+        "택배가 아직 안 왔어요",
+        "배송지 변경 가능한가요?",
+        "Rude cashier",
+    ]
     monkeypatch.setattr(services, "INLINE_MEANING", 0)  # as in a burst: labels first
     records = [add(alice, text=t) for t in texts]
     kept = add(alice, text="환불이 아직 안 들어왔습니다")
