@@ -219,3 +219,66 @@ def redact_with_labels(text: str, spans: list[PiiSpan]) -> tuple[str, list[tuple
         last = span.end
     parts.append(text[last:])
     return "".join(parts), labels
+
+
+def mask_text(text: str) -> str:
+    """``text`` with its personal data replaced by labels (unchanged when it has none)."""
+    spans = find_pii(text)
+    return redact(text, spans) if spans else text
+
+
+# metadata keys whose values are personal data whatever they look like ("phone": "5678")
+_KEY_WORDS = {
+    "phone": ("phone", "mobile", "tel", "cell", "전화", "휴대", "연락처"),
+    "email": ("email", "mail", "메일"),
+    "rrn": ("rrn", "ssn", "resident", "주민"),
+    "card": ("card", "카드"),
+    "account": ("account", "iban", "계좌"),
+}
+_KEY_PARTS = re.compile(r"[a-z]+|[^a-z\d_\-\s.]+")
+
+
+def _key_kind(key: str) -> str | None:
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", key).lower()
+    parts = _KEY_PARTS.findall(spaced)
+    for kind, words in _KEY_WORDS.items():
+        if any(word in (parts if word.isascii() else spaced) for word in words):
+            return kind
+    return None
+
+
+def mask_json(value: object, key: str | None = None) -> object:
+    """A JSON value (metadata) with personal data masked: every string through
+    :func:`mask_text`, and the whole value of a key that names personal data ("phone",
+    "email", "연락처", ...) replaced by its label."""
+    kind = _key_kind(key) if key else None
+    if isinstance(value, dict):
+        return {k: mask_json(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_json(v, key) for v in value]
+    if isinstance(value, bool) or value is None or value == "":
+        return value
+    if kind is not None:
+        return LABELS[kind]
+    if isinstance(value, str):
+        return mask_text(value)
+    return LABELS["phone"] if isinstance(value, int) and find_pii(f"0{value}") else value
+
+
+def mask_email(email: str) -> str:
+    """``minsu.kim@example.com`` -> ``m***@example.com``."""
+    local, at, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}" if at else "***"
+
+
+def mask_phone(phone: str) -> str:
+    """Every digit but the first three and the last four hidden: ``010****3333``."""
+    digits = sum(ch.isdigit() for ch in phone)
+    seen, out = 0, []
+    for ch in phone:
+        if ch.isdigit():
+            seen += 1
+            out.append(ch if seen <= 3 or seen > digits - 4 else "*")
+        else:
+            out.append(ch)
+    return "".join(out)
