@@ -121,6 +121,9 @@ _ACCOUNT_BEFORE_WORD = re.compile(
 )
 
 
+_CANDIDATE = re.compile(r"[\d@\uff20\ufe6b]")  # any digit (full-width too), an at sign
+
+
 def luhn_valid(digits: str) -> bool:
     total = 0
     for i, ch in enumerate(reversed(digits)):
@@ -177,6 +180,8 @@ _CHECKS: list[tuple[str, re.Pattern[str], Callable[[str], bool]]] = [
 def find_pii(text: str) -> list[PiiSpan]:
     """Every personal-data span in ``text`` (offsets into ``text`` as given), earliest first,
     without overlaps."""
+    if not _CANDIDATE.search(text):  # most feedback has no digit and no at sign
+        return []
     norm, origin = normalise(text)
     found: list[tuple[str, int, int]] = []
 
