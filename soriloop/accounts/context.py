@@ -20,4 +20,6 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "switchable": list(selectors.memberships_of(user=membership.user)),
         "can_manage": can(membership, Action.MANAGE_SETTINGS),
         "can_audit": can(membership, Action.VIEW_AUDIT),
+        # agents and viewers see personal data masked (the template filters "private*")
+        "see_personal": can(membership, Action.VIEW_PERSONAL_DATA),
     }

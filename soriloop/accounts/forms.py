@@ -58,6 +58,11 @@ class RoleForm(forms.Form):
 class ApiKeyForm(forms.Form):
     name = forms.CharField(label=_("Key name"), max_length=80)
     scope = forms.ChoiceField(label=_("Scope"), choices=ApiScope.choices, initial=ApiScope.READ)
+    personal_data = forms.BooleanField(
+        label=_("Show personal data in full"),
+        required=False,
+        help_text=_("Off: phone numbers, e-mails and the like are masked, as agents see them."),
+    )
 
 
 class ProfileForm(forms.Form):

@@ -138,6 +138,11 @@ class ApiKey(models.Model):
     prefix = models.CharField(max_length=16)
     key_hash = models.CharField(max_length=64, unique=True)
     scope = models.CharField(_("scope"), max_length=10, choices=ApiScope.choices)
+    personal_data = models.BooleanField(
+        _("personal data"),
+        default=False,
+        help_text=_("Answers show personal data in full; off: masked, as agents see it."),
+    )
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=now)
     last_used_at = models.DateTimeField(null=True, blank=True)

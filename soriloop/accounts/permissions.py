@@ -18,6 +18,7 @@ class Action(StrEnum):
     MANAGE_API_KEYS = "manage_api_keys"
     MANAGE_SETTINGS = "manage_settings"
     VIEW_AUDIT = "view_audit"
+    VIEW_PERSONAL_DATA = "view_personal_data"  # the original text, metadata and contacts
     GRANT_OWNER = "grant_owner"
     DELETE_WORKSPACE = "delete_workspace"
 
@@ -31,6 +32,7 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.MANAGE_API_KEYS: Role.ADMIN,
     Action.MANAGE_SETTINGS: Role.ADMIN,
     Action.VIEW_AUDIT: Role.ADMIN,
+    Action.VIEW_PERSONAL_DATA: Role.ADMIN,
     Action.GRANT_OWNER: Role.OWNER,
     Action.DELETE_WORKSPACE: Role.OWNER,
 }

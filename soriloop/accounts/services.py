@@ -315,9 +315,10 @@ def membership_remove(*, actor: Membership, membership_id: int, ip: str | None =
 
 
 def api_key_create(
-    *, actor: Membership, name: str, scope: str, ip: str | None = None
+    *, actor: Membership, name: str, scope: str, personal_data: bool = False, ip: str | None = None
 ) -> tuple[ApiKey, str]:
-    """Create a key and return it with its plaintext, which is never shown again."""
+    """Create a key and return it with its plaintext, which is never shown again. Its answers
+    mask personal data unless ``personal_data``."""
     require(actor, Action.MANAGE_API_KEYS)
     name = name.strip()
     if not name:
@@ -331,6 +332,7 @@ def api_key_create(
         prefix=f"sl_{lookup}",
         key_hash=tokens.digest(plaintext),
         scope=scope,
+        personal_data=personal_data,
         created_by=actor.user,
     )
     audit_record(
@@ -338,7 +340,7 @@ def api_key_create(
         actor=actor.user,
         action="api_key.created",
         target=key.name,
-        data={"scope": scope, "prefix": key.prefix},
+        data={"scope": scope, "prefix": key.prefix, "personal_data": personal_data},
         ip=ip,
     )
     return key, plaintext

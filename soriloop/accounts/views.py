@@ -337,6 +337,7 @@ def api_keys(request: HttpRequest, membership: Membership) -> HttpResponse:
                 actor=membership,
                 name=form.cleaned_data["name"],
                 scope=form.cleaned_data["scope"],
+                personal_data=form.cleaned_data["personal_data"],
                 ip=client_ip(request),
             )
         except ValidationError as exc:

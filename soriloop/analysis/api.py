@@ -51,7 +51,9 @@ def analysis_patch(request: HttpRequest, feedback_id: int, payload: CorrectionIn
             {k: [str(m) for m in v] for k, v in exc.message_dict.items()},
         )
     record = selectors.feedback_get(workspace=key.workspace, feedback_id=feedback_id)
-    return JsonResponse(feedback_json(record), json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        feedback_json(record, reveal=key.personal_data), json_dumps_params={"ensure_ascii": False}
+    )
 
 
 @router.get("/feedback/{feedback_id}/similar", auth=read_auth, summary="The most similar feedback")

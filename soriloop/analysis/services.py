@@ -16,6 +16,7 @@ from soriloop.analysis.adapt import current_model
 from soriloop.analysis.corrections import apply_corrections, latest_corrections
 from soriloop.analysis.engine.embed import pack
 from soriloop.analysis.engine.heads import Evidence
+from soriloop.analysis.engine.pii import mask_json
 from soriloop.analysis.engine.pipeline import Analysis, TextIn, analyze
 from soriloop.analysis.engine.similar import signature, to_bytes
 from soriloop.analysis.engine.topics import TopicMatch
@@ -114,9 +115,15 @@ def analysis_run_batch(*, owner: str, limit: int = BATCH) -> int:
             rollups_mark_records(records)
         return len(records)
     texts: dict[int, str] = {}
+    metadata: dict[int, Any] = {}
     for record, result in zip(records, results, strict=True):
-        if result.pii and not settings.get(record.workspace_id, default).keep_original:
+        if settings.get(record.workspace_id, default).keep_original:
+            continue
+        if result.pii:
             texts[record.pk] = result.redacted
+        masked = mask_json(record.metadata)
+        if masked != record.metadata:
+            metadata[record.pk] = masked
     with transaction.atomic():
         Enrichment.objects.filter(feedback__in=records).delete()
         names: dict[int, dict[str, tuple[str, str]]] = {
@@ -135,6 +142,7 @@ def analysis_run_batch(*, owner: str, limit: int = BATCH) -> int:
             owner=owner,
             languages={r.pk: a.language for r, a in zip(records, results, strict=True)},
             texts=texts,
+            metadata=metadata,
         )
         rollups_mark_records(records)
     return len(records)

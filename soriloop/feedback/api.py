@@ -99,7 +99,7 @@ def feedback_create(request: HttpRequest, payload: FeedbackIn) -> HttpResponse:
     except InvalidFeedback as exc:
         return envelope(422, "The feedback has invalid fields.", exc.fields)
     result = services.feedback_ingest_one(workspace=key.workspace, item=item)
-    body = feedback_json(result.feedback) | {"status": result.status}
+    body = feedback_json(result.feedback, reveal=key.personal_data) | {"status": result.status}
     return _json(body, 201 if result.status == "created" else 200)
 
 
@@ -152,13 +152,19 @@ def feedback_list(request: HttpRequest, cursor: str = "", limit: int = 50) -> Ht
         )
     except BadFilter as exc:
         return envelope(422, "The request has invalid filters.", exc.fields)
-    return _json({"items": [feedback_json(r) for r in page], "next_cursor": next_cursor})
+    return _json(
+        {
+            "items": [feedback_json(r, reveal=key.personal_data) for r in page],
+            "next_cursor": next_cursor,
+        }
+    )
 
 
 @router.get("/feedback/{feedback_id}", auth=read_auth, summary="One piece of feedback")
 def feedback_read(request: HttpRequest, feedback_id: int) -> HttpResponse:
-    record = selectors.feedback_get(workspace=_key(request).workspace, feedback_id=feedback_id)
-    return _json(feedback_json(record))
+    key = _key(request)
+    record = selectors.feedback_get(workspace=key.workspace, feedback_id=feedback_id)
+    return _json(feedback_json(record, reveal=key.personal_data))
 
 
 @router.patch("/feedback/{feedback_id}", auth=write_auth, summary="Change metadata or touchpoint")
@@ -168,7 +174,7 @@ def feedback_patch(request: HttpRequest, feedback_id: int, payload: FeedbackPatc
     services.feedback_update(
         actor=None, feedback=record, metadata=payload.metadata, touchpoint=payload.touchpoint
     )
-    return _json(feedback_json(record))
+    return _json(feedback_json(record, reveal=key.personal_data))
 
 
 @router.delete("/feedback/{feedback_id}", auth=write_auth, summary="Delete (soft, audited)")

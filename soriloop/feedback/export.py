@@ -1,6 +1,6 @@
 """Exports of a filtered record list, never all in memory: CSV streamed row by row as the
 records are read; XLSX written row by row to a temporary file (openpyxl's write-only mode),
-then streamed."""
+then streamed. Without ``reveal`` personal data is masked as on the pages."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
+from soriloop.analysis.engine.pii import mask_email, mask_json, mask_phone, mask_text
 from soriloop.feedback.models import Feedback
 
 COLUMNS = [
@@ -26,8 +27,14 @@ class _Line:
         return value
 
 
-def _row(record: Feedback, tz: ZoneInfo) -> list[object]:
+def _row(record: Feedback, tz: ZoneInfo, reveal: bool) -> list[object]:
     customer = record.customer
+    text, metadata = record.text, record.metadata
+    email = (customer.email or "") if customer else ""
+    phone = (customer.phone or "") if customer else ""
+    if not reveal:
+        text, metadata = mask_text(text), mask_json(metadata)
+        email, phone = email and mask_email(email), phone and mask_phone(phone)
     return [
         record.pk,
         record.received_at.astimezone(tz).isoformat(),
@@ -39,12 +46,12 @@ def _row(record: Feedback, tz: ZoneInfo) -> list[object]:
         "" if record.score is None else f"{record.score:g}",
         record.score_kind,
         record.language,
-        record.text,
+        text,
         customer.external_id if customer else "",
-        customer.email if customer else "",
-        customer.phone if customer else "",
+        email,
+        phone,
         customer.name if customer else "",
-        json.dumps(record.metadata, ensure_ascii=False) if record.metadata else "",
+        json.dumps(metadata, ensure_ascii=False) if metadata else "",
         record.analysis_state,
         *_analysis_cells(record),
     ]
@@ -69,18 +76,18 @@ def _analysis_cells(record: Feedback) -> list[object]:
     ]
 
 
-def csv_lines(records: Iterable[Feedback], tz: ZoneInfo) -> Iterator[str]:
+def csv_lines(records: Iterable[Feedback], tz: ZoneInfo, *, reveal: bool) -> Iterator[str]:
     """A BOM (so spreadsheet programs read Korean as UTF-8), the header, then one line each."""
     writer = csv.writer(_Line())
     yield "\ufeff" + writer.writerow(COLUMNS)
     for record in records:
-        yield writer.writerow(_row(record, tz))
+        yield writer.writerow(_row(record, tz, reveal))
 
 
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header
 
 
-def xlsx_file(records: Iterable[Feedback], tz: ZoneInfo, target: BinaryIO) -> int:
+def xlsx_file(records: Iterable[Feedback], tz: ZoneInfo, target: BinaryIO, *, reveal: bool) -> int:
     """Write the records as an XLSX workbook into ``target``; returns how many rows it wrote
     (at most ``XLSX_MAX_ROWS``: a CSV has no limit)."""
     from openpyxl import Workbook
@@ -95,7 +102,7 @@ def xlsx_file(records: Iterable[Feedback], tz: ZoneInfo, target: BinaryIO) -> in
         if written >= XLSX_MAX_ROWS:
             break
         cells: list[object] = []
-        for value in _row(record, tz):
+        for value in _row(record, tz, reveal):
             if isinstance(value, str):
                 value = ILLEGAL_CHARACTERS_RE.sub("", value)
                 if value.startswith("="):  # text, never a formula

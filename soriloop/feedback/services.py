@@ -409,9 +409,11 @@ def feedback_mark_analyzed(
     languages: dict[int, str],
     failed: Sequence[int] = (),
     texts: dict[int, str] | None = None,
+    metadata: dict[int, Any] | None = None,
 ) -> int:
-    """Finish claimed records: set their language (and, where given, their stored text);
-    records in ``failed`` are marked failed. Returns how many this owner still held."""
+    """Finish claimed records: set their language (and, where given, their stored text and
+    metadata); records in ``failed`` are marked failed. Returns how many this owner still
+    held."""
     done = 0
     by_language: dict[str, list[int]] = {}
     for pk, language in languages.items():
@@ -427,6 +429,8 @@ def feedback_mark_analyzed(
         )
     for pk, text in (texts or {}).items():
         Feedback.objects.filter(id=pk).update(text=text)
+    for pk, value in (metadata or {}).items():
+        Feedback.objects.filter(id=pk).update(metadata=value)
     return done
 
 

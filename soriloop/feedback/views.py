@@ -141,16 +141,17 @@ def _export(request: HttpRequest, membership: Membership, kind: str) -> HttpResp
     services.export_audit(actor=membership, what=f"feedback.{kind}", query=filters.to_query())
     records = selectors.feedback_iter(workspace=membership.workspace, filters=filters)
     tz = ZoneInfo(membership.workspace.timezone)
+    reveal = can(membership, Action.VIEW_PERSONAL_DATA)
     name = f"soriloop-feedback-{timezone.now().strftime('%Y%m%d-%H%M')}.{kind}"
     if kind == "csv":
         response: HttpResponseBase = StreamingHttpResponse(
-            csv_lines(records, tz), content_type="text/csv; charset=utf-8"
+            csv_lines(records, tz, reveal=reveal), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
     # On disk, not in memory; the file is gone once the response is closed.
     target = tempfile.TemporaryFile(dir=django_settings.DATA_DIR)  # noqa: SIM115 (FileResponse closes it)
-    xlsx_file(records, tz, target)
+    xlsx_file(records, tz, target, reveal=reveal)
     target.seek(0)
     return FileResponse(target, as_attachment=True, filename=name, content_type=XLSX_TYPE)
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from soriloop.accounts.decorators import member_required
 from soriloop.accounts.models import Membership, Workspace
 from soriloop.accounts.permissions import Action, can
+from soriloop.analysis.engine.pii import mask_text
 from soriloop.analysis.models import EmergingIssue
 from soriloop.analysis.selectors import topic_names
 from soriloop.analysis.taxonomy import topic_choices
@@ -370,8 +371,8 @@ def _report_context(request: HttpRequest, membership: Membership) -> dict[str, A
             workspace=workspace, filters=replace(page.dated, sentiment=label, has_text=True)
         )
         quotes[label] = [
-            # personal data stays out of a report that travels: the redacted text when found
-            (r, r.enrichment.redacted_text or r.text)
+            # personal data stays out of a report that travels, masked by today's rules
+            (r, mask_text(r.text))
             for r in records.select_related("enrichment").order_by(
                 "-enrichment__sentiment_confidence", "-received_at"
             )[:3]

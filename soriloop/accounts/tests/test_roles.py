@@ -20,6 +20,7 @@ EXPECTED = {
         Action.MANAGE_API_KEYS,
         Action.MANAGE_SETTINGS,
         Action.VIEW_AUDIT,
+        Action.VIEW_PERSONAL_DATA,
     },
     "owner": set(Action) - {Action.VIEW},
 }

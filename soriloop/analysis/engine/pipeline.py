@@ -13,7 +13,7 @@ from soriloop.analysis.engine.features import featurize
 from soriloop.analysis.engine.keywords import keywords
 from soriloop.analysis.engine.kinds import FeedbackType, feedback_types, type_cues
 from soriloop.analysis.engine.lang import detect_language
-from soriloop.analysis.engine.pii import PiiSpan, find_pii, redact
+from soriloop.analysis.engine.pii import PiiSpan, find_pii, redact_with_labels
 from soriloop.analysis.engine.sentiment import (
     Abuse,
     AbuseModel,
@@ -82,6 +82,15 @@ def tokens_for(texts: Sequence[str], languages: Sequence[str]) -> list[list[Toke
     return found
 
 
+def _blank(text: str, labels: Sequence[tuple[int, int]]) -> str:
+    if not labels:
+        return text
+    chars = list(text)
+    for start, end in labels:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
 def analyze(
     items: Sequence[TextIn],
     *,
@@ -99,10 +108,18 @@ def analyze(
     model = model or sentiment_model()
     head = head or (meaning_head() if meaning else None)
     found = [tuple(find_pii(item.text)) for item in items]
-    redacted = [redact(i.text, list(s)) if s else i.text for i, s in zip(items, found, strict=True)]
+    labelled = [redact_with_labels(i.text, list(s)) for i, s in zip(items, found, strict=True)]
+    redacted = [text for text, _ in labelled]
     read = redacted if redact_pii else [item.text for item in items]
-    languages = [detect_language(text) for text in read]
-    tokens = tokens_for(read, [lang.language for lang in languages])
+    # the rules and the tokenizer read the labels as blanks (same offsets), so "[전화번호]"
+    # never becomes a token, keyword, evidence or Hangul that makes English text Korean
+    rules = (
+        [_blank(t, labels) for t, (_, labels) in zip(read, labelled, strict=True)]
+        if redact_pii
+        else read
+    )
+    languages = [detect_language(text) for text in rules]
+    tokens = tokens_for(rules, [lang.language for lang in languages])
     abuse = abuse_model()
     version = f"{model.version}+{abuse.version}"
     if meaning:
@@ -112,7 +129,7 @@ def analyze(
         vectors = list(embed(read))
     results = []
     for text, spans, clean, lang, toks, vector in zip(
-        read, found, redacted, languages, tokens, vectors, strict=True
+        rules, found, redacted, languages, tokens, vectors, strict=True
     ):
         features = featurize(text, toks)
         blend = None

@@ -141,3 +141,29 @@ def test_abuse_is_flagged_with_its_words() -> None:
     assert not clean.abuse.abusive
     assert rude.abuse.abusive
     assert rude.abuse.evidence
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "010-1234-5678로 연락 주세요, 환불이 안 돼요",
+        "kim@example.com 카드 4111 1111 1111 1111 결제 오류",
+        "생일 900101-1234567 적었는데 110-123-456789 국민은행으로 환불 부탁해요",
+    ],
+)
+def test_redaction_labels_never_become_tokens_keywords_or_evidence(text: str) -> None:
+    [result] = analyze([TextIn(text)], redact_pii=True)
+    assert result.pii
+    label_words = {"전화번호", "이메일", "카드번호", "주민번호", "계좌번호", "번호", "전화", "주민"}
+    assert not label_words & {t.form for t in result.tokens}
+    assert not any(word in k for k in result.keywords for word in label_words)
+    evidence = [e.text for e in result.sentiment.evidence]
+    evidence += [e.text for t in result.types for e in t.evidence]
+    assert not any(word in e for e in evidence for word in label_words)
+    assert "[" in result.redacted  # the stored copy still says what was there
+
+
+def test_a_redaction_label_does_not_make_english_text_korean() -> None:
+    [result] = analyze([TextIn("Call me at 415-555-2671 or (415) 555-2672")], redact_pii=True)
+    assert [p.kind for p in result.pii] == ["phone", "phone"]
+    assert (result.language, result.mixed) == ("en", False)

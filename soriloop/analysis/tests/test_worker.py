@@ -58,6 +58,23 @@ def test_personal_data_is_redacted_and_optionally_not_kept(alice: Member) -> Non
     assert record.enrichment.pii == [{"kind": "phone", "start": 9, "end": 22}]
 
 
+def test_metadata_is_redacted_too_when_the_original_is_not_kept(alice: Member) -> None:
+    AnalysisSettings.objects.create(workspace=alice.workspace, redact_pii=True, keep_original=False)
+    record = add(
+        alice,
+        text="배송이 늦어요",
+        metadata={"phone": "5678", "note": "kim@example.com 로 연락", "order": "2024120112345"},
+    )
+    analysis_run_batch(owner="w")
+    record.refresh_from_db()
+    assert record.text == "배송이 늦어요"
+    assert record.metadata == {
+        "phone": "[전화번호]",
+        "note": "[이메일] 로 연락",
+        "order": "2024120112345",
+    }
+
+
 def test_the_api_shows_analysis_once_done(alice: Member, api_key_of) -> None:
     key = api_key_of(alice, "read")
     record = add(alice, text="Checkout is broken again, I can't pay.")
