@@ -193,6 +193,11 @@ class MappingForm(forms.Form):
         self.fields["score_scale"] = forms.ChoiceField(
             label=_("Score scale"), choices=SCALES, required=False
         )
+        self.fields["score_confirmed"] = forms.BooleanField(
+            label=_("I checked the score scale"),
+            required=False,
+            help_text=_("Only a checked scale lets the scores teach the sentiment model."),
+        )
         self.fields["channel"] = forms.ChoiceField(
             label=_("Channel"),
             choices=[
