@@ -314,6 +314,11 @@ API_MAX_BODY_BYTES = env_int(
     "API_MAX_BODY_BYTES", 32 * 1024 * 1024, "Largest request body the API accepts.", minimum=1024
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+FILE_UPLOAD_HANDLERS = [
+    "soriloop.feedback.uploads.SizeLimitedUpload",  # first: it sees every chunk
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 API_KEY_CACHE_SECONDS = env_int(
     "API_KEY_CACHE_SECONDS",
     5,

@@ -48,6 +48,7 @@ from soriloop.feedback.imports import (
 )
 from soriloop.feedback.models import SCORE_RANGES, Feedback, ImportJob, ImportState
 from soriloop.feedback.readers import UnreadableFile, sample
+from soriloop.feedback.uploads import upload_too_large
 from soriloop.feedback.validation import InvalidFeedback
 from soriloop.insights.selectors import record_count
 
@@ -256,7 +257,12 @@ def _mapping_from(form: MappingForm, columns: list[str]) -> Mapping_:
 @member_required
 @require_http_methods(["GET", "POST"])
 def imports(request: HttpRequest, membership: Membership) -> HttpResponse:
-    form = UploadForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"  # bound even when the cut-off file left nothing
+    form = UploadForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        too_large=upload_too_large(request),
+    )
     if request.method == "POST":
         require(membership, Action.WRITE_FEEDBACK)
         if form.is_valid():

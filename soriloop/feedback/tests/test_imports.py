@@ -467,9 +467,22 @@ def test_an_upload_over_the_size_limit_is_refused_and_not_kept(
         reverse("feedback:imports"), {"file": upload}, HTTP_ACCEPT_LANGUAGE="en"
     )
     assert response.status_code == 200
-    assert "larger than" in response.content.decode()
+    assert "The file is larger than 0 MB" in response.content.decode()  # cut off while read
     assert ImportJob.objects.count() == 0
     assert not list((Path(settings.DATA_DIR) / "imports").glob("*.csv"))
+
+
+def test_a_file_over_the_size_limit_is_refused_on_the_command_line_too(
+    alice: Member, tmp_path: Path, settings
+) -> None:
+    settings.IMPORT_MAX_BYTES = 1000
+    settings.DATA_DIR = tmp_path / "data"
+    path = write_csv(tmp_path / "big.csv", [["text"], *([f"review {i}"] for i in range(200))])
+    with pytest.raises(UnreadableFile, match="larger than"), open(path, "rb") as stream:
+        import_create(
+            workspace=alice.workspace, file_name="big.csv", stream=stream, created_by=None
+        )
+    assert not list((tmp_path / "data" / "imports").glob("*"))
 
 
 def test_rows_past_the_row_limit_are_not_read_and_said_so(
@@ -497,3 +510,22 @@ def test_the_uploaded_file_is_deleted_after_the_import(alice: Member, tmp_path: 
     failed = import_run(job_id=job.pk)
     assert failed is not None and failed.state == "failed"
     assert not Path(job.file_path).exists()
+
+
+def test_the_cli_asks_for_a_scale_the_column_does_not_settle(alice: Member, tmp_path: Path) -> None:
+    from django.core.management.base import CommandError
+
+    path = write_csv(tmp_path / "few.csv", [["review", "stars"], ["good", 5], ["bad", 6]])
+    with pytest.raises(CommandError, match="do not settle the scale"):
+        call_command("import", str(path), "--workspace", alice.workspace.slug, "--quiet")
+    assert (ImportJob.objects.count(), Feedback.objects.count()) == (0, 0)
+
+
+def test_the_cli_says_what_it_could_not_read(
+    alice: Member, tmp_path: Path, capsys, settings
+) -> None:
+    settings.IMPORT_MAX_ROWS = 2
+    path = write_csv(tmp_path / "long.csv", [["text"], ["a"], ["b"], ["c"]])
+    with pytest.raises(SystemExit):
+        call_command("import", str(path), "--workspace", alice.workspace.slug, "--quiet")
+    assert "1 rows not read" in capsys.readouterr().out
