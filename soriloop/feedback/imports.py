@@ -619,8 +619,31 @@ def import_jobs_recover(*, live_workers: set[str]) -> list[int]:
     return orphans
 
 
+UNSTARTED_KEPT = dt.timedelta(days=1)
+
+
+def import_uploads_expire(*, now: dt.datetime | None = None) -> list[int]:
+    """Delete the files of uploads whose import was never started within a day, and mark
+    those jobs failed (saying why); returns their ids."""
+    cutoff = (now or timezone.now()) - UNSTARTED_KEPT
+    stale = ImportJob.objects.filter(state=ImportState.MAPPING, created_at__lt=cutoff)
+    expired: list[int] = []
+    for job_id, file_path in stale.values_list("id", "file_path"):
+        moved = ImportJob.objects.filter(id=job_id, state=ImportState.MAPPING).update(
+            state=ImportState.FAILED,
+            last_error="never started: the uploaded file was deleted after a day",
+            finished_at=timezone.now(),
+        )
+        if moved:
+            Path(file_path).unlink(missing_ok=True)
+            expired.append(job_id)
+    return expired
+
+
 def imports_recover() -> list[int]:
-    """Maintenance hook: requeue imports whose worker stopped beating."""
+    """Maintenance hook: requeue imports whose worker stopped beating; let go of the files
+    of uploads nobody started."""
     from soriloop.core.heartbeat import live_worker_ids
 
+    import_uploads_expire()
     return import_jobs_recover(live_workers=live_worker_ids())

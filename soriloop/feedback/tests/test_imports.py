@@ -529,3 +529,25 @@ def test_the_cli_says_what_it_could_not_read(
     with pytest.raises(SystemExit):
         call_command("import", str(path), "--workspace", alice.workspace.slug, "--quiet")
     assert "1 rows not read" in capsys.readouterr().out
+
+
+def test_an_upload_never_started_lets_its_file_go_after_a_day(
+    alice: Member, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from soriloop.feedback.imports import import_uploads_expire
+
+    path = write_csv(tmp_path / "left.csv", [["text"], ["never imported"]])
+    with open(path, "rb") as stream:
+        job = import_create(
+            workspace=alice.workspace, file_name=path.name, stream=stream, created_by=None
+        )
+    assert import_uploads_expire(now=timezone.now() + dt.timedelta(hours=23)) == []
+    assert Path(job.file_path).exists()
+    assert import_uploads_expire(now=timezone.now() + dt.timedelta(hours=25)) == [job.pk]
+    job.refresh_from_db()
+    assert job.state == "failed" and "never started" in job.last_error
+    assert not Path(job.file_path).exists()
