@@ -237,11 +237,14 @@ def mapping_parse(spec: str, columns: list[str] | None = None) -> Mapping_:
         if not column:
             errors.setdefault(target or part, []).append("needs a column: target=column")
         elif target == "score":
-            name, _sep, how = column.rpartition(":") if ":" in column else (column, "", "5")
+            named = ":" in column  # a scale a person wrote is confirmed; the default is not
+            name, _sep, how = column.rpartition(":") if named else (column, "", "5")
             if how in SCORE_RANGES:
-                score = ScoreSpec(column=name, kind=how, scale=SCORE_RANGES[how][1], confirmed=True)
+                score = ScoreSpec(
+                    column=name, kind=how, scale=SCORE_RANGES[how][1], confirmed=named
+                )
             elif how.isdigit() and int(how) > 1:
-                score = ScoreSpec(column=name, kind="stars", scale=int(how), confirmed=True)
+                score = ScoreSpec(column=name, kind="stars", scale=int(how), confirmed=named)
             else:
                 errors.setdefault("score", []).append(
                     f"unknown scale {how!r}: nps, csat, ces, stars or a number"
@@ -345,17 +348,21 @@ def import_create(
     stream: IO[bytes] | Iterable[bytes],
     created_by: User | None,
     source: str = "",
+    check_score: bool = True,
 ) -> ImportJob:
     """Store an uploaded file and propose a mapping, its score scale checked on the whole
-    column; raise ``UnreadableFile`` (and keep nothing) if it is too large or no readable file.
-    """
+    column (one more pass over the file, skipped with ``check_score=False`` when the caller
+    names the scale); raise ``UnreadableFile`` (and keep nothing) if it is too large or no
+    readable file."""
     fmt = file_format(file_name)
     path = import_dir() / f"{uuid.uuid4().hex}.{fmt}"
     try:
         _store_upload(stream, path)
         columns, rows = sample(path, fmt)
         mapping = mapping_detect(columns, [r.values for r in rows])
-        check = score_column_check(path, fmt, mapping.score) if mapping.score else None
+        check = (
+            score_column_check(path, fmt, mapping.score) if mapping.score and check_score else None
+        )
     except BaseException:
         path.unlink(missing_ok=True)
         raise

@@ -392,6 +392,7 @@ def test_a_scale_given_on_the_command_line_is_confirmed(alice: Member, tmp_path:
     call_command("import", str(path), "--workspace", alice.workspace.slug,
                  "--map", "text=body,score=stars:5", "--quiet")  # fmt: skip
     assert ImportJob.objects.get().mapping["score"]["confirmed"] is True
+    assert mapping_parse("text=body,score=stars", ["body", "stars"]).score.confirmed is False
 
 
 def _bomb_xlsx(path: Path, size: int) -> Path:

@@ -94,6 +94,7 @@ class Command(BaseCommand):
                     stream=stream,
                     created_by=None,
                     source=source,
+                    check_score=not map,  # a scale named in --map needs no reading of the column
                 )
             mapping = mapping_parse(map, job.columns) if map else Mapping_.from_json(job.mapping)
             mapping_check(mapping, job.columns)
