@@ -243,6 +243,9 @@ def _jsonl_rows(handle: IO[bytes], encoding: str, reader: RowReader) -> Iterator
 MAX_RATIO = 100  # deflated XML of real sheets packs 5-30x; bombs pack 1000x
 RATIO_FROM_BYTES = 16 * 1024 * 1024  # small members may pack as tightly as they like
 MAX_SHARED_STRINGS_BYTES = 256 * 1024 * 1024
+# openpyxl builds objects for every style, name and relation it parses, at many times the
+# XML's size; real workbooks keep these parts well under a megabyte.
+MAX_PART_BYTES = 16 * 1024 * 1024
 _SHARED_STRING = re.compile(rb"<(?:\w+:)?si[\s>/]")
 
 
@@ -264,6 +267,7 @@ def xlsx_check(path: Path) -> None:
                 "(IMPORT_XLSX_MAX_UNPACKED_BYTES)"
             )
         for member in members:
+            _part_check(member)
             packed = max(member.compress_size, 1)
             if member.file_size > RATIO_FROM_BYTES and member.file_size > MAX_RATIO * packed:
                 raise UnreadableFile(
@@ -273,6 +277,18 @@ def xlsx_check(path: Path) -> None:
         shared = next((m for m in members if m.filename.lower() == "xl/sharedstrings.xml"), None)
         if shared is not None:
             _shared_strings_check(archive, shared)
+
+
+def _part_check(member: zipfile.ZipInfo) -> None:
+    """Bound the XML parts openpyxl parses whole (styles, workbook, relations, themes);
+    sheets are streamed and shared strings are bounded apart."""
+    name = member.filename.lower()
+    streamed = name.startswith("xl/worksheets/") or name == "xl/sharedstrings.xml"
+    if name.endswith((".xml", ".rels")) and not streamed and member.file_size > MAX_PART_BYTES:
+        raise UnreadableFile(
+            f"{member.filename} unpacks to {_mb(member.file_size)}, more than "
+            f"{_mb(MAX_PART_BYTES)} a workbook part may hold"
+        )
 
 
 def _shared_strings_check(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:

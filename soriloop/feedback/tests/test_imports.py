@@ -436,6 +436,26 @@ def test_a_zip_bomb_xlsx_is_refused_before_it_is_unpacked(
     assert not list((Path(settings.DATA_DIR) / "imports").glob("*.xlsx"))
 
 
+def test_a_bloated_workbook_part_is_refused_before_openpyxl_parses_it(
+    alice: Member, tmp_path: Path
+) -> None:
+    import zipfile
+
+    import openpyxl
+
+    path = tmp_path / "styles.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["text"])
+    book.save(path)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/theme/theme2.xml", b"<a:theme>" + b" " * (20 * 1024 * 1024))
+    with (
+        pytest.raises(UnreadableFile, match=r"theme2\.xml unpacks to 20\.0 MB"),
+        open(path, "rb") as s,
+    ):
+        import_create(workspace=alice.workspace, file_name="styles.xlsx", stream=s, created_by=None)
+
+
 def test_too_many_shared_strings_are_refused(alice: Member, tmp_path: Path, settings) -> None:
     import zipfile
 
