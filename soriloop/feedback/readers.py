@@ -333,6 +333,9 @@ def _xlsx_rows(path: Path, reader: RowReader) -> Iterator[Row]:
     try:
         sheet = book.worksheets[0]
         reader.rows_total = sheet.max_row or 0
+        # Rows are padded to the declared width: a sheet claiming 16,384 columns would make
+        # every row that long. Without the claim each row is as wide as its cells.
+        sheet.reset_dimensions()
         rows = sheet.iter_rows(values_only=True)
         header = next(rows, None)
         if not header or not any(header):

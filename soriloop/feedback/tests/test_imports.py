@@ -456,6 +456,33 @@ def test_a_bloated_workbook_part_is_refused_before_openpyxl_parses_it(
         import_create(workspace=alice.workspace, file_name="styles.xlsx", stream=s, created_by=None)
 
 
+def test_a_sheet_claiming_every_column_is_read_as_wide_as_its_cells(
+    alice: Member, tmp_path: Path
+) -> None:
+    import re
+    import zipfile
+
+    import openpyxl
+
+    path = tmp_path / "wide.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["text", "stars"])
+    book.active.append(["fine", 5])
+    book.save(path)
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    parts["xl/worksheets/sheet1.xml"] = re.sub(
+        r'<dimension ref="[^"]*"\s*/>', '<dimension ref="A1:XFD1048576"/>', sheet
+    ).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    job = run_import(alice, path, "text=text,score=stars:5")
+    assert job.columns == ["text", "stars"]
+    assert (job.rows_created, job.rows_failed) == (1, 0)
+
+
 def test_too_many_shared_strings_are_refused(alice: Member, tmp_path: Path, settings) -> None:
     import zipfile
 
