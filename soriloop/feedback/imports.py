@@ -14,7 +14,7 @@ import logging
 import math
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from itertools import islice
@@ -182,9 +182,10 @@ class ScoreCheck:
     values: int
     out_of_range: int
     sure: bool
+    lines: tuple[int, ...] = ()  # the first lines holding a value out of range, when known
 
     def as_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return dataclasses.asdict(self) | {"lines": list(self.lines)}
 
 
 def score_check(values: Counter[float], kind: str = "stars") -> ScoreCheck:
@@ -213,12 +214,30 @@ def score_check(values: Counter[float], kind: str = "stars") -> ScoreCheck:
     return ScoreCheck(scale, low, high, total, total - held, sure)
 
 
+SHOWN_OUT_OF_RANGE = 10
+_LINES_KEPT = 200  # distinct values whose first lines are remembered, to name them later
+
+
 def score_column_check(path: Path, fmt: str, spec: ScoreSpec) -> ScoreCheck:
-    """Read the whole score column (up to ``IMPORT_MAX_ROWS`` rows) to check its scale."""
-    rows = (row.values for row in RowReader(path, fmt) if row.values)
-    return score_check(
-        _numbers(spec.column, islice(rows, settings.IMPORT_MAX_ROWS)), kind=spec.kind
+    """Read the whole score column (up to ``IMPORT_MAX_ROWS`` rows) to check its scale;
+    name the first lines whose value falls outside it."""
+    found: dict[float, list[int]] = {}
+
+    def values() -> Iterator[Mapping[str, Any]]:
+        rows = (row for row in RowReader(path, fmt) if row.values)
+        for row in islice(rows, settings.IMPORT_MAX_ROWS):
+            value = next(iter(_numbers(spec.column, [row.values])), None)
+            if value is not None and (value in found or len(found) < _LINES_KEPT):
+                lines = found.setdefault(value, [])
+                if len(lines) < SHOWN_OUT_OF_RANGE:
+                    lines.append(row.line)
+            yield row.values
+
+    check = score_check(_numbers(spec.column, values()), kind=spec.kind)
+    outside = sorted(
+        line for v, lines in found.items() if not check.low <= v <= check.high for line in lines
     )
+    return dataclasses.replace(check, lines=tuple(outside[:SHOWN_OUT_OF_RANGE]))
 
 
 def mapping_parse(spec: str, columns: list[str] | None = None) -> Mapping_:

@@ -339,6 +339,7 @@ def test_one_outlier_does_not_change_a_five_star_column(alice: Member, tmp_path:
     score = job.mapping["score"]
     assert (score["kind"], score["scale"], score["confirmed"]) == ("stars", 5, False)
     assert job.mapping["score_check"]["out_of_range"] == 1
+    assert job.mapping["score_check"]["lines"] == [402]
     job.state = "queued"
     job.save()
     done = import_run(job_id=job.pk)
@@ -372,6 +373,7 @@ def test_the_page_asks_for_an_unsure_scale_and_records_the_confirmation(
     job_url = response.headers["Location"]
     page = alice.client.get(job_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "1 value is outside 1-5" in page
+    assert "Lines: 102" in page
     korean = alice.client.get(job_url, HTTP_ACCEPT_LANGUAGE="ko").content.decode()
     assert "값 1개가 1-5 범위를 벗어납니다" in korean
     form = {"text": "review", "score": "stars", "score_scale": "stars:5", "channel": "import",
