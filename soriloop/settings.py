@@ -228,6 +228,25 @@ SMTPD_MAX_MESSAGE_BYTES = env_int(
     "SMTPD_MAX_MESSAGE_BYTES", 25 * 1024 * 1024, "Largest inbound message accepted.", minimum=1024
 )
 
+IMPORT_MAX_BYTES = env_int(
+    "IMPORT_MAX_BYTES", 200 * 1024 * 1024, "Largest file an import accepts.", minimum=1024
+)
+IMPORT_MAX_ROWS = env_int(
+    "IMPORT_MAX_ROWS", 2_000_000, "Most rows read from one import file.", minimum=1
+)
+IMPORT_XLSX_MAX_UNPACKED_BYTES = env_int(
+    "IMPORT_XLSX_MAX_UNPACKED_BYTES",
+    1024 * 1024 * 1024,
+    "Largest total an XLSX workbook may unpack to.",
+    minimum=1024 * 1024,
+)
+IMPORT_XLSX_MAX_SHARED_STRINGS = env_int(
+    "IMPORT_XLSX_MAX_SHARED_STRINGS",
+    1_000_000,
+    "Most distinct strings an XLSX workbook may hold (all are kept in memory).",
+    minimum=1,
+)
+
 WIDGET_RATE_PER_IP = env_int(
     "WIDGET_RATE_PER_IP", 20, "Widget and hosted-page submissions per minute per IP.", minimum=1
 )
@@ -295,6 +314,11 @@ API_MAX_BODY_BYTES = env_int(
     "API_MAX_BODY_BYTES", 32 * 1024 * 1024, "Largest request body the API accepts.", minimum=1024
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+FILE_UPLOAD_HANDLERS = [
+    "soriloop.feedback.uploads.SizeLimitedUpload",  # first: it sees every chunk
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 API_KEY_CACHE_SECONDS = env_int(
     "API_KEY_CACHE_SECONDS",
     5,

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from soriloop.core.templatetags.soriloop import TYPE_LABELS
@@ -159,6 +160,21 @@ class UploadForm(forms.Form):
         help_text=_("Default: the file name"),
     )
 
+    def __init__(self, *args: Any, too_large: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.too_large = too_large  # the upload handler cut the file off
+        if too_large:
+            self.fields["file"].required = False
+
+    def clean_file(self) -> Any:
+        if self.too_large:
+            limit = f"{settings.IMPORT_MAX_BYTES / 1024 / 1024:,.0f}"
+            raise forms.ValidationError(
+                _("The file is larger than %(size)s MB: split it, or ask an admin to raise "
+                  "IMPORT_MAX_BYTES.") % {"size": limit}
+            )  # fmt: skip
+        return self.cleaned_data["file"]
+
 
 SCALES = [
     ("stars:5", _("Stars, 1-5")),
@@ -192,6 +208,11 @@ class MappingForm(forms.Form):
         self.fields["score"] = forms.ChoiceField(label=_("Score"), choices=choices, required=False)
         self.fields["score_scale"] = forms.ChoiceField(
             label=_("Score scale"), choices=SCALES, required=False
+        )
+        self.fields["score_confirmed"] = forms.BooleanField(
+            label=_("I checked the score scale"),
+            required=False,
+            help_text=_("Only a checked scale lets the scores teach the sentiment model."),
         )
         self.fields["channel"] = forms.ChoiceField(
             label=_("Channel"),

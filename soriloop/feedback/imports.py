@@ -11,10 +11,13 @@ import datetime as dt
 import hashlib
 import io
 import logging
-import shutil
+import math
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any, cast
 from zoneinfo import ZoneInfo
@@ -23,6 +26,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from soriloop.accounts.models import Membership, User, Workspace
 from soriloop.accounts.permissions import Action, require
@@ -36,6 +40,7 @@ from soriloop.feedback.validation import FeedbackInput, InvalidFeedback, parse_f
 logger = logging.getLogger(__name__)
 
 BATCH = 2000
+SCALE_CONFIRMED_KEY = "score_scale_confirmed"  # in an imported scored record's metadata
 MAX_KEPT_ERRORS = 1000
 TARGETS = (
     "text", "score", "received_at", "external_id", "touchpoint", "source",
@@ -64,11 +69,16 @@ class BadMapping(FieldErrors):
 
 @dataclass(frozen=True)
 class ScoreSpec:
-    """A score column: its kind, and for stars the scale it is written on (5 or 10...)."""
+    """A score column: its kind, and for stars the scale it is written on (5 or 10...).
+
+    ``confirmed`` is True only when a person chose or confirmed the scale (on the mapping
+    page, or in ``--map``); a guessed scale stays False, and the records say so.
+    """
 
     column: str
     kind: str = "stars"
     scale: int = 5
+    confirmed: bool = False
 
     def convert(self, raw: Any) -> float | None:
         if raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -134,18 +144,100 @@ def mapping_detect(columns: list[str], rows: Iterable[Mapping[str, Any]]) -> Map
 
 
 def _score_spec(column: str, rows: Iterable[Mapping[str, Any]]) -> ScoreSpec:
-    values = []
-    for row in rows:
-        try:
-            values.append(float(str(row.get(column, "")).strip()))
-        except ValueError:
-            continue
     lowered = _normal(column)
     for kind in ("nps", "csat", "ces"):
         if kind in lowered:
             return ScoreSpec(column=column, kind=kind, scale=SCORE_RANGES[kind][1])
-    top = max(values, default=5)
-    return ScoreSpec(column=column, kind="stars", scale=5 if top <= 5 else 10 if top <= 10 else 100)
+    return ScoreSpec(column=column, kind="stars", scale=score_check(_numbers(column, rows)).scale)
+
+
+def _numbers(column: str, rows: Iterable[Mapping[str, Any]]) -> Counter[float]:
+    found: Counter[float] = Counter()
+    for row in rows:
+        raw = row.get(column)
+        if raw is None or isinstance(raw, bool):
+            continue
+        try:
+            value = float(str(raw).strip().replace(",", "."))
+        except ValueError:
+            continue
+        if math.isfinite(value):
+            found[value] += 1
+    return found
+
+
+STAR_SCALES = {5: (1, 5), 10: (0, 10), 100: (0, 100)}
+IN_RANGE_SHARE = 0.99  # a scale holding at least this share of the values is the scale
+MIN_SURE_VALUES = 20
+
+
+@dataclass(frozen=True)
+class ScoreCheck:
+    """What a whole score column says about its scale: the scale that holds (nearly) every
+    value, whether that is sure, and how many values fall outside it."""
+
+    scale: int
+    low: int
+    high: int
+    values: int
+    out_of_range: int
+    sure: bool
+    lines: tuple[int, ...] = ()  # the first lines holding a value out of range, when known
+
+    def as_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self) | {"lines": list(self.lines)}
+
+
+def score_check(values: Counter[float], kind: str = "stars") -> ScoreCheck:
+    """The smallest star scale that holds 99% of the values; one outlier does not move it.
+
+    Sure only when every value fits, there are enough of them, and (past 5) some use the
+    upper part of the scale. Fixed kinds (NPS, CSAT, CES) only count what is out of range.
+    """
+    total = sum(values.values())
+
+    def inside(low: float, high: float) -> int:
+        return sum(n for v, n in values.items() if low <= v <= high)
+
+    if kind != "stars":
+        low, high = SCORE_RANGES[kind]
+        held = inside(low, high)
+        return ScoreCheck(high, low, high, total, total - held, held == total)
+    scale = 100
+    for candidate, (low, high) in STAR_SCALES.items():
+        if total and inside(low, high) >= IN_RANGE_SHARE * total:
+            scale = candidate
+            break
+    low, high = STAR_SCALES[scale]
+    held = inside(low, high)
+    sure = held == total and total >= MIN_SURE_VALUES
+    return ScoreCheck(scale, low, high, total, total - held, sure)
+
+
+SHOWN_OUT_OF_RANGE = 10
+_LINES_KEPT = 200  # distinct values whose first lines are remembered, to name them later
+
+
+def score_column_check(path: Path, fmt: str, spec: ScoreSpec) -> ScoreCheck:
+    """Read the whole score column (up to ``IMPORT_MAX_ROWS`` rows) to check its scale;
+    name the first lines whose value falls outside it."""
+    found: dict[float, list[int]] = {}
+
+    def values() -> Iterator[Mapping[str, Any]]:
+        rows = (row for row in RowReader(path, fmt) if row.values)
+        for row in islice(rows, settings.IMPORT_MAX_ROWS):
+            value = next(iter(_numbers(spec.column, [row.values])), None)
+            if value is not None and (value in found or len(found) < _LINES_KEPT):
+                lines = found.setdefault(value, [])
+                if len(lines) < SHOWN_OUT_OF_RANGE:
+                    lines.append(row.line)
+            yield row.values
+
+    check = score_check(_numbers(spec.column, values()), kind=spec.kind)
+    outside = sorted(
+        line for v, lines in found.items() if not check.low <= v <= check.high for line in lines
+    )
+    return dataclasses.replace(check, lines=tuple(outside[:SHOWN_OUT_OF_RANGE]))
 
 
 def mapping_parse(spec: str, columns: list[str] | None = None) -> Mapping_:
@@ -164,11 +256,14 @@ def mapping_parse(spec: str, columns: list[str] | None = None) -> Mapping_:
         if not column:
             errors.setdefault(target or part, []).append("needs a column: target=column")
         elif target == "score":
-            name, _sep, how = column.rpartition(":") if ":" in column else (column, "", "5")
+            named = ":" in column  # a scale a person wrote is confirmed; the default is not
+            name, _sep, how = column.rpartition(":") if named else (column, "", "5")
             if how in SCORE_RANGES:
-                score = ScoreSpec(column=name, kind=how, scale=SCORE_RANGES[how][1])
+                score = ScoreSpec(
+                    column=name, kind=how, scale=SCORE_RANGES[how][1], confirmed=named
+                )
             elif how.isdigit() and int(how) > 1:
-                score = ScoreSpec(column=name, kind="stars", scale=int(how))
+                score = ScoreSpec(column=name, kind="stars", scale=int(how), confirmed=named)
             else:
                 errors.setdefault("score", []).append(
                     f"unknown scale {how!r}: nps, csat, ces, stars or a number"
@@ -219,6 +314,7 @@ def row_payload(values: Mapping[str, Any], mapping: Mapping_) -> dict[str, Any]:
         return value.strip() if isinstance(value, str) else value
 
     payload: dict[str, Any] = {"channel": mapping.channel}
+    scored = False
     for target in ("text", "received_at", "external_id", "touchpoint", "source"):
         value = get(target)
         if value not in (None, ""):
@@ -233,6 +329,7 @@ def row_payload(values: Mapping[str, Any], mapping: Mapping_) -> dict[str, Any]:
             raise InvalidFeedback({"score": [f"{raw!r} is not a number"]}) from None
         if score is not None:
             payload["score"], payload["score_kind"] = score, mapping.score.kind
+            scored = True
     customer = {
         k: str(get(f"customer_{k}"))
         for k in ("external_id", "email", "phone", "name")
@@ -243,6 +340,9 @@ def row_payload(values: Mapping[str, Any], mapping: Mapping_) -> dict[str, Any]:
     metadata = {
         c: _jsonable(values.get(c)) for c in mapping.metadata if values.get(c) not in (None, "")
     }
+    if scored:
+        # Read by adaptation: star-derived labels only come from a scale a person confirmed.
+        metadata[SCALE_CONFIRMED_KEY] = mapping.score is not None and mapping.score.confirmed
     if metadata:
         payload["metadata"] = metadata
     return payload
@@ -267,22 +367,24 @@ def import_create(
     stream: IO[bytes] | Iterable[bytes],
     created_by: User | None,
     source: str = "",
+    check_score: bool = True,
 ) -> ImportJob:
-    """Store an uploaded file and propose a mapping; raise ``UnreadableFile`` if it is none."""
+    """Store an uploaded file and propose a mapping, its score scale checked on the whole
+    column (one more pass over the file, skipped with ``check_score=False`` when the caller
+    names the scale); raise ``UnreadableFile`` (and keep nothing) if it is too large or no
+    readable file."""
     fmt = file_format(file_name)
     path = import_dir() / f"{uuid.uuid4().hex}.{fmt}"
-    with open(path, "wb") as out:
-        if isinstance(stream, io.IOBase):
-            shutil.copyfileobj(cast(IO[bytes], stream), out, 1024 * 1024)
-        else:
-            for chunk in stream:
-                out.write(chunk)
     try:
+        _store_upload(stream, path)
         columns, rows = sample(path, fmt)
-    except UnreadableFile:
+        mapping = mapping_detect(columns, [r.values for r in rows])
+        check = (
+            score_column_check(path, fmt, mapping.score) if mapping.score and check_score else None
+        )
+    except BaseException:
         path.unlink(missing_ok=True)
         raise
-    mapping = mapping_detect(columns, [r.values for r in rows])
     return ImportJob.objects.create(
         workspace=workspace,
         created_by=created_by,
@@ -292,8 +394,33 @@ def import_create(
         file_size=path.stat().st_size,
         source=(source or Path(file_name).name)[:120],
         columns=columns,
-        mapping=mapping.as_json(),
+        mapping=mapping.as_json() | ({"score_check": check.as_json()} if check else {}),
     )
+
+
+def _store_upload(stream: IO[bytes] | Iterable[bytes], path: Path) -> None:
+    limit = settings.IMPORT_MAX_BYTES
+    chunks: Iterable[bytes] = (
+        iter(partial(cast(IO[bytes], stream).read, 1024 * 1024), b"")
+        if isinstance(stream, io.IOBase)
+        else stream
+    )
+    written = 0
+    with open(path, "wb") as out:
+        for chunk in chunks:
+            written += len(chunk)
+            if written > limit:
+                raise UnreadableFile(
+                    f"the file is larger than {limit / 1024 / 1024:,.0f} MB "
+                    "(IMPORT_MAX_BYTES): split it, or ask an admin to raise the limit"
+                )
+            out.write(chunk)
+
+
+def score_check_of(job: ImportJob) -> ScoreCheck | None:
+    """The scale check of the file's guessed score column, if it had one."""
+    data = job.mapping.get("score_check")
+    return ScoreCheck(**data) if data else None
 
 
 def import_start(
@@ -303,10 +430,12 @@ def import_start(
     if actor is not None:
         require(actor, Action.WRITE_FEEDBACK)
     mapping_check(mapping, job.columns)
+    mapping = _scale_check(job, mapping)
     from soriloop.feedback.tasks import feedback_import_run
 
     with transaction.atomic():
-        job.mapping = mapping.as_json()
+        check = job.mapping.get("score_check")
+        job.mapping = mapping.as_json() | ({"score_check": check} if check else {})
         job.source = (source or job.source)[:120]
         job.state = ImportState.QUEUED
         job.save(update_fields=["mapping", "source", "state"])
@@ -316,6 +445,24 @@ def import_start(
             workspace=job.workspace, actor=actor.user, action="import.started", target=job.file_name
         )
     return job
+
+
+def _scale_check(job: ImportJob, mapping: Mapping_) -> Mapping_:
+    """The mapping, its scale confirmed when the person chose another than the guess; asks
+    (``BadMapping``) for a confirmation when the column's values do not settle the scale."""
+    score = mapping.score
+    if score is None or score.confirmed:
+        return mapping
+    guessed = Mapping_.from_json(job.mapping).score
+    if guessed is not None and guessed.column == score.column:
+        if (guessed.kind, guessed.scale) != (score.kind, score.scale):
+            return dataclasses.replace(mapping, score=dataclasses.replace(score, confirmed=True))
+        check = score_check_of(job)
+        if check is not None and check.sure:
+            return mapping
+    raise BadMapping(
+        {"score_confirmed": [gettext("Confirm the scale: the values do not settle it.")]}
+    )
 
 
 def _claim(job_id: int, worker_id: str) -> ImportJob | None:
@@ -343,6 +490,9 @@ def import_run(
             state=ImportState.FAILED, last_error=str(exc), finished_at=timezone.now()
         )
     job.refresh_from_db()
+    if job.state in (ImportState.DONE, ImportState.FAILED):
+        # Only a finished job lets its file go: a crashed one resumes from it.
+        Path(job.file_path).unlink(missing_ok=True)
     return job
 
 
@@ -352,14 +502,25 @@ def _run(job: ImportJob, on_progress: Callable[[ImportJob, float], None] | None)
     tz, now = ZoneInfo(workspace.timezone), timezone.now()
     reader = RowReader(Path(job.file_path), job.file_format)
     done = job.rows_total  # rows of earlier attempts, already committed
+    limit = settings.IMPORT_MAX_ROWS
     seen = 0
     batch: list[tuple[int, FeedbackInput]] = []
     failures: list[dict[str, Any]] = []
-    for row in reader:
+    repeats = _Repeats(dated="received_at" in mapping.columns)
+    rows = iter(reader)
+    for row in rows:
         seen += 1
+        if seen > limit:
+            left = 1 + sum(1 for _ in rows)
+            reader.stopped = (
+                f"the file has more than {limit:,} rows (IMPORT_MAX_ROWS): "
+                f"the first {limit:,} were read, {left:,} rows not read"
+            )
+            break
+        # Rows of earlier attempts are parsed again only to count repeated contents.
+        item = _item(row, mapping, job, tz, now, failures if seen > done else [], repeats)
         if seen <= done:
             continue
-        item = _item(row, mapping, job, tz, now, failures)
         if item is not None:
             batch.append((row.line, item))
         if len(batch) + len(failures) >= BATCH:
@@ -368,10 +529,38 @@ def _run(job: ImportJob, on_progress: Callable[[ImportJob, float], None] | None)
             if on_progress:
                 job.refresh_from_db()
                 on_progress(job, reader.progress)
-    _commit(job, workspace, batch, failures, 1.0, finished=True)
+    _commit(job, workspace, batch, failures, 1.0, finished=True, stopped=reader.stopped)
     job.refresh_from_db()
     if on_progress:
         on_progress(job, 1.0)
+
+
+class _Repeats:
+    """Keys rows without an id by their content (text, score, date, customer) and how many
+    times that content came before in the file: a row added anywhere shifts nothing, and a
+    true repeat within one file is kept as often as it occurs."""
+
+    def __init__(self, *, dated: bool) -> None:
+        self.dated = dated  # without a date column every row is dated "now": not content
+        self.counts: Counter[int] = Counter()
+
+    def hint(self, item: FeedbackInput) -> str:
+        customer = item.customer
+        parts = (
+            item.text,
+            f"{item.score}:{item.score_kind}" if item.score is not None else "",
+            item.received_at.isoformat() if self.dated else "",
+            *(
+                (customer.external_id, customer.email, customer.phone, customer.name)
+                if customer
+                else ()
+            ),
+        )
+        digest = hashlib.sha256("\x00".join(map(str, parts)).encode()).digest()
+        key = int.from_bytes(digest[:8], "big")  # an int key keeps a million rows small
+        occurrence = self.counts[key]
+        self.counts[key] += 1
+        return f"c{digest[:16].hex()}.{occurrence}"
 
 
 def _item(
@@ -381,6 +570,7 @@ def _item(
     tz: ZoneInfo,
     now: dt.datetime,
     failures: list[dict[str, Any]],
+    repeats: _Repeats,
 ) -> FeedbackInput | None:
     if row.problem:
         failures.append({"line": row.line, "field": "", "reason": row.problem})
@@ -395,10 +585,7 @@ def _item(
         return None
     if item.external_id:
         return item
-    fingerprint = hashlib.sha256(f"{row.line}\x00{item.text}\x00{item.score}".encode()).hexdigest()[
-        :32
-    ]
-    return dataclasses.replace(item, dedup_hint=fingerprint)
+    return dataclasses.replace(item, dedup_hint=repeats.hint(item))
 
 
 def _commit(
@@ -408,6 +595,7 @@ def _commit(
     failures: list[dict[str, Any]],
     progress: float,
     finished: bool = False,
+    stopped: str = "",
 ) -> None:
     """Store a batch and advance the job's counters in one transaction."""
     with transaction.atomic():
@@ -430,6 +618,8 @@ def _commit(
             updates.update(
                 state=ImportState.DONE, finished_at=timezone.now(), bytes_done=job.file_size
             )
+            if stopped:
+                updates["last_error"] = stopped
         ImportJob.objects.filter(id=job.pk).update(**updates)
 
 
@@ -455,8 +645,31 @@ def import_jobs_recover(*, live_workers: set[str]) -> list[int]:
     return orphans
 
 
+UNSTARTED_KEPT = dt.timedelta(days=1)
+
+
+def import_uploads_expire(*, now: dt.datetime | None = None) -> list[int]:
+    """Delete the files of uploads whose import was never started within a day, and mark
+    those jobs failed (saying why); returns their ids."""
+    cutoff = (now or timezone.now()) - UNSTARTED_KEPT
+    stale = ImportJob.objects.filter(state=ImportState.MAPPING, created_at__lt=cutoff)
+    expired: list[int] = []
+    for job_id, file_path in stale.values_list("id", "file_path"):
+        moved = ImportJob.objects.filter(id=job_id, state=ImportState.MAPPING).update(
+            state=ImportState.FAILED,
+            last_error="never started: the uploaded file was deleted after a day",
+            finished_at=timezone.now(),
+        )
+        if moved:
+            Path(file_path).unlink(missing_ok=True)
+            expired.append(job_id)
+    return expired
+
+
 def imports_recover() -> list[int]:
-    """Maintenance hook: requeue imports whose worker stopped beating."""
+    """Maintenance hook: requeue imports whose worker stopped beating; let go of the files
+    of uploads nobody started."""
     from soriloop.core.heartbeat import live_worker_ids
 
+    import_uploads_expire()
     return import_jobs_recover(live_workers=live_worker_ids())

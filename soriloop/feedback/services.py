@@ -68,7 +68,8 @@ class _Pending:
 
 def dedup_key_for(item: FeedbackInput) -> str | None:
     """Same source + external id means the same feedback (without a source, the channel
-    scopes the id); an import row without an id is keyed by its file row; else no key."""
+    scopes the id); an import row without an id is keyed by its content and how often that
+    content came before in its file (``dedup_hint``); else no key."""
     if item.external_id:
         raw = f"{'' if item.source else item.channel}\x00{item.source}\x00{item.external_id}"
     elif item.dedup_hint:

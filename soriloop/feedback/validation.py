@@ -49,7 +49,8 @@ class FeedbackInput:
     metadata: dict[str, Any] = field(default_factory=dict)
     customer: CustomerRef | None = None
     idempotency_key: str = ""
-    # Set by file imports without an external id: stable for the same row of the same file.
+    # Set by file imports without an external id: the row's content and its repeat number,
+    # stable when rows are added to or removed from the file around it.
     dedup_hint: str = ""
 
 

@@ -38,9 +38,17 @@ from soriloop.feedback.forms import (
     MappingForm,
     UploadForm,
 )
-from soriloop.feedback.imports import BadMapping, Mapping_, ScoreSpec, import_create, import_start
+from soriloop.feedback.imports import (
+    BadMapping,
+    Mapping_,
+    ScoreSpec,
+    import_create,
+    import_start,
+    score_check_of,
+)
 from soriloop.feedback.models import SCORE_RANGES, Feedback, ImportJob, ImportState
 from soriloop.feedback.readers import UnreadableFile, sample
+from soriloop.feedback.uploads import upload_too_large
 from soriloop.feedback.validation import InvalidFeedback
 from soriloop.insights.selectors import record_count
 
@@ -237,7 +245,10 @@ def _mapping_from(form: MappingForm, columns: list[str]) -> Mapping_:
     if data.get("score"):
         kind, _sep, scale = (data.get("score_scale") or "stars:5").partition(":")
         score = ScoreSpec(
-            column=data["score"], kind=kind, scale=int(scale) if scale else SCORE_RANGES[kind][1]
+            column=data["score"],
+            kind=kind,
+            scale=int(scale) if scale else SCORE_RANGES[kind][1],
+            confirmed=bool(data.get("score_confirmed")),
         )
     used = {*chosen.values(), *([score.column] if score else [])}
     metadata = tuple(c for c in columns if c not in used) if data.get("keep_other") else ()
@@ -247,7 +258,12 @@ def _mapping_from(form: MappingForm, columns: list[str]) -> Mapping_:
 @member_required
 @require_http_methods(["GET", "POST"])
 def imports(request: HttpRequest, membership: Membership) -> HttpResponse:
-    form = UploadForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"  # bound even when the cut-off file left nothing
+    form = UploadForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        too_large=upload_too_large(request),
+    )
     if request.method == "POST":
         require(membership, Action.WRITE_FEEDBACK)
         if form.is_valid():
@@ -290,7 +306,13 @@ def import_detail(request: HttpRequest, membership: Membership, job_id: int) -> 
     if job.state == ImportState.MAPPING:
         _columns, rows = sample(Path(job.file_path), job.file_format, limit=5)
         preview = [r.values for r in rows]
-    context = {"job": job, "form": form, "preview": preview, "percent": _percent(job)}
+    context = {
+        "job": job,
+        "form": form,
+        "preview": preview,
+        "percent": _percent(job),
+        "score_check": score_check_of(job),
+    }
     template = "feedback/_import_progress.html" if request.htmx else "feedback/import_detail.html"  # type: ignore[attr-defined]
     return render(request, template, context)
 

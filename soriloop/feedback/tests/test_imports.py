@@ -229,6 +229,7 @@ def test_upload_check_mapping_then_import_on_the_page(alice: Member, run_tasks) 
             "external_id": "번호",
             "score": "별점",
             "score_scale": "stars:5",
+            "score_confirmed": "on",  # two values do not settle a scale
             "channel": "review",
             "source": "smartstore",
             "keep_other": "on",
@@ -265,3 +266,338 @@ def test_viewers_cannot_import_and_bob_cannot_see_alices_imports(
     assert viewer.client.post(reverse("feedback:imports"), {"file": upload}).status_code == 403
     job = run_import(alice, write_csv(tmp_path / "a.csv", [["text"], ["alice only"]]))
     assert_hidden_from_bob("get", reverse("feedback:import_detail", args=[job.pk]))
+
+
+def test_a_runaway_quote_costs_its_own_row_only(alice: Member, tmp_path: Path) -> None:
+    lines = ["id,review,rating"]
+    for i in range(1, 10_001):
+        text = f'"quoted, review {i}"' if i % 7 == 0 else f"review {i}"
+        lines.append(f"r{i},{text},{(i % 5) + 1}")
+    lines[5000] = 'r5000,"this quote never ends,3'  # line 5001 of the file
+    path = tmp_path / "runaway.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    job = run_import(alice, path)
+    assert (job.rows_created, job.rows_failed) == (9_999, 1)
+    assert job.errors[0]["line"] == 5001
+    assert "quote" in job.errors[0]["reason"]
+    assert not Feedback.objects.filter(external_id="r5000").exists()
+    assert Feedback.objects.filter(external_id="r5001").exists()
+
+
+def test_a_quoted_field_over_several_lines_is_still_one_row(alice: Member, tmp_path: Path) -> None:
+    path = tmp_path / "multi.csv"
+    path.write_text('text,score\n"first line\nsecond line",4\nnext,5\n', encoding="utf-8")
+    job = run_import(alice, path, "text=text,score=score:5")
+    assert (job.rows_created, job.rows_failed) == (2, 0)
+    assert Feedback.objects.filter(text="first line\nsecond line").exists()
+
+
+def test_a_file_garbled_past_a_point_says_where_and_how_much_was_not_read(
+    alice: Member, tmp_path: Path
+) -> None:
+    from soriloop.feedback import readers
+
+    good = [f"fine {i},4" for i in range(20)]
+    garbage = ["a,b,c,d"] * (readers.MAX_BAD_IN_A_ROW + 50)
+    path = tmp_path / "garbled.csv"
+    path.write_text("\n".join(["text,score", *good, *garbage]) + "\n", encoding="utf-8")
+    job = run_import(alice, path, "text=text,score=score:5")
+    assert job.rows_created == 20
+    assert job.state == "done"
+    stop_line = 21 + readers.MAX_BAD_IN_A_ROW
+    assert f"cannot be read past line {stop_line}" in job.last_error
+    assert "50 lines not read" in job.last_error
+    assert job.rows_failed == readers.MAX_BAD_IN_A_ROW
+
+
+def test_reimporting_an_export_with_a_new_top_row_adds_exactly_one(
+    alice: Member, tmp_path: Path
+) -> None:
+    rows: list[list[object]] = [["text", "score", "date", "email"]]
+    rows += [
+        [f"review {i}", (i % 5) + 1, f"2026-01-{i + 1:02d}", f"c{i}@example.com"] for i in range(5)
+    ]
+    rows.append(["review 0", 1, "2026-01-01", "c0@example.com"])  # same text, other score
+    rows.append(["review 1", 2, "2026-01-02", "c1@example.com"])  # a true repeat, kept twice
+    first = run_import(alice, write_csv(tmp_path / "export.csv", rows))
+    assert first.rows_created == 7
+    rows.insert(1, ["brand new", 5, "2026-02-01", "new@example.com"])
+    again = run_import(alice, write_csv(tmp_path / "export.csv", rows))
+    assert (again.rows_created, again.rows_duplicate) == (1, 7)
+    assert Feedback.objects.filter(workspace=alice.workspace).count() == 8
+
+
+def test_one_outlier_does_not_change_a_five_star_column(alice: Member, tmp_path: Path) -> None:
+    rows: list[list[object]] = [["review", "stars"]]
+    rows += [[f"review {i}", (i % 5) + 1] for i in range(400)]
+    rows.append(["a typo", 6])  # line 402
+    path = write_csv(tmp_path / "stars.csv", rows)
+    with open(path, "rb") as stream:
+        job = import_create(
+            workspace=alice.workspace, file_name=path.name, stream=stream, created_by=None
+        )
+    score = job.mapping["score"]
+    assert (score["kind"], score["scale"], score["confirmed"]) == ("stars", 5, False)
+    assert job.mapping["score_check"]["out_of_range"] == 1
+    assert job.mapping["score_check"]["lines"] == [402]
+    job.state = "queued"
+    job.save()
+    done = import_run(job_id=job.pk)
+    assert done is not None
+    assert (done.rows_created, done.rows_failed) == (400, 1)
+    assert done.errors == [
+        {"line": 402, "field": "score", "reason": "must be between 1 and 5 for stars"}
+    ]
+    assert sorted(set(Feedback.objects.values_list("score", flat=True))) == [1, 2, 3, 4, 5]
+    record = Feedback.objects.filter(score__isnull=False).first()
+    assert record is not None
+    assert record.metadata["score_scale_confirmed"] is False
+
+
+def test_a_ten_point_column_is_read_from_the_whole_file() -> None:
+    from soriloop.feedback.imports import mapping_detect
+
+    values = [{"rating": str(v)} for v in [1, 2, 3, 4, 5] * 60 + [7, 8, 9, 10] * 10]
+    mapping = mapping_detect(["text", "rating"], values)
+    assert mapping.score is not None
+    assert (mapping.score.scale, mapping.score.confirmed) == (10, False)
+
+
+def test_the_page_asks_for_an_unsure_scale_and_records_the_confirmation(
+    alice: Member, run_tasks
+) -> None:
+    lines = ["review,stars", *(f"r{i},{(i % 5) + 1}" for i in range(100)), "typo,6"]
+    upload = io.BytesIO(("\n".join(lines) + "\n").encode())
+    upload.name = "stars.csv"
+    response = alice.client.post(reverse("feedback:imports"), {"file": upload})
+    job_url = response.headers["Location"]
+    page = alice.client.get(job_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "1 value is outside 1-5" in page
+    assert "Lines: 102" in page
+    korean = alice.client.get(job_url, HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "값 1개가 1-5 범위를 벗어납니다" in korean
+    form = {"text": "review", "score": "stars", "score_scale": "stars:5", "channel": "import",
+            "source": "stars.csv"}  # fmt: skip
+    refused = alice.client.post(job_url, form, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 200
+    assert "Confirm the scale" in refused.content.decode()
+    assert alice.client.post(job_url, {**form, "score_confirmed": "on"}).status_code == 302
+    run_tasks()
+    job = ImportJob.objects.get()
+    assert job.mapping["score"]["confirmed"] is True
+    assert (job.rows_created, job.rows_failed) == (100, 1)
+    assert Feedback.objects.first().metadata["score_scale_confirmed"] is True
+
+
+def test_a_scale_given_on_the_command_line_is_confirmed(alice: Member, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "c.csv", [["body", "stars"], ["good", 5]])
+    call_command("import", str(path), "--workspace", alice.workspace.slug,
+                 "--map", "text=body,score=stars:5", "--quiet")  # fmt: skip
+    assert ImportJob.objects.get().mapping["score"]["confirmed"] is True
+    assert mapping_parse("text=body,score=stars", ["body", "stars"]).score.confirmed is False
+
+
+def _bomb_xlsx(path: Path, size: int) -> Path:
+    """A workbook whose shared strings unpack to ``size`` bytes from under a megabyte."""
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["text"])
+    book.active.append(["hello"])
+    book.save(path)
+    archive = zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED)
+    with archive, archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as member:
+        chunk = b"<si><t>a</t></si>" * 65536
+        member.write(b"<sst>")
+        for _ in range(size // len(chunk)):
+            member.write(chunk)
+        member.write(b"</sst>")
+    return path
+
+
+def test_a_zip_bomb_xlsx_is_refused_before_it_is_unpacked(
+    alice: Member, tmp_path: Path, settings
+) -> None:
+    import tracemalloc
+
+    settings.DATA_DIR = tmp_path / "data"
+
+    path = _bomb_xlsx(tmp_path / "bomb.xlsx", 100 * 1024 * 1024)
+    assert path.stat().st_size < 2 * 1024 * 1024
+    tracemalloc.start()
+    with pytest.raises(UnreadableFile, match="unpacks to"), open(path, "rb") as stream:
+        import_create(
+            workspace=alice.workspace, file_name="bomb.xlsx", stream=stream, created_by=None
+        )
+    _now, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 20 * 1024 * 1024
+    assert ImportJob.objects.count() == 0
+    assert not list((Path(settings.DATA_DIR) / "imports").glob("*.xlsx"))
+
+
+def test_a_bloated_workbook_part_is_refused_before_openpyxl_parses_it(
+    alice: Member, tmp_path: Path
+) -> None:
+    import zipfile
+
+    import openpyxl
+
+    path = tmp_path / "styles.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["text"])
+    book.save(path)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/theme/theme2.xml", b"<a:theme>" + b" " * (20 * 1024 * 1024))
+    with (
+        pytest.raises(UnreadableFile, match=r"theme2\.xml unpacks to 20\.0 MB"),
+        open(path, "rb") as s,
+    ):
+        import_create(workspace=alice.workspace, file_name="styles.xlsx", stream=s, created_by=None)
+
+
+def test_a_sheet_claiming_every_column_is_read_as_wide_as_its_cells(
+    alice: Member, tmp_path: Path
+) -> None:
+    import re
+    import zipfile
+
+    import openpyxl
+
+    path = tmp_path / "wide.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["text", "stars"])
+    book.active.append(["fine", 5])
+    book.save(path)
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    parts["xl/worksheets/sheet1.xml"] = re.sub(
+        r'<dimension ref="[^"]*"\s*/>', '<dimension ref="A1:XFD1048576"/>', sheet
+    ).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    job = run_import(alice, path, "text=text,score=stars:5")
+    assert job.columns == ["text", "stars"]
+    assert (job.rows_created, job.rows_failed) == (1, 0)
+
+
+def test_too_many_shared_strings_are_refused(alice: Member, tmp_path: Path, settings) -> None:
+    import zipfile
+
+    import openpyxl
+
+    settings.IMPORT_XLSX_MAX_SHARED_STRINGS = 100
+    book = openpyxl.Workbook()
+    book.active.append(["text"])
+    book.save(tmp_path / "many.xlsx")
+    strings = "".join(f"<si><t>distinct text {i}</t></si>" for i in range(200))
+    with zipfile.ZipFile(tmp_path / "many.xlsx", "a") as archive:
+        archive.writestr("xl/sharedStrings.xml", f'<sst count="200">{strings}</sst>')
+    with (
+        pytest.raises(UnreadableFile, match="distinct strings"),
+        open(tmp_path / "many.xlsx", "rb") as stream,
+    ):
+        import_create(
+            workspace=alice.workspace, file_name="many.xlsx", stream=stream, created_by=None
+        )
+
+
+def test_an_upload_over_the_size_limit_is_refused_and_not_kept(
+    alice: Member, tmp_path: Path, settings
+) -> None:
+    settings.IMPORT_MAX_BYTES = 1000
+    settings.DATA_DIR = tmp_path
+    upload = io.BytesIO(b"text\n" + b"a fine review\n" * 200)
+    upload.name = "big.csv"
+    response = alice.client.post(
+        reverse("feedback:imports"), {"file": upload}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 200
+    assert "The file is larger than 0 MB" in response.content.decode()  # cut off while read
+    assert ImportJob.objects.count() == 0
+    assert not list((Path(settings.DATA_DIR) / "imports").glob("*.csv"))
+
+
+def test_a_file_over_the_size_limit_is_refused_on_the_command_line_too(
+    alice: Member, tmp_path: Path, settings
+) -> None:
+    settings.IMPORT_MAX_BYTES = 1000
+    settings.DATA_DIR = tmp_path / "data"
+    path = write_csv(tmp_path / "big.csv", [["text"], *([f"review {i}"] for i in range(200))])
+    with pytest.raises(UnreadableFile, match="larger than"), open(path, "rb") as stream:
+        import_create(
+            workspace=alice.workspace, file_name="big.csv", stream=stream, created_by=None
+        )
+    assert not list((tmp_path / "data" / "imports").glob("*"))
+
+
+def test_rows_past_the_row_limit_are_not_read_and_said_so(
+    alice: Member, tmp_path: Path, settings
+) -> None:
+    settings.IMPORT_MAX_ROWS = 10
+    path = write_csv(tmp_path / "long.csv", [["text"], *([f"review {i}"] for i in range(15))])
+    job = run_import(alice, path)
+    assert job.rows_created == 10
+    assert "5 rows not read" in job.last_error
+
+
+def test_the_uploaded_file_is_deleted_after_the_import(alice: Member, tmp_path: Path) -> None:
+    done = run_import(alice, write_csv(tmp_path / "ok.csv", [["text"], ["fine"]]))
+    assert not Path(done.file_path).exists()
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK not really a zip")
+    with open(write_csv(tmp_path / "later.csv", [["text"], ["x"]]), "rb") as stream:
+        job = import_create(
+            workspace=alice.workspace, file_name="later.csv", stream=stream, created_by=None
+        )
+    Path(job.file_path).write_bytes(b"\x80\xff\xfe\x00" * 100)  # unreadable by run time
+    job.state = "queued"
+    job.save()
+    failed = import_run(job_id=job.pk)
+    assert failed is not None and failed.state == "failed"
+    assert not Path(job.file_path).exists()
+
+
+def test_the_cli_asks_for_a_scale_the_column_does_not_settle(alice: Member, tmp_path: Path) -> None:
+    from django.core.management.base import CommandError
+
+    path = write_csv(tmp_path / "few.csv", [["review", "stars"], ["good", 5], ["bad", 6]])
+    with pytest.raises(CommandError, match="do not settle the scale"):
+        call_command("import", str(path), "--workspace", alice.workspace.slug, "--quiet")
+    assert (ImportJob.objects.count(), Feedback.objects.count()) == (0, 0)
+
+
+def test_the_cli_says_what_it_could_not_read(
+    alice: Member, tmp_path: Path, capsys, settings
+) -> None:
+    settings.IMPORT_MAX_ROWS = 2
+    path = write_csv(tmp_path / "long.csv", [["text"], ["a"], ["b"], ["c"]])
+    with pytest.raises(SystemExit):
+        call_command("import", str(path), "--workspace", alice.workspace.slug, "--quiet")
+    assert "1 rows not read" in capsys.readouterr().out
+
+
+def test_an_upload_never_started_lets_its_file_go_after_a_day(
+    alice: Member, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from soriloop.feedback.imports import import_uploads_expire
+
+    path = write_csv(tmp_path / "left.csv", [["text"], ["never imported"]])
+    with open(path, "rb") as stream:
+        job = import_create(
+            workspace=alice.workspace, file_name=path.name, stream=stream, created_by=None
+        )
+    assert import_uploads_expire(now=timezone.now() + dt.timedelta(hours=23)) == []
+    assert Path(job.file_path).exists()
+    assert import_uploads_expire(now=timezone.now() + dt.timedelta(hours=25)) == [job.pk]
+    job.refresh_from_db()
+    assert job.state == "failed" and "never started" in job.last_error
+    assert not Path(job.file_path).exists()

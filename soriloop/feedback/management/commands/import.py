@@ -21,6 +21,7 @@ from soriloop.feedback.imports import (
     import_run,
     mapping_check,
     mapping_parse,
+    score_check_of,
 )
 from soriloop.feedback.mail import InvalidFeedback, mail_ingest, messages_in
 from soriloop.feedback.models import ImportJob, ImportState
@@ -93,6 +94,7 @@ class Command(BaseCommand):
                     stream=stream,
                     created_by=None,
                     source=source,
+                    check_score=not map,  # a scale named in --map needs no reading of the column
                 )
             mapping = mapping_parse(map, job.columns) if map else Mapping_.from_json(job.mapping)
             mapping_check(mapping, job.columns)
@@ -100,8 +102,10 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: {exc}") from exc
         except BadMapping as exc:
             raise CommandError(f"bad mapping: {exc}. Columns: {', '.join(job.columns)}") from exc
+        self._scale_check(job, mapping)
         self.stdout.write(f"mapping: {mapping.as_json()}")
-        job.mapping, job.state = mapping.as_json(), ImportState.QUEUED
+        job.mapping = mapping.as_json() | {"score_check": job.mapping.get("score_check")}
+        job.state = ImportState.QUEUED
         job.save(update_fields=["mapping", "state"])
         # Beat like a worker, so no worker mistakes this running import for an orphan.
         worker_id = f"cli-{get_random_string(12)}"
@@ -120,6 +124,23 @@ class Command(BaseCommand):
         if not quiet:
             sys.stderr.write("\n")
         self._report(done)
+
+    def _scale_check(self, job: ImportJob, mapping: Mapping_) -> None:
+        """Refuse a guessed score scale the column does not settle: the person names it."""
+        check = score_check_of(job)
+        if mapping.score is None or mapping.score.confirmed or check is None:
+            return
+        column, outside = mapping.score.column, check.out_of_range
+        evidence = f"{check.values} scores in {column!r} read as {check.low}-{check.high}"
+        if check.sure:
+            self.stdout.write(f"score: {evidence} (guessed; --map score={column}:N confirms it)")
+            return
+        job.delete()  # nothing was imported; the file goes with it
+        Path(job.file_path).unlink(missing_ok=True)
+        raise CommandError(
+            f"{evidence}, {outside} outside: the values do not settle the scale. Name it, "
+            f"e.g. --map text=...,score={column}:{check.scale}"
+        )
 
     def _import_mail(self, workspace: Workspace, path: Path) -> None:
         counts = {"created": 0, "duplicate": 0, "failed": 0}
@@ -149,5 +170,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"... and more; every bad row is listed on the import's page (job {job.pk})"
             )
-        if job.rows_failed:
+        if job.last_error:
+            self.stdout.write(job.last_error)
+        if job.rows_failed or job.last_error:
             sys.exit(1)
