@@ -1,4 +1,4 @@
-"""The ``soriloop`` console command: serve, worker, demo, and Django's management commands."""
+"""The ``soriloop`` console command: serve, and Django's management commands under their names."""
 
 from __future__ import annotations
 
@@ -76,11 +76,29 @@ def serve(args: argparse.Namespace) -> int:
     return code
 
 
+# Run as Django management commands; `soriloop NAME --help` shows each one's options.
+PASSED_THROUGH = {
+    "worker": "run background tasks and analysis, with a heartbeat",
+    "demo": "create or refresh the demo workspace",
+    "import": "import a CSV, JSONL, XLSX, .eml or .mbox file",
+    "smtpd": "receive feedback by e-mail (SMTP)",
+    "train": "train the sentiment head from the shared training data",
+    "eval": "evaluate a model on a labelled JSONL file",
+    "reanalyze": "analyse a workspace again, counting what changed",
+    "rollups": "rebuild or refresh the dashboard rollups",
+    "manage": "any Django management command (migrate, shell, ...)",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(prog="soriloop", description="Soriloop feedback platform")
+    parser = argparse.ArgumentParser(
+        prog="soriloop",
+        description="Soriloop feedback platform",
+        epilog="`soriloop COMMAND --help` shows a command's options.",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    p_serve = commands.add_parser("serve", help="run the web server and the worker")
+    p_serve = commands.add_parser("serve", help="run the web server and the worker, supervised")
     p_serve.add_argument("--host", default="127.0.0.1")
     p_serve.add_argument("--port", type=int, default=8000)
     p_serve.add_argument("--workers", type=int, default=2, help="web worker processes")
@@ -88,9 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--demo", action="store_true", help="load the demo workspace first")
     p_serve.add_argument("--no-worker", action="store_true", help="do not start the task worker")
     p_serve.add_argument("--smtpd", action="store_true", help="also receive feedback by e-mail")
-    commands.add_parser("worker", help="run background tasks", add_help=False)
-    commands.add_parser("demo", help="create or refresh the demo workspace", add_help=False)
-    commands.add_parser("manage", help="any Django management command", add_help=False)
+    for name, line in PASSED_THROUGH.items():
+        commands.add_parser(name, help=line, add_help=False)
     if not argv or argv[0] in {"-h", "--help"}:
         parser.print_help()
         return 0 if argv else 2
