@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import subprocess
 import sys
+import time
 from pathlib import Path
 
 
@@ -37,9 +37,13 @@ def _prepare(*, demo: bool) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
-    """Migrate, then run granian (WSGI) and the task worker until either stops or we are told to."""
+    """Migrate, then run granian (WSGI), the task worker and optionally the SMTP server,
+    each restarted if it dies, until told to stop (SIGTERM or SIGINT)."""
     _prepare(demo=args.demo)
     from django.conf import settings
+
+    from soriloop.core.heartbeat import HeartbeatWatch
+    from soriloop.core.supervise import Child, Supervisor
 
     web = [
         sys.executable, "-m", "granian", "--interface", "wsgi",
@@ -48,31 +52,28 @@ def serve(args: argparse.Namespace) -> int:
         "--static-path-route", "/static", "--static-path-mount", str(settings.STATIC_ROOT),
         "--no-ws", "--log-level", "warning", "soriloop.wsgi:application",
     ]  # fmt: skip
-    procs = [subprocess.Popen(web)]
+    children = [Child(name="web", argv=web)]
+    worker = None
     if not args.no_worker:
-        procs.append(subprocess.Popen([sys.executable, "-m", "soriloop.cli", "worker"]))
+        worker = Child(name="worker", argv=[sys.executable, "-m", "soriloop.cli", "worker"])
+        children.append(worker)
     if args.smtpd:
-        procs.append(subprocess.Popen([sys.executable, "-m", "soriloop.cli", "smtpd"]))
+        children.append(Child(name="smtpd", argv=[sys.executable, "-m", "soriloop.cli", "smtpd"]))
+    supervisor = Supervisor(children)
+    stopping: list[int] = []
+    signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
+    signal.signal(signal.SIGINT, lambda signum, _frame: stopping.append(signum))
+    supervisor.start_all()
     print(f"Soriloop is serving at http://{args.host}:{args.port}", flush=True)
-
-    def stop(signum: int, _frame: object) -> None:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    code = 0
+    watch = HeartbeatWatch(interval=settings.WORKER_HEARTBEAT_SECONDS)
     try:
-        while all(proc.poll() is None for proc in procs):
-            try:
-                procs[0].wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                continue
+        while not stopping:
+            supervisor.check()
+            if worker is not None:
+                watch.check(pid=worker.pid, since=worker.started_at)
+            time.sleep(0.5)
     finally:
-        stop(signal.SIGTERM, None)
-        for proc in procs:
-            code = code or (proc.wait(timeout=30) or 0)
+        code = supervisor.stop()
     return code
 
 
