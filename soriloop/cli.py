@@ -42,7 +42,7 @@ def serve(args: argparse.Namespace) -> int:
     _prepare(demo=args.demo)
     from django.conf import settings
 
-    from soriloop.core.heartbeat import HeartbeatWatch
+    from soriloop.core.heartbeat import HeartbeatWatch, heartbeat_forget_process
     from soriloop.core.supervise import Child, Supervisor
 
     web = [
@@ -59,7 +59,12 @@ def serve(args: argparse.Namespace) -> int:
         children.append(worker)
     if args.smtpd:
         children.append(Child(name="smtpd", argv=[sys.executable, "-m", "soriloop.cli", "smtpd"]))
-    supervisor = Supervisor(children)
+
+    def exited(child: Child, pid: int) -> None:
+        if child is worker:
+            heartbeat_forget_process(pid=pid)
+
+    supervisor = Supervisor(children, on_exit=exited)
     stopping: list[int] = []
     signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
     signal.signal(signal.SIGINT, lambda signum, _frame: stopping.append(signum))

@@ -69,6 +69,17 @@ def heartbeat_forget(*, worker_id: str) -> None:
     WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()
 
 
+def heartbeat_forget_process(*, pid: int) -> None:
+    """Forget the heartbeat of a worker process on this machine that is known to be dead
+    (its supervisor saw it exit), so /healthz says "degraded" now rather than once it is
+    stale; a database error is logged, the staleness rule then applies."""
+    try:
+        WorkerHeartbeat.objects.filter(pid=pid, hostname=socket.gethostname()[:255]).delete()
+    except DatabaseError:
+        logger.warning("could not forget the heartbeat of pid %s", pid, exc_info=True)
+        connection.close()
+
+
 def heartbeats_stopped(*, now: dt.datetime | None = None) -> list[WorkerHeartbeat]:
     """Workers whose last beat is older than three heartbeat intervals, oldest first."""
     stale = (now or timezone.now()) - dt.timedelta(seconds=settings.WORKER_HEARTBEAT_SECONDS * 3)

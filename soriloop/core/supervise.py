@@ -75,8 +75,10 @@ class Supervisor:
         max_backoff: float = 30.0,
         stable_after: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        on_exit: Callable[[Child, int], None] | None = None,
     ) -> None:
         self.children = list(children)
+        self.on_exit = on_exit
         self.min_backoff = min_backoff
         self.max_backoff = max_backoff
         self.stable_after = stable_after
@@ -107,6 +109,8 @@ class Supervisor:
             "%s (pid %s) exited with code %s after %.0f s; restarting in %.0f s",
             child.name, child.proc.pid, code, ran, child.backoff,
         )  # fmt: skip
+        if self.on_exit is not None:
+            self.on_exit(child, child.proc.pid)
 
     def check(self) -> None:
         """Notice exits and start what is due; call it every fraction of a second."""

@@ -141,7 +141,14 @@ def test_the_supervisor_restarts_a_failing_child_with_growing_backoff(tmp_path, 
         name="crasher",
         argv=[sys.executable, "-c", f"open({str(runs)!r}, 'a').write('x'); raise SystemExit(3)"],
     )
-    supervisor = Supervisor([crash], min_backoff=1, max_backoff=4, clock=lambda: now[0])
+    exits: list[tuple[str, int]] = []
+    supervisor = Supervisor(
+        [crash],
+        min_backoff=1,
+        max_backoff=4,
+        clock=lambda: now[0],
+        on_exit=lambda child, pid: exits.append((child.name, pid)),
+    )
     with caplog.at_level("WARNING", logger="soriloop.core.supervise"):
         supervisor.start_all()
         backoffs = []
@@ -155,5 +162,17 @@ def test_the_supervisor_restarts_a_failing_child_with_growing_backoff(tmp_path, 
     supervisor.stop(timeout=10)
     assert backoffs == [1, 2, 4, 4]
     assert crash.restarts == 4
+    assert [name for name, _pid in exits] == ["crasher"] * 4
     assert runs.read_text() == "xxxxx"
     assert "crasher (pid" in caplog.text and "exited with code 3" in caplog.text
+
+
+def test_a_dead_worker_process_is_forgotten_at_once(db: None) -> None:
+    import os
+
+    from soriloop.core.heartbeat import heartbeat_beat, heartbeat_forget_process
+
+    heartbeat_beat(worker_id="w-dead")  # as if this process were the worker
+    assert Client().get("/healthz").json()["status"] == "ok"
+    heartbeat_forget_process(pid=os.getpid())
+    assert Client().get("/healthz").json()["status"] == "degraded"

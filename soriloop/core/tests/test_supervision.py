@@ -95,6 +95,7 @@ def test_serve_restarts_killed_children_and_none_outlives_it(tmp_path: Path) -> 
         seen |= descendants_of(serve.pid)
 
         os.kill(worker, signal.SIGKILL)
+        wait_for("healthz degraded", lambda: '"status": "degraded"' in health(port)[1])
         wait_for(
             "a new worker",
             lambda: (child_running(serve.pid, "soriloop.cli worker") or worker) != worker,
