@@ -241,3 +241,30 @@ def test_smtpd_answers_250_for_every_hostile_message(alice: Member) -> None:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)
     _assert_hostile_stored(alice.workspace)
+
+
+def test_decoding_falls_back_in_order_and_never_raises() -> None:
+    from soriloop.feedback.mime import decode_bytes
+
+    korean = "똠방각하 배송 문의"
+    assert decode_bytes(korean.encode("cp949"), "utf-8") == korean, "mislabelled EUC-KR"
+    assert decode_bytes(korean.encode("cp949"), "euc-kr") == korean, "EUC-KR read as CP949"
+    assert decode_bytes(korean.encode(), "x-no-such-charset") == korean
+    assert decode_bytes(korean.encode(), "base64") == korean, "a codec that is no charset"
+    assert decode_bytes(korean.encode()[:-1], "utf-8") == korean[:-1], "a torn last character"
+    assert "\ufffd" in decode_bytes(b"\xff\xfe\xfa\x80\x81" * 3, "utf-8")
+
+
+def test_mangled_messages_never_stop_intake(alice: Member) -> None:
+    import random
+
+    from soriloop.feedback.tests.hostile_mail import HOSTILE
+
+    rng = random.Random(10)
+    for round_ in range(120):
+        raw = bytearray(rng.choice(HOSTILE)[1])
+        for _ in range(rng.randint(1, 8)):
+            raw[rng.randrange(len(raw))] = rng.randrange(256)
+        cut = bytes(raw[: rng.randint(1, len(raw))]) if round_ % 3 == 0 else bytes(raw)
+        result = mail_ingest(workspace=alice.workspace, raw=cut + f"\n{round_}".encode())
+        assert result.feedback.text, f"round {round_}: {cut!r}"
