@@ -20,9 +20,8 @@ from collections.abc import Iterator
 from email.message import Message
 
 # Labels mail clients use for Korean that name a narrower codec than the text really uses.
-_WIDER = {"euc_kr": "cp949", "iso2022_kr": "iso2022_kr", "johab": "johab"}
+_WIDER = {"euc_kr": "cp949"}
 _FALLBACKS = ("utf-8", "cp949")
-_TAIL = 4  # bytes: an invalid sequence this close to the end is a truncated character
 _NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
 _YEAR = re.compile(r"\b\d{1,2}\s+[A-Za-z]{3}\s+(\d{3,})\b")
 _BOUNDARY_LINE = re.compile(r"^--([^\s-][^\s]{0,69})\s*$", re.MULTILINE)
@@ -46,7 +45,9 @@ def _strict(data: bytes, codec: str) -> str | None:
     try:
         return data.decode(codec)
     except UnicodeDecodeError as exc:
-        if exc.start < len(data) - _TAIL:
+        # Only a multi-byte character cut off by the end (a torn base64 tail) is forgiven;
+        # an invalid byte anywhere means this is not the text's charset.
+        if exc.reason != "unexpected end of data" or exc.end != len(data) or exc.start == 0:
             return None
         try:
             return data[: exc.start].decode(codec)

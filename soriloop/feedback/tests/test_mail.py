@@ -252,6 +252,8 @@ def test_decoding_falls_back_in_order_and_never_raises() -> None:
     assert decode_bytes(korean.encode(), "x-no-such-charset") == korean
     assert decode_bytes(korean.encode(), "base64") == korean, "a codec that is no charset"
     assert decode_bytes(korean.encode()[:-1], "utf-8") == korean[:-1], "a torn last character"
+    for short in ("문의", "a문", "환불"):
+        assert decode_bytes(short.encode("cp949"), "utf-8") == short, "short CP949 is not torn"
     assert "\ufffd" in decode_bytes(b"\xff\xfe\xfa\x80\x81" * 3, "utf-8")
 
 
