@@ -1,12 +1,12 @@
-"""The ``soriloop`` console command: serve, worker, demo, and Django's management commands."""
+"""The ``soriloop`` console command: serve, and Django's management commands under their names."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import signal
-import subprocess
 import sys
+import time
 from pathlib import Path
 
 
@@ -37,9 +37,13 @@ def _prepare(*, demo: bool) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
-    """Migrate, then run granian (WSGI) and the task worker until either stops or we are told to."""
+    """Migrate, then run granian (WSGI), the task worker and optionally the SMTP server,
+    each restarted if it dies, until told to stop (SIGTERM or SIGINT)."""
     _prepare(demo=args.demo)
     from django.conf import settings
+
+    from soriloop.core.heartbeat import HeartbeatWatch, heartbeat_forget_process
+    from soriloop.core.supervise import Child, Supervisor
 
     web = [
         sys.executable, "-m", "granian", "--interface", "wsgi",
@@ -48,39 +52,59 @@ def serve(args: argparse.Namespace) -> int:
         "--static-path-route", "/static", "--static-path-mount", str(settings.STATIC_ROOT),
         "--no-ws", "--log-level", "warning", "soriloop.wsgi:application",
     ]  # fmt: skip
-    procs = [subprocess.Popen(web)]
+    children = [Child(name="web", argv=web)]
+    worker = None
     if not args.no_worker:
-        procs.append(subprocess.Popen([sys.executable, "-m", "soriloop.cli", "worker"]))
+        worker = Child(name="worker", argv=[sys.executable, "-m", "soriloop.cli", "worker"])
+        children.append(worker)
     if args.smtpd:
-        procs.append(subprocess.Popen([sys.executable, "-m", "soriloop.cli", "smtpd"]))
+        children.append(Child(name="smtpd", argv=[sys.executable, "-m", "soriloop.cli", "smtpd"]))
+
+    def exited(child: Child, pid: int) -> None:
+        if child is worker:
+            heartbeat_forget_process(pid=pid)
+
+    supervisor = Supervisor(children, on_exit=exited)
+    stopping: list[int] = []
+    signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
+    signal.signal(signal.SIGINT, lambda signum, _frame: stopping.append(signum))
+    supervisor.start_all()
     print(f"Soriloop is serving at http://{args.host}:{args.port}", flush=True)
-
-    def stop(signum: int, _frame: object) -> None:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    code = 0
+    watch = HeartbeatWatch(interval=settings.WORKER_HEARTBEAT_SECONDS)
     try:
-        while all(proc.poll() is None for proc in procs):
-            try:
-                procs[0].wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                continue
+        while not stopping:
+            supervisor.check()
+            if worker is not None:
+                watch.check(pid=worker.pid, since=worker.started_at)
+            time.sleep(0.5)
     finally:
-        stop(signal.SIGTERM, None)
-        for proc in procs:
-            code = code or (proc.wait(timeout=30) or 0)
+        code = supervisor.stop()
     return code
+
+
+# Run as Django management commands; `soriloop NAME --help` shows each one's options.
+PASSED_THROUGH = {
+    "worker": "run background tasks and analysis, with a heartbeat",
+    "demo": "create or refresh the demo workspace",
+    "import": "import a CSV, JSONL, XLSX, .eml or .mbox file",
+    "smtpd": "receive feedback by e-mail (SMTP)",
+    "train": "train the sentiment head from the shared training data",
+    "eval": "evaluate a model on a labelled JSONL file",
+    "reanalyze": "analyse a workspace again, counting what changed",
+    "rollups": "rebuild or refresh the dashboard rollups",
+    "manage": "any Django management command (migrate, shell, ...)",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(prog="soriloop", description="Soriloop feedback platform")
+    parser = argparse.ArgumentParser(
+        prog="soriloop",
+        description="Soriloop feedback platform",
+        epilog="`soriloop COMMAND --help` shows a command's options.",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    p_serve = commands.add_parser("serve", help="run the web server and the worker")
+    p_serve = commands.add_parser("serve", help="run the web server and the worker, supervised")
     p_serve.add_argument("--host", default="127.0.0.1")
     p_serve.add_argument("--port", type=int, default=8000)
     p_serve.add_argument("--workers", type=int, default=2, help="web worker processes")
@@ -88,9 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--demo", action="store_true", help="load the demo workspace first")
     p_serve.add_argument("--no-worker", action="store_true", help="do not start the task worker")
     p_serve.add_argument("--smtpd", action="store_true", help="also receive feedback by e-mail")
-    commands.add_parser("worker", help="run background tasks", add_help=False)
-    commands.add_parser("demo", help="create or refresh the demo workspace", add_help=False)
-    commands.add_parser("manage", help="any Django management command", add_help=False)
+    for name, line in PASSED_THROUGH.items():
+        commands.add_parser(name, help=line, add_help=False)
     if not argv or argv[0] in {"-h", "--help"}:
         parser.print_help()
         return 0 if argv else 2

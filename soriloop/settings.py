@@ -308,6 +308,7 @@ EMERGING_SCAN_SECONDS = env_int(
 WORKER_MAINTENANCE = [
     "soriloop.feedback.imports.imports_recover",
     "soriloop.analysis.services.analysis_release_orphans",
+    "soriloop.core.heartbeat.heartbeat_report_stopped",
 ]
 
 API_MAX_BODY_BYTES = env_int(

@@ -14,6 +14,7 @@ class Action(StrEnum):
     WRITE_FEEDBACK = "write_feedback"
     EXPORT = "export"
     DELETE_FEEDBACK = "delete_feedback"
+    VIEW_RAW_MAIL = "view_raw_mail"
     MANAGE_MEMBERS = "manage_members"
     MANAGE_API_KEYS = "manage_api_keys"
     MANAGE_SETTINGS = "manage_settings"
@@ -28,6 +29,7 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.WRITE_FEEDBACK: Role.AGENT,
     Action.EXPORT: Role.AGENT,
     Action.DELETE_FEEDBACK: Role.ADMIN,
+    Action.VIEW_RAW_MAIL: Role.ADMIN,
     Action.MANAGE_MEMBERS: Role.ADMIN,
     Action.MANAGE_API_KEYS: Role.ADMIN,
     Action.MANAGE_SETTINGS: Role.ADMIN,

@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -66,6 +67,66 @@ def heartbeat_beat(*, worker_id: str) -> None:
 
 def heartbeat_forget(*, worker_id: str) -> None:
     WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()
+
+
+def heartbeat_forget_process(*, pid: int) -> None:
+    """Forget the heartbeat of a worker process on this machine that is known to be dead
+    (its supervisor saw it exit), so /healthz says "degraded" now rather than once it is
+    stale; a database error is logged, the staleness rule then applies."""
+    try:
+        WorkerHeartbeat.objects.filter(pid=pid, hostname=socket.gethostname()[:255]).delete()
+    except DatabaseError:
+        logger.warning("could not forget the heartbeat of pid %s", pid, exc_info=True)
+        connection.close()
+
+
+def heartbeats_stopped(*, now: dt.datetime | None = None) -> list[WorkerHeartbeat]:
+    """Workers whose last beat is older than three heartbeat intervals, oldest first."""
+    stale = (now or timezone.now()) - dt.timedelta(seconds=settings.WORKER_HEARTBEAT_SECONDS * 3)
+    return list(WorkerHeartbeat.objects.filter(last_seen__lt=stale).order_by("last_seen"))
+
+
+def heartbeat_report_stopped() -> None:
+    """Maintenance: log each worker that stopped beating without saying goodbye (killed,
+    hung, its machine gone), then forget it; /healthz lists it until then."""
+    for beat in heartbeats_stopped():
+        logger.warning(
+            "worker %s (pid %s on %s) stopped beating at %s",
+            beat.worker_id, beat.pid, beat.hostname, beat.last_seen.isoformat(),
+        )  # fmt: skip
+        WorkerHeartbeat.objects.filter(pk=beat.pk, last_seen=beat.last_seen).delete()
+
+
+class HeartbeatWatch:
+    """For `soriloop serve`: warn once while its worker process runs but does not beat."""
+
+    def __init__(self, *, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = interval
+        self.clock = clock
+        self.next_check = 0.0
+        self.warned: int | None = None
+
+    def check(self, *, pid: int | None, since: float) -> None:
+        """``pid`` of the running worker (None while it is down), started at ``since``."""
+        now = self.clock()
+        grace = max(60.0, self.interval * 3)  # starting up loads the models first
+        if pid is None or now < self.next_check or now - since < grace:
+            return
+        self.next_check = now + self.interval
+        try:
+            stale = timezone.now() - dt.timedelta(seconds=self.interval * 3)
+            beating = WorkerHeartbeat.objects.filter(
+                pid=pid, hostname=socket.gethostname()[:255], last_seen__gte=stale
+            ).exists()
+        except DatabaseError:
+            logger.warning("could not read the worker's heartbeat", exc_info=True)
+            connection.close()  # the next check reconnects
+            return
+        if not beating and self.warned != pid:
+            logger.warning("worker (pid %s) is running but its heartbeat stopped", pid)
+            self.warned = pid
+        elif beating:
+            self.warned = None
 
 
 class HeartbeatThread(threading.Thread):

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from soriloop.accounts import selectors
 from soriloop.accounts.decorators import member_required
 from soriloop.accounts.models import Membership
+from soriloop.core.heartbeat import heartbeats_stopped
 from soriloop.core.models import WorkerHeartbeat
 from soriloop.feedback.filters import FeedbackFilter
 from soriloop.feedback.selectors import feedback_records
@@ -34,10 +35,17 @@ def home(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 
 def _worker_status() -> dict[str, object]:
+    """The newest heartbeat, how many workers beat recently, and those that stopped beating
+    (killed or hung) until a live worker's maintenance logs and forgets them."""
     stale_after = dt.timedelta(seconds=settings.WORKER_HEARTBEAT_SECONDS * 3)
+    stopped = [
+        {"worker_id": b.worker_id, "pid": b.pid, "hostname": b.hostname,
+         "last_seen": b.last_seen.isoformat()}
+        for b in heartbeats_stopped()[:20]
+    ]  # fmt: skip
     beat = WorkerHeartbeat.objects.order_by("-last_seen").first()
     if beat is None:
-        return {"ok": False, "last_seen": None, "age_seconds": None, "workers": 0}
+        return {"ok": False, "last_seen": None, "age_seconds": None, "workers": 0, "stopped": []}
     age = timezone.now() - beat.last_seen
     alive = WorkerHeartbeat.objects.filter(last_seen__gte=timezone.now() - stale_after).count()
     return {
@@ -45,6 +53,7 @@ def _worker_status() -> dict[str, object]:
         "last_seen": beat.last_seen.isoformat(),
         "age_seconds": round(age.total_seconds(), 1),
         "workers": alive,
+        "stopped": stopped,
     }
 
 

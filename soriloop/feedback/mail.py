@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
+import datetime as dt
 import email.utils
+import hashlib
+import logging
 import mailbox
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import Message
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
 from django.utils import timezone
 
 from soriloop.accounts.models import Workspace
-from soriloop.feedback.models import ChannelSettings
+from soriloop.feedback import mime
+from soriloop.feedback.models import ChannelSettings, RawMail
 from soriloop.feedback.services import IngestResult, feedback_ingest_one
-from soriloop.feedback.validation import MAX_TEXT, InvalidFeedback, parse_feedback
+from soriloop.feedback.validation import MAX_TEXT, FeedbackInput, InvalidFeedback, parse_feedback
+
+logger = logging.getLogger(__name__)
 
 # Where a reply's quoted history starts (English, Korean, common clients).
 _QUOTE_HEADERS = re.compile(
@@ -89,45 +94,54 @@ class ParsedMail:
     subject: str
     text: str
     message_id: str
-    received_at: Any
+    received_at: dt.datetime | None
     attachments: list[dict[str, Any]]
     automatic: bool
 
 
+MAX_ATTACHMENTS_LISTED = 20
+
+
+def _attachments(parts: list[Message]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": mime.attachment_name(part)[:200],
+            "type": part.get_content_type()[:100],
+            "bytes": len(mime.part_bytes(part)),
+        }
+        for part in parts[:MAX_ATTACHMENTS_LISTED]
+    ]
+
+
+def _message_id(message: Message, raw: bytes) -> str:
+    """The Message-ID, or a hash of the bytes: re-importing a message without one is still
+    one record."""
+    found = mime.header(message, "Message-ID").strip().strip("<>")
+    return found[:200] if found else f"sha256:{hashlib.sha256(raw).hexdigest()}"
+
+
 def parse_mail(raw: bytes) -> ParsedMail:
-    message = email.message_from_bytes(raw, policy=email.policy.default)
-    assert isinstance(message, EmailMessage)
-    name, address = email.utils.parseaddr(str(message.get("From", "")))
-    body_part = message.get_body(preferencelist=("plain", "html"))
+    """Everything a record needs from a message, however it is encoded; never raises on
+    content (see ``mime`` for the decoding rules)."""
+    message = mime.parse_message(raw)
+    name, address = email.utils.parseaddr(mime.header(message, "From"))
+    body_part, attachment_parts = mime.body_parts(message)
     body = ""
     if body_part is not None:
-        content = body_part.get_content()
+        content = mime.part_text(body_part)
         body = html_to_text(content) if body_part.get_content_type() == "text/html" else content
-    attachments = [
-        {
-            "name": part.get_filename() or "",
-            "type": part.get_content_type(),
-            "bytes": len(part.get_payload(decode=True) or b""),
-        }
-        for part in message.iter_attachments()
-    ]
-    auto = str(message.get("Auto-Submitted", "no")).lower() != "no" or str(
-        message.get("Precedence", "")
+    auto = mime.header(message, "Auto-Submitted").lower() not in {"", "no"} or mime.header(
+        message, "Precedence"
     ).lower() in {"bulk", "junk", "auto_reply", "list"}
-    date = message.get("Date")
-    try:
-        received = email.utils.parsedate_to_datetime(str(date)) if date else None
-    except (TypeError, ValueError):
-        received = None
     return ParsedMail(
-        sender_name=str(name),
-        sender_email=str(address).lower(),
-        subject=str(message.get("Subject", "")).strip(),
+        sender_name=name,
+        sender_email=address.lower(),
+        subject=mime.header(message, "Subject").strip(),
         text=strip_reply(body),
-        message_id=str(message.get("Message-ID", "")).strip().strip("<>")[:200],
-        received_at=received,
-        attachments=attachments,
-        automatic=auto or bool(_NO_REPLY.search(str(address))),
+        message_id=_message_id(message, raw),
+        received_at=mime.parse_date(mime.header(message, "Date")),
+        attachments=_attachments(attachment_parts),
+        automatic=auto or bool(_NO_REPLY.search(address)),
     )
 
 
@@ -138,33 +152,73 @@ def _subject_is_noise(subject: str) -> bool:
     )
 
 
-def mail_ingest(*, workspace: Workspace, raw: bytes, source: str = "email") -> IngestResult:
-    """Store one message as feedback (deduplicated by Message-ID); raise ``InvalidFeedback``."""
-    parsed = parse_mail(raw)
+def _text_of(parsed: ParsedMail) -> str:
+    """Subject (unless it is only "Re: ..."), then the new part of the body; a message with
+    neither keeps what it has (the noisy subject, the attachment names) rather than be lost."""
     parts = [parsed.subject if not _subject_is_noise(parsed.subject) else "", parsed.text]
-    text = "\n\n".join(p for p in parts if p)[:MAX_TEXT]
+    text = "\n\n".join(p for p in parts if p)
+    if not text.strip():
+        names = ", ".join(a["name"] or a["type"] for a in parsed.attachments)
+        text = parsed.subject or names or EMPTY_MAIL_TEXT
+    return text[:MAX_TEXT]
+
+
+EMPTY_MAIL_TEXT = "(empty e-mail)"
+
+
+def _payload(parsed: ParsedMail, source: str, now: dt.datetime) -> dict[str, Any]:
     metadata: dict[str, Any] = {"subject": parsed.subject[:300]}
     if parsed.attachments:
-        metadata["attachments"] = parsed.attachments[:50]
+        metadata["attachments"] = parsed.attachments
     if parsed.automatic:
         metadata["automatic"] = True
-    payload: dict[str, Any] = {
+    customer = None
+    if parsed.sender_email and not parsed.automatic:
+        customer = {"email": parsed.sender_email, "name": parsed.sender_name[:200]}
+    received = parsed.received_at
+    return {
         "channel": "email",
         "source": source,
         "external_id": parsed.message_id,
-        "text": text,
+        "text": _text_of(parsed),
         "metadata": metadata,
-        "received_at": parsed.received_at
-        if parsed.received_at and parsed.received_at <= timezone.now()
-        else None,
-        "customer": {"email": parsed.sender_email, "name": parsed.sender_name}
-        if parsed.sender_email and not parsed.automatic
-        else None,
+        "received_at": received if received and received <= now else None,
+        "customer": customer,
     }
-    item = parse_feedback(
-        payload, channel="email", tz=ZoneInfo(workspace.timezone), now=timezone.now()
-    )
-    return feedback_ingest_one(workspace=workspace, item=item)
+
+
+def _valid_item(payload: dict[str, Any], tz: ZoneInfo, now: dt.datetime) -> FeedbackInput:
+    """The item, dropping what is unusable instead of the message: a sender address that is
+    not one (kept in metadata), then everything but the text."""
+    try:
+        return parse_feedback(payload, channel="email", tz=tz, now=now)
+    except InvalidFeedback as exc:
+        logger.info("mail fields dropped: %s", exc.fields)
+        if any(name.startswith("customer") for name in exc.fields) and payload["customer"]:
+            sender = payload["customer"]
+            payload["customer"] = None
+            payload["metadata"]["from"] = f"{sender['name']} <{sender['email']}>".strip()[:300]
+            try:
+                return parse_feedback(payload, channel="email", tz=tz, now=now)
+            except InvalidFeedback:
+                pass
+    minimal = {k: payload[k] for k in ("channel", "source", "text")}
+    minimal["external_id"] = str(payload["external_id"])[:200]
+    return parse_feedback(minimal, channel="email", tz=tz, now=now)
+
+
+def mail_ingest(*, workspace: Workspace, raw: bytes, source: str = "email") -> IngestResult:
+    """Store one message as feedback (deduplicated by Message-ID, or by its bytes without
+    one), and keep the raw message beside a new record, in the same transaction. Content
+    never makes it fail; ``InvalidFeedback`` only when even a minimal record is impossible."""
+    now = timezone.now()
+    parsed = parse_mail(raw)
+    item = _valid_item(_payload(parsed, source, now), ZoneInfo(workspace.timezone), now)
+    with transaction.atomic():
+        result = feedback_ingest_one(workspace=workspace, item=item)
+        if result.status == "created":
+            RawMail.objects.create(workspace=workspace, feedback_id=result.feedback_id, raw=raw)
+    return result
 
 
 def workspace_for_address(address: str, domain: str) -> Workspace | None:

@@ -104,6 +104,20 @@ class Feedback(models.Model):
         return f"{self.channel} feedback {self.pk}"
 
 
+class RawMail(models.Model):
+    """The message a record was made from, byte for byte, for an admin to check the parse."""
+
+    workspace = models.ForeignKey(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    feedback = models.OneToOneField(Feedback, on_delete=models.CASCADE, related_name="raw_mail")
+    raw = models.BinaryField()
+    created_at = models.DateTimeField(default=now)
+
+    def __str__(self) -> str:
+        return f"raw mail of feedback {self.feedback_id}"
+
+
 def _token() -> str:
     return secrets.token_urlsafe(18)
 

@@ -12,7 +12,7 @@ from django.http import Http404
 
 from soriloop.accounts.models import Workspace
 from soriloop.feedback.filters import FeedbackFilter, decode_cursor, encode_cursor
-from soriloop.feedback.models import Feedback, ImportJob
+from soriloop.feedback.models import Feedback, ImportJob, RawMail
 
 
 def feedback_records(*, workspace: Workspace, filters: FeedbackFilter) -> QuerySet[Feedback]:
@@ -76,6 +76,22 @@ def feedback_get(*, workspace: Workspace, feedback_id: int) -> Feedback:
     if record is None:
         raise Http404("feedback not found")
     return record
+
+
+def raw_mail_get(*, workspace: Workspace, feedback_id: int) -> bytes | None:
+    """The message a live record of the workspace was made from; None if it has none."""
+    raw = (
+        RawMail.objects.filter(
+            workspace=workspace, feedback_id=feedback_id, feedback__deleted_at__isnull=True
+        )
+        .values_list("raw", flat=True)
+        .first()
+    )
+    return bytes(raw) if raw is not None else None
+
+
+def raw_mail_exists(*, workspace: Workspace, feedback_id: int) -> bool:
+    return RawMail.objects.filter(workspace=workspace, feedback_id=feedback_id).exists()
 
 
 def feedback_iter(

@@ -375,6 +375,18 @@ def export_audit(*, actor: Membership, what: str, query: str) -> None:
     )
 
 
+def raw_mail_audit(*, actor: Membership, feedback_id: int) -> None:
+    """Check the right to read an original e-mail (personal data, unredacted) and record it."""
+    require(actor, Action.VIEW_RAW_MAIL)
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        action="feedback.raw_viewed",
+        target=f"feedback {feedback_id}",
+        data={},
+    )
+
+
 def inbound_address(*, settings: ChannelSettings) -> str:
     """The e-mail address whose mail becomes this workspace's feedback."""
     return f"fb-{settings.inbound_token}@{django_settings.INBOUND_EMAIL_DOMAIN}"

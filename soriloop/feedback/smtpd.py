@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -22,6 +23,9 @@ def _accepts(address: str) -> bool:
 
 
 def _store(recipients: list[str], raw: bytes) -> str:
+    """Store the message for each recipient workspace; the SMTP answer. Content never gives
+    a permanent failure: a message we cannot store now gets a 4xx, so the sender retries
+    instead of bouncing it."""
     close_old_connections()
     stored = []
     for address in recipients:
@@ -30,12 +34,29 @@ def _store(recipients: list[str], raw: bytes) -> str:
             continue
         try:
             result = mail_ingest(workspace=workspace, raw=raw)
-        except InvalidFeedback as exc:
-            logger.info("refused mail to %s: %s", address, exc)
-            return f"550 5.6.0 Not stored: {exc}"
+        except InvalidFeedback:  # not even a minimal record: a bug to fix, then the retry lands
+            logger.exception("mail to %s not stored; asking the sender to retry", address)
+            return "451 4.6.0 Not stored yet, please retry later"
+        except Exception:
+            logger.exception("mail to %s not stored; asking the sender to retry", address)
+            close_old_connections()
+            return "451 4.3.0 Not stored yet, please retry later"
         stored.append(result.feedback_id)
     logger.info("stored mail as feedback %s", stored)
     return "250 2.0.0 Received, thank you"
+
+
+def smtpd_greets(*, host: str, port: int, timeout: float = 10.0) -> bool:
+    """Whether a client connecting to ``host:port`` now gets the 220 greeting."""
+    target = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # noqa: S104
+    try:
+        with socket.create_connection((target, port), timeout=timeout) as conn:
+            greeting = conn.recv(512)
+            conn.sendall(b"QUIT\r\n")
+    except OSError:
+        logger.warning("smtpd on %s:%s does not accept connections", host, port, exc_info=True)
+        return False
+    return greeting.startswith(b"220")
 
 
 class FeedbackHandler:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("inbox/imports/", views.imports, name="imports"),
     path("inbox/imports/<int:job_id>/", views.import_detail, name="import_detail"),
     path("inbox/<int:feedback_id>/", views.record, name="record"),
+    path("inbox/<int:feedback_id>/raw.eml", views.record_raw, name="record_raw"),
     path("inbox/<int:feedback_id>/delete/", views.record_delete, name="record_delete"),
     path("settings/channels/", views.channels, name="channels"),
 ]

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import (
     FileResponse,
+    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBase,
@@ -96,6 +97,8 @@ def record(request: HttpRequest, membership: Membership, feedback_id: int) -> Ht
     context = {
         "record": item,
         "can_delete": can(membership, Action.DELETE_FEEDBACK),
+        "has_raw_mail": can(membership, Action.VIEW_RAW_MAIL)
+        and selectors.raw_mail_exists(workspace=membership.workspace, feedback_id=item.pk),
         "can_correct": can(membership, Action.WRITE_FEEDBACK),
         "all_types": TYPES,
         "sentiments": [
@@ -129,6 +132,19 @@ def _similar_records(
         by: [(records[pk], score) for pk, score in pairs if pk in records]
         for by, pairs in found.items()
     }
+
+
+@member_required
+def record_raw(request: HttpRequest, membership: Membership, feedback_id: int) -> HttpResponse:
+    """The original e-mail, as a download (never rendered: it is the sender's HTML); admins."""
+    require(membership, Action.VIEW_RAW_MAIL)
+    raw = selectors.raw_mail_get(workspace=membership.workspace, feedback_id=feedback_id)
+    if raw is None:
+        raise Http404("no original message")
+    services.raw_mail_audit(actor=membership, feedback_id=feedback_id)
+    response = HttpResponse(raw, content_type="message/rfc822")
+    response["Content-Disposition"] = f'attachment; filename="feedback-{feedback_id}.eml"'
+    return response
 
 
 @member_required

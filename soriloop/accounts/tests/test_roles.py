@@ -16,6 +16,7 @@ EXPECTED = {
         Action.WRITE_FEEDBACK,
         Action.EXPORT,
         Action.DELETE_FEEDBACK,
+        Action.VIEW_RAW_MAIL,
         Action.MANAGE_MEMBERS,
         Action.MANAGE_API_KEYS,
         Action.MANAGE_SETTINGS,

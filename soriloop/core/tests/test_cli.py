@@ -102,3 +102,19 @@ def test_serve_demo_starts_web_and_worker_and_signs_in_in_korean(tmp_path: Path)
             os.killpg(server.pid, signal.SIGKILL)
             raise
     assert (tmp_path / "soriloop.sqlite3").exists()
+
+
+def test_help_lists_every_command_with_one_line(capsys) -> None:
+    from soriloop.cli import main
+
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    ours = sorted(
+        path.stem
+        for path in Path(__file__).resolve().parents[2].glob("*/management/commands/*.py")
+        if not path.stem.startswith("_")
+    )
+    assert {"import", "smtpd", "train", "eval", "reanalyze", "rollups"} <= set(ours)
+    for name in [*ours, "serve", "manage"]:
+        line = next((row for row in out.splitlines() if row.strip().startswith(name + " ")), "")
+        assert len(line.split()) > 2, f"{name} has no help line in:\n{out}"

@@ -6,7 +6,6 @@ import smtplib
 import socket
 import subprocess
 import sys
-import time
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -127,16 +126,8 @@ def test_smtp_conversation_stores_the_mail_before_saying_250(alice: Member) -> N
     )
     try:
         assert "listening" in server.stdout.readline()
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                client = smtplib.SMTP("127.0.0.1", port, timeout=10)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        with client:
+        # no retry: "listening" is printed once a connection is greeted
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
             msg = message("환불은 언제 되나요? 벌써 2주째예요.", sender="Kim <kim@example.com>")
             msg.replace_header("To", address)
             refused = client.sendmail("kim@example.com", [address], msg.as_bytes())
@@ -152,3 +143,130 @@ def test_smtp_conversation_stores_the_mail_before_saying_250(alice: Member) -> N
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)
     assert Feedback.objects.count() == 1
+
+
+def _hostile_mbox(path: Path) -> Path:
+    from soriloop.feedback.tests.hostile_mail import HOSTILE
+
+    box = mailbox.mbox(str(path))
+    for _name, raw, _phrase in HOSTILE:
+        box.add(raw)
+    box.close()
+    return path
+
+
+def _assert_hostile_stored(workspace) -> None:
+    from soriloop.feedback.tests.hostile_mail import HOSTILE
+
+    records = list(Feedback.objects.filter(workspace=workspace, channel="email"))
+    assert len(records) == len(HOSTILE), [r.text for r in records]
+    texts = "\n---\n".join(r.text for r in records)
+    for name, _raw, phrase in HOSTILE:
+        assert phrase in texts, f"{name}: {phrase!r} not in {texts}"
+    assert "\ufffd" not in texts, "every message decoded without replacement characters"
+    for record in records:
+        assert record.raw_mail.raw.startswith(b"From") or b"Subject" in bytes(record.raw_mail.raw)
+
+
+def test_a_hostile_mbox_is_stored_whole_with_readable_korean(
+    alice: Member, tmp_path: Path, capsys
+) -> None:
+    path = _hostile_mbox(tmp_path / "hostile.mbox")
+    call_command("import", str(path), "--workspace", alice.workspace.slug)
+    assert "created=13 duplicate=0 failed=0" in capsys.readouterr().out
+    _assert_hostile_stored(alice.workspace)
+    call_command("import", str(path), "--workspace", alice.workspace.slug)
+    assert "created=0 duplicate=13" in capsys.readouterr().out, "a re-import adds nothing"
+
+
+def test_mail_dates_are_read_defensively(alice: Member) -> None:
+    from soriloop.feedback.tests.hostile_mail import HOSTILE
+
+    by_name = {name: raw for name, raw, _phrase in HOSTILE}
+    utc = parse_mail(by_name["Date with -0000 (UTC, zone unknown)"])
+    assert utc.received_at.isoformat() == "2026-03-03T10:00:00+00:00"
+    assert parse_mail(by_name["nothing but a noise subject and an empty body"]).received_at is None
+
+
+def test_the_raw_message_is_for_admins_only(alice: Member, bob: Member, member_of_a) -> None:
+    raw = message("원문을 보관해 주세요.").as_bytes()
+    record = mail_ingest(workspace=alice.workspace, raw=raw).feedback
+    url = f"/inbox/{record.pk}/raw.eml"
+    page = alice.client.get(f"/inbox/{record.pk}/").content.decode()
+    assert url in page, "the record page links the original message for an owner"
+    response = alice.client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "message/rfc822"
+    assert "attachment" in response["Content-Disposition"]
+    assert b"".join(response.streaming_content if response.streaming else [response.content]) == raw
+    agent = member_of_a("agent")
+    assert url not in agent.client.get(f"/inbox/{record.pk}/").content.decode()
+    assert agent.client.get(url).status_code == 403
+    assert bob.client.get(url).status_code == 404
+    typed = Feedback.objects.create(
+        workspace=alice.workspace,
+        channel="api",
+        text="x",
+        received_at=record.received_at,
+        day=record.day,
+    )
+    assert alice.client.get(f"/inbox/{typed.pk}/raw.eml").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_smtpd_answers_250_for_every_hostile_message(alice: Member) -> None:
+    from soriloop.feedback.tests.hostile_mail import HOSTILE
+
+    address = f"fb-{channel_settings_get(workspace=alice.workspace).inbound_token}@feedback.example"
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "soriloop.cli", "smtpd", "--port", str(port)],
+        env=subprocess_env(INBOUND_EMAIL_DOMAIN="feedback.example"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert "listening" in server.stdout.readline()
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+            for name, raw, _phrase in HOSTILE:
+                client.ehlo_or_helo_if_needed()
+                code, _ = client.mail("sender@example.com")
+                assert code == 250, name
+                code, _ = client.rcpt(address)
+                assert code == 250, name
+                code, reply = client.data(raw)
+                assert code == 250, f"{name}: {code} {reply!r}"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)
+    _assert_hostile_stored(alice.workspace)
+
+
+def test_decoding_falls_back_in_order_and_never_raises() -> None:
+    from soriloop.feedback.mime import decode_bytes
+
+    korean = "똠방각하 배송 문의"
+    assert decode_bytes(korean.encode("cp949"), "utf-8") == korean, "mislabelled EUC-KR"
+    assert decode_bytes(korean.encode("cp949"), "euc-kr") == korean, "EUC-KR read as CP949"
+    assert decode_bytes(korean.encode(), "x-no-such-charset") == korean
+    assert decode_bytes(korean.encode(), "base64") == korean, "a codec that is no charset"
+    assert decode_bytes(korean.encode()[:-1], "utf-8") == korean[:-1], "a torn last character"
+    for short in ("문의", "a문", "환불"):
+        assert decode_bytes(short.encode("cp949"), "utf-8") == short, "short CP949 is not torn"
+    assert "\ufffd" in decode_bytes(b"\xff\xfe\xfa\x80\x81" * 3, "utf-8")
+
+
+def test_mangled_messages_never_stop_intake(alice: Member) -> None:
+    import random
+
+    from soriloop.feedback.tests.hostile_mail import HOSTILE
+
+    rng = random.Random(10)
+    for round_ in range(120):
+        raw = bytearray(rng.choice(HOSTILE)[1])
+        for _ in range(rng.randint(1, 8)):
+            raw[rng.randrange(len(raw))] = rng.randrange(256)
+        cut = bytes(raw[: rng.randint(1, len(raw))]) if round_ % 3 == 0 else bytes(raw)
+        result = mail_ingest(workspace=alice.workspace, raw=cut + f"\n{round_}".encode())
+        assert result.feedback.text, f"round {round_}: {cut!r}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 from django.utils.crypto import get_random_string
 
 from soriloop.accounts.models import Workspace
@@ -28,6 +30,8 @@ from soriloop.feedback.models import ImportJob, ImportState
 from soriloop.feedback.readers import UnreadableFile
 
 SHOWN_ERRORS = 50
+
+logger = logging.getLogger(__name__)
 
 
 def find_workspace(ident: str) -> Workspace:
@@ -151,6 +155,12 @@ class Command(BaseCommand):
             except InvalidFeedback as exc:
                 counts["failed"] += 1
                 self.stdout.write(f"message {number}: {exc}")
+                continue
+            except DatabaseError as exc:
+                # One message the database refuses does not stop the ones after it.
+                logger.warning("message %s of %s not stored", number, path, exc_info=True)
+                counts["failed"] += 1
+                self.stdout.write(f"message {number}: not stored ({exc})")
                 continue
             counts[result.status] += 1
         self.stdout.write(" ".join(f"{k}={v}" for k, v in counts.items()))

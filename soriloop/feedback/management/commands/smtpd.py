@@ -7,9 +7,9 @@ import threading
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from soriloop.feedback.smtpd import smtpd_controller
+from soriloop.feedback.smtpd import smtpd_controller, smtpd_greets
 
 
 class Command(BaseCommand):
@@ -24,6 +24,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, host: str, port: int, **options: Any) -> None:
         controller = smtpd_controller(host=host, port=port)
         controller.start()
+        # "listening" is a promise to whoever reads it: a client connecting now is greeted.
+        if not smtpd_greets(host=host, port=port):
+            controller.stop()
+            raise CommandError(f"smtpd on {host}:{port} does not answer a connection")
         self.stdout.write(f"smtpd listening on {host}:{port} for *@{settings.INBOUND_EMAIL_DOMAIN}")
         self.stdout.flush()
         stop = threading.Event()
