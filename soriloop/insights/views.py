@@ -34,6 +34,7 @@ from soriloop.insights.selectors import (
     Period,
     breakdown,
     bucket_days,
+    compare_values,
     keyword_ranking,
     level_for,
     overview,
@@ -275,8 +276,19 @@ def compare(request: HttpRequest, membership: Membership) -> HttpResponse:
         "sides": sides,
         "rows": rows,
         "problems": problems,
+        "pickers": _compare_pickers(workspace),
     }
     return render(request, "insights/compare.html", context)
+
+
+def _compare_pickers(workspace: Workspace) -> dict[str, list[tuple[str, str]]]:
+    """What each dimension's A and B can be: (value typed, name shown)."""
+    return {
+        "channel": [(str(v), str(label)) for v, label in Channel.choices],
+        "language": [("ko", _("Korean")), ("en", _("English")), ("other", _("Other"))],
+        "touchpoint": [(v, v) for v in compare_values(workspace=workspace, name="touchpoint")],
+        "segment": [(v, v) for v in compare_values(workspace=workspace, name="segment")],
+    }
 
 
 METRIC_ROWS = [

@@ -201,3 +201,20 @@ def test_a_topic_card_the_rollups_cannot_split_loads_after_the_page(alice: Membe
     assert links, "the two vip support records have topics"
     for href, n in links:
         assert inbox_total(alice.client, href) == n, href
+
+
+def test_compare_offers_the_values_to_pick_for_each_dimension(alice: Member, bob: Member) -> None:
+    seeded(alice)
+    html = alice.client.get("/dashboard/compare/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert 'list="compare-channel"' in html
+    channels = html[html.index('<datalist id="compare-channel">') :]
+    channels = channels[: channels.index("</datalist>")]
+    assert '<option value="email">이메일</option>' in channels
+    languages = html[html.index('<datalist id="compare-language">') :]
+    assert '<option value="ko">한국어</option>' in languages[: languages.index("</datalist>")]
+    touchpoints = html[html.index('<datalist id="compare-touchpoint">') :]
+    touchpoints = touchpoints[: touchpoints.index("</datalist>")]
+    seen = set(alice.workspace.feedback.exclude(touchpoint="").values_list("touchpoint", flat=True))
+    assert seen and all(f'<option value="{t}">' in touchpoints for t in seen)
+    other = bob.client.get("/dashboard/compare/").content.decode()
+    assert '<datalist id="compare-touchpoint"></datalist>' in other

@@ -6,6 +6,17 @@
     if (document.readyState !== "loading") fn();
     else document.addEventListener("DOMContentLoaded", fn);
   }
+  // Compare: A and B offer the values of the dimension chosen.
+  ready(function () {
+    var dim = document.getElementById("id_dim");
+    if (!dim) return;
+    dim.addEventListener("change", function () {
+      document.querySelectorAll("input[data-picker]").forEach(function (input) {
+        input.setAttribute("list", "compare-" + dim.value);
+        input.value = "";
+      });
+    });
+  });
   ready(function () {
     var source = document.getElementById("chart-data");
     if (!source || typeof Chart === "undefined") return;
