@@ -88,7 +88,7 @@ def _page(request: HttpRequest, membership: Membership) -> _Page:
     try:
         f = FeedbackFilter.from_query(request.GET)
     except BadFilter as exc:
-        f, errors = FeedbackFilter(), exc.fields
+        f, errors = exc.usable or FeedbackFilter(), exc.fields
     grain = request.GET.get("grain", "day")
     if grain not in GRAINS:
         grain = "day"

@@ -216,3 +216,11 @@ def audit_target(target: str) -> str:
     if match := _FEEDBACK_TARGET.fullmatch(target or ""):
         return str(_("feedback #%(id)s")) % {"id": match.group(1)}
     return target
+
+
+@register.filter
+def query_values(query: Any, name: str) -> str:
+    """A URL parameter's values as the person typed them, for naming a bad one."""
+    getlist = getattr(query, "getlist", None)
+    values = getlist(name) if getlist else [query.get(name, "")]
+    return ", ".join(str(v) for v in values if v)[:200]

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -229,3 +230,17 @@ def member_of_viewer_forbidden(alice: Member) -> bool:
 
     viewer = make_member("viewer@a.example", alice.workspace, role="viewer")
     return viewer.client.get(reverse("feedback:export_xlsx")).status_code == 403
+
+
+def test_a_garbage_date_is_named_on_the_page_and_the_good_filters_still_apply(
+    alice: Member, records
+) -> None:
+    url = reverse("feedback:inbox")
+    wanted = alice.client.get(f"{url}?channel=review", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    page = alice.client.get(
+        f"{url}?channel=review&date_from=garbage", HTTP_ACCEPT_LANGUAGE="ko"
+    ).content.decode()
+    total = re.search(r'data-testid="total" data-count="(\d+)"', page).group(1)
+    assert total == re.search(r'data-testid="total" data-count="(\d+)"', wanted).group(1)
+    assert int(total) < alice.workspace.feedback.count(), "the channel filter still applies"
+    assert "적용하지 않은 필터" in page and "시작일" in page and "garbage" in page
