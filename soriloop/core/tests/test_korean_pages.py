@@ -168,7 +168,7 @@ def test_every_page_shows_a_korean_user_no_untranslated_words(tmp_path: Path, se
     user_data = set(Feedback.objects.values_list("text", flat=True))
     user_data |= {member.workspace.name, member.user.name, member.user.email, "고객의견.csv"}
     records = demo_records(now=timezone.now())
-    user_data |= {str(r["customer"]["name"]) for r in records} | {"demo"}
+    user_data |= {str(r["customer"]["name"]) for r in records} | {"demo", "garbage"}
     user_data |= {str(r["touchpoint"]) for r in records}
     for topic in Topic.objects.filter(workspace=member.workspace):
         user_data |= {topic.name_en, *topic.keywords}
