@@ -216,6 +216,7 @@ def test_xlsx_export_has_the_analysis_columns_keeps_text_as_text_and_is_audited(
     assert late["sentiment"] == "negative"
     assert "배송" in late["topics"] and "delivery" in late["topic_keys"]
     assert late["received_at"] == "2026-03-01T10:00:00+09:00"
+    assert late["score"] == 1 and isinstance(late["score"], int | float), "a number, not text"
     kinds = {
         row[header.index("text")].value: row[header.index("text")].data_type
         for row in book["feedback"].iter_rows(min_row=2)

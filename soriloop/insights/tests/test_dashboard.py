@@ -218,3 +218,24 @@ def test_compare_offers_the_values_to_pick_for_each_dimension(alice: Member, bob
     assert seen and all(f'<option value="{t}">' in touchpoints for t in seen)
     other = bob.client.get("/dashboard/compare/").content.decode()
     assert '<datalist id="compare-touchpoint"></datalist>' in other
+
+
+def test_the_report_prints_volume_as_a_count(alice: Member) -> None:
+    seeded(alice)
+    html = alice.client.get(
+        f"/dashboard/report/?{WEEK}", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    volume = re.search(r"<tr><td>Volume</td><td class=\"num\">([^<]+)</td>", html).group(1)
+    assert re.fullmatch(r"\d+", volume), volume
+
+
+def test_a_topic_without_segments_says_so_not_that_nothing_is_analysed(alice: Member) -> None:
+    from soriloop.feedback.tests.test_inbox import add
+
+    add(alice, text="배송이 너무 늦어요. 일주일째 안 와요", channel="review")
+    analysis_run_batch(owner="w")
+    rollups_refresh()
+    html = alice.client.get("/dashboard/topics/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    segments = html[html.index("By segment") :]
+    assert "No analysed feedback in this period." not in segments[:400]
+    assert "None of this feedback comes from a customer in a segment." in segments[:400]
