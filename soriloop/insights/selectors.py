@@ -220,6 +220,8 @@ def _compact(t: Totals) -> dict[str, Any]:
         "neutral": int(t["neutral"]),
         "negative": int(t["negative"]),
         "nps": data["nps"]["value"],
+        "nps_n": int(data["nps"]["n"]),
+        "net_sentiment_n": int(data["net_sentiment"]["n"]),
         "csat": data["csat"]["value"],
         "ces": data["ces"]["value"],
         "net_sentiment": data["net_sentiment"]["value"],

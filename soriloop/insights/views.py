@@ -107,9 +107,22 @@ def _page(request: HttpRequest, membership: Membership) -> _Page:
     return _Page(f, dated, period, grain, context)
 
 
+# A score over fewer answers swings by up to 100 points a day: the trend leaves it out (and says
+# so); the tooltip gives each point's n.
+TREND_MIN_N = 5
+
+
+def _thin_points_left_out(point: dict[str, Any]) -> dict[str, Any]:
+    drawn = dict(point)
+    for metric in ("nps", "net_sentiment"):
+        if drawn.get(f"{metric}_n", 0) < TREND_MIN_N:
+            drawn[metric] = None
+    return drawn
+
+
 def _charts(page: _Page, series: list[dict[str, Any]]) -> dict[str, Any]:
     points = []
-    for point in series:
+    for point in map(_thin_points_left_out, series):
         start, end = bucket_days(dt.date.fromisoformat(point["start"]), page.grain, page.period)
         within = replace(page.dated, date_from=start, date_to=end)
         hrefs = {s: _inbox(within, sentiment=s) for s in SENTIMENTS}
@@ -120,6 +133,9 @@ def _charts(page: _Page, series: list[dict[str, Any]]) -> dict[str, Any]:
         "labels": {
             "volume": _("Volume"), "nps": _("NPS"), "net_sentiment": _("Net sentiment"),
             "positive": _("Positive"), "neutral": _("Neutral"), "negative": _("Negative"),
+            "n": _("answers"),
+            "thin": _("NPS and net sentiment are drawn where a point has at least %(n)s answers; "
+                      "choose a week or month for more.") % {"n": TREND_MIN_N},
         },
     }  # fmt: skip
 

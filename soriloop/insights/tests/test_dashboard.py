@@ -239,3 +239,22 @@ def test_a_topic_without_segments_says_so_not_that_nothing_is_analysed(alice: Me
     segments = html[html.index("By segment") :]
     assert "No analysed feedback in this period." not in segments[:400]
     assert "None of this feedback comes from a customer in a segment." in segments[:400]
+
+
+def test_the_trend_draws_nps_only_where_a_point_has_enough_answers(alice: Member) -> None:
+    import json
+
+    from soriloop.insights.views import TREND_MIN_N
+
+    seeded(alice)
+    html = alice.client.get(f"/dashboard/?{WEEK}").content.decode()
+    data = json.loads(re.search(r'id="chart-data"[^>]*>(.*?)</script>', html, re.S).group(1))
+    points = data["points"]
+    assert points and all("nps_n" in p and "net_sentiment_n" in p for p in points)
+    assert any(0 < p["nps_n"] < TREND_MIN_N for p in points), "the seed has thin days"
+    for p in points:
+        if p["nps_n"] < TREND_MIN_N:
+            assert p["nps"] is None, p
+        if p["net_sentiment_n"] < TREND_MIN_N:
+            assert p["net_sentiment"] is None, p
+    assert str(TREND_MIN_N) in data["labels"]["thin"]
