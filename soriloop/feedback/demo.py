@@ -18,7 +18,7 @@ from soriloop.feedback import demo_texts as parts
 from soriloop.feedback.services import channel_settings_get, feedback_ingest
 from soriloop.feedback.validation import FeedbackInput, parse_feedback
 
-CHANNELS = ["api", "widget", "email", "review", "phone", "chat", "import"]
+CHANNELS = ["api", "widget", "hosted", "email", "review", "phone", "chat", "import"]
 COUNT = 480
 DAYS = 180
 CUSTOMERS = 60
