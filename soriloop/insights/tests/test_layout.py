@@ -82,3 +82,41 @@ def test_table_headers_break_between_words_not_inside_them(
     )
     assert lines == 1, "the header 'Volume' is split over lines"
     context.close()
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_no_page_scrolls_sideways_on_a_phone(
+    live_server, alice: Member, browser: Browser, language: str
+) -> None:
+    korean = language == "ko"
+    from soriloop.accounts import services
+    from soriloop.analysis.services import analysis_run_batch
+    from soriloop.feedback.demo import demo_feedback_load
+    from soriloop.insights.rollups import rollups_refresh
+
+    demo_feedback_load(workspace=alice.workspace)
+    while analysis_run_batch(owner="w"):
+        pass
+    rollups_refresh()
+    record = alice.workspace.feedback.order_by("id").first()
+    services.api_key_create(actor=alice.membership, name="주문 시스템 연동 키", scope="write")
+    services.login_success_record(user=alice.user, ip="2001:db8:85a3::8a2e:370:7334")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, extra_http_headers={"Accept-Language": language}
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, live_server.url, korean=korean)
+    wide = {}
+    for path in (
+        "/", "/inbox/", f"/inbox/{record.pk}/", "/inbox/imports/", "/dashboard/topics/",
+        "/dashboard/", "/dashboard/compare/", "/dashboard/report/", "/settings/", "/settings/members/",
+        "/settings/api-keys/", "/settings/audit/", "/settings/channels/", "/settings/topics/",
+        "/settings/analysis/",
+    ):  # fmt: skip
+        page.goto(f"{live_server.url}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            wide[path] = width
+    assert wide == {}
+    context.close()
