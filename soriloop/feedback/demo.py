@@ -1,87 +1,142 @@
-"""Sample feedback for the demo workspace: Korean and English, every channel, 90 days."""
+"""Sample feedback for the demo workspace: varied Korean and English texts, every channel, months.
+
+Texts are composed from the parts in ``demo_texts`` (topic x kind frames, objects, openers and
+closers) by a seeded generator, so the demo is the same on every machine and every run.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from soriloop.accounts.models import Workspace
+from soriloop.feedback import demo_texts as parts
 from soriloop.feedback.services import channel_settings_get, feedback_ingest
 from soriloop.feedback.validation import FeedbackInput, parse_feedback
 
-# (text, stars 1-5, touchpoint)
-SAMPLES = [
-    ("배송이 생각보다 하루 빨리 왔어요. 포장도 꼼꼼했습니다.", 5, "delivery"),
-    ("주문한 지 일주일이 넘었는데 아직도 배송 준비중이에요.", 1, "delivery"),
-    ("택배 기사님이 문 앞에 두고 가셨는데 비를 맞아서 상자가 젖었어요", 2, "delivery"),
-    ("앱이 결제 단계에서 자꾸 꺼져요 ㅠㅠ 세 번이나 다시 했어요", 1, "checkout"),
-    ("카드 결제 후 주문 내역에 안 떠서 당황했어요", 2, "checkout"),
-    ("상담원분이 친절하게 환불 절차를 안내해 주셨어요. 감사합니다!", 5, "support"),
-    ("고객센터 연결이 30분 넘게 안 돼요", 1, "support"),
-    ("환불 요청한 지 2주째인데 아직 입금이 안 됐어요", 1, "refund"),
-    ("가격 대비 품질이 정말 좋아요. 재구매 의사 있습니다", 5, "product"),
-    ("사이즈가 표기보다 한 치수 작게 나온 것 같아요", 3, "product"),
-    ("쿠폰 적용이 안 돼서 정가로 샀어요. 개선 부탁드려요", 2, "checkout"),
-    ("매장 직원분들이 친절하고 설명을 잘 해주셨어요", 5, "store"),
-    ("주말에 매장 대기 시간이 너무 길어요", 2, "store"),
-    ("로그인할 때마다 인증번호를 다시 받아야 해서 불편해요", 2, "account"),
-    ("다크 모드가 생기면 좋겠어요", 4, "app"),
-    ("The delivery was fast and the packaging was great.", 5, "delivery"),
-    ("My order has been stuck in 'preparing' for a week.", 1, "delivery"),
-    ("The app crashes every time I try to pay with Apple Pay.", 1, "checkout"),
-    ("Support resolved my issue in five minutes. Impressive!", 5, "support"),
-    ("Still waiting for my refund after 14 days.", 1, "refund"),
-    ("Good value for money, but the size runs small.", 3, "product"),
-    ("Please add an option to save items for later.", 4, "app"),
-    ("배송은 빠른데 앱 UI가 좀 헷갈려요. search 기능이 잘 안 돼요", 3, "app"),
-]
-CHANNELS = ["api", "widget", "email", "review", "phone", "chat", "import"]
-NAMES = [
-    "김민준",
-    "이서연",
-    "박지호",
-    "최수아",
-    "정우진",
-    "Emily Park",
-    "James Lee",
-    "한지민",
-    "오세훈",
-    "윤하은",
-]
-COUNT = 240
+CHANNELS = ["api", "widget", "hosted", "email", "review", "phone", "chat", "import"]
+COUNT = 480
+DAYS = 180
+CUSTOMERS = 60
+_PARTICLE = re.compile(r"(.)\{(이|은|을|과)/(가|는|를|와)\}")
+_SLOT = re.compile(r"\{(obj|item|n|m|won|usd|time)\}")
+
+
+def _particle(match: re.Match[str]) -> str:
+    """The particle the syllable before it takes: 이/은/을/과 after a final consonant."""
+    before, with_final, without = match.groups()
+    code = ord(before) - 0xAC00
+    has_final = 0 <= code < 11172 and code % 28 != 0
+    return before + (with_final if has_final else without)
+
+
+def _fill(frame: str, *, lang: str, obj: str, rng: random.Random) -> str:
+    values = {
+        "obj": obj,
+        "item": rng.choice(parts.ITEMS[lang]),
+        "n": str(rng.randint(2, 14)),
+        "m": str(rng.choice([10, 15, 20, 25, 30, 40, 45, 50, 60, 90])),
+        "won": f"{rng.randint(2, 30) * 1000:,}",
+        "usd": str(rng.randint(3, 40)),
+        "time": rng.choice(parts.TIMES[lang]),
+    }
+    # Twice: an object may itself hold a slot ("주문한 {item}").
+    for _ in range(2):
+        frame = _SLOT.sub(lambda m: values[m.group(1)], frame)
+    return _PARTICLE.sub(_particle, frame)
+
+
+def _core(topic: str, kind: str, lang: str, rng: random.Random) -> str:
+    chosen: parts.Parts = getattr(parts.TOPICS[topic], lang)
+    frame = rng.choice(getattr(chosen, kind))
+    return _fill(frame, lang=lang, obj=rng.choice(chosen.objects), rng=rng)
+
+
+def demo_text(*, topic: str, kind: str, lang: str, rng: random.Random) -> str:
+    """One piece of feedback: opener + core (+ sometimes a second topic) + closer."""
+    text = _core(topic, kind, lang, rng)
+    if rng.random() < 0.2:
+        other = rng.choice([t for t in parts.TOPICS if t != topic])
+        text += rng.choice(parts.CONNECTORS[lang]) + _core(other, kind, lang, rng)
+    closer = rng.choice(parts.CLOSERS[lang][kind])
+    if text.endswith("?") and closer in {".", "?", "!"}:
+        closer = ""
+    elif closer.startswith(" ") and closer != " ㅠㅠ" and not text.endswith(("?", "!", ".")):
+        closer = "." + closer  # a closing sentence after a sentence without its full stop
+    opener = rng.choice(parts.OPENERS[lang][kind])
+    if not opener or opener.endswith(("! ", ". ")):
+        text = text[0].upper() + text[1:]
+    return opener + text + closer
+
+
+def _score(kind: str, rng: random.Random) -> dict[str, object]:
+    """A score that agrees with the kind of feedback, or none (about one in four)."""
+    score_kind = rng.choice(["stars", "nps", "csat", "stars", None])
+    if score_kind is None or (kind == "question" and rng.random() < 0.7):
+        return {}
+    low, high = {"praise": (4, 5), "complaint": (1, 2), "question": (3, 4), "suggestion": (3, 4)}[
+        kind
+    ]
+    stars = rng.randint(low, high)
+    if score_kind == "nps":
+        nps = {1: 1, 2: 4, 3: 6, 4: 8, 5: 10}[stars] - rng.choice([0, 0, 1])
+        return {"score": max(0, nps), "score_kind": "nps"}
+    return {"score": stars, "score_kind": score_kind}
+
+
+def _customers(rng: random.Random) -> list[tuple[str, str]]:
+    """(name, language) of the demo's regular customers."""
+    people = []
+    for _ in range(CUSTOMERS):
+        if rng.random() < 0.7:
+            people.append((rng.choice(parts.SURNAMES) + rng.choice(parts.GIVEN), "ko"))
+        else:
+            people.append((f"{rng.choice(parts.EN_FIRST)} {rng.choice(parts.EN_LAST)}", "en"))
+    return people
+
+
+def demo_records(*, now: dt.datetime) -> list[dict[str, object]]:
+    """The demo's records as API-shaped dicts: distinct texts, the same for the same ``now``."""
+    rng = random.Random(20261122)  # noqa: S311 - the same demo every time, not a secret
+    people = _customers(rng)
+    seen: set[str] = set()
+    records: list[dict[str, object]] = []
+    while len(records) < COUNT:
+        number = rng.randrange(CUSTOMERS)
+        name, lang = people[number]
+        topic = rng.choice(list(parts.TOPICS))
+        kind = rng.choices(parts.KINDS, weights=[3, 4, 2, 1])[0]
+        text = demo_text(topic=topic, kind=kind, lang=lang, rng=rng)
+        if text in seen:
+            continue
+        seen.add(text)
+        received = now - dt.timedelta(days=rng.triangular(0, DAYS, 0), minutes=rng.randint(0, 600))
+        records.append(
+            {
+                "text": text,
+                "channel": rng.choice(CHANNELS),
+                "source": "demo",
+                "external_id": f"demo-{len(records)}",
+                "touchpoint": parts.TOPICS[topic].touchpoint,
+                "received_at": received,
+                "customer": {"external_id": f"demo-customer-{number}", "name": name},
+            }
+            | _score(kind, rng)
+        )
+    return records
 
 
 def _items(workspace: Workspace) -> list[FeedbackInput]:
-    rng = random.Random(20261122)  # noqa: S311 - the same demo every time, not a secret
     tz = ZoneInfo(workspace.timezone)
     now = timezone.now()
-    items = []
-    for n in range(COUNT):
-        text, stars, touchpoint = rng.choice(SAMPLES)
-        channel = rng.choice(CHANNELS)
-        received = now - dt.timedelta(days=rng.triangular(0, 90, 0), minutes=rng.randint(0, 600))
-        name = rng.choice(NAMES)
-        data: dict[str, object] = {
-            "text": text,
-            "channel": channel,
-            "source": "demo",
-            "external_id": f"demo-{n}",
-            "touchpoint": touchpoint,
-            "received_at": received,
-            "customer": {"external_id": f"demo-customer-{NAMES.index(name)}", "name": name},
-        }
-        kind = rng.choice(["stars", "nps", "csat", None])
-        if kind == "stars":
-            data |= {"score": stars, "score_kind": "stars"}
-        elif kind == "nps":
-            data |= {"score": min(10, max(0, stars * 2 + rng.choice([-1, 0]))), "score_kind": "nps"}
-        elif kind == "csat":
-            data |= {"score": stars, "score_kind": "csat"}
-        items.append(parse_feedback(data, channel=channel, tz=tz, now=now))
-    return items
+    return [
+        parse_feedback(data, channel=str(data["channel"]), tz=tz, now=now)
+        for data in demo_records(now=now)
+    ]
 
 
 def demo_feedback_load(*, workspace: Workspace) -> int:

@@ -84,6 +84,7 @@ def csv_lines(records: Iterable[Feedback], tz: ZoneInfo, *, reveal: bool) -> Ite
         yield writer.writerow(_row(record, tz, reveal))
 
 
+SCORE_COLUMN = COLUMNS.index("score")
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header
 
 
@@ -110,6 +111,8 @@ def xlsx_file(records: Iterable[Feedback], tz: ZoneInfo, target: BinaryIO, *, re
                     cell.data_type = "s"
                     value = cell
             cells.append(value)
+        if record.score is not None:
+            cells[SCORE_COLUMN] = record.score  # a number a spreadsheet can sum, not text
         sheet.append(cells)
         written += 1
     book.save(target)

@@ -21,7 +21,9 @@ NO_TYPE = "none"  # analysed, no feedback type
 
 
 class BadFilter(FieldErrors):
-    """Bad filter parameters, by field."""
+    """Bad filter parameters, by field; ``usable`` is the filter without the bad ones."""
+
+    usable: FeedbackFilter | None = None
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,14 @@ class FeedbackFilter:
         if result.date_from and result.date_to and result.date_from > result.date_to:
             errors.setdefault("date_to", []).append("is before date_from")
         if errors:
-            raise BadFilter(errors)
+            bad = BadFilter(errors)
+            blank = cls()
+            bad.usable = replace(
+                result,
+                channel=tuple(c for c in result.channel if c in Channel.values),
+                **{n: getattr(blank, n) for n in errors if n != "channel" and hasattr(blank, n)},
+            )
+            raise bad
         return result
 
     def apply(self, records: QuerySet[Feedback]) -> QuerySet[Feedback]:

@@ -21,6 +21,23 @@ MANUAL_CHANNELS = [
 ]
 
 
+class ChoicesMenu(forms.CheckboxSelectMultiple):
+    """Checkboxes in a drop-down whose summary names the chosen ones in the page's language.
+
+    A native ``<select multiple>`` shows the browser's own "0 selected", in the browser's
+    language, whatever the page's.
+    """
+
+    template_name = "feedback/widgets/choices_menu.html"
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        chosen = {str(v) for v in (value or [])}
+        labels = [str(label) for key, label in self.choices if str(key) in chosen]
+        context["widget"]["summary"] = ", ".join(labels) if labels else _("Any")
+        return context
+
+
 class FilterForm(forms.Form):
     """The inbox's filter bar; the parsed values come from ``FeedbackFilter``."""
 
@@ -29,7 +46,7 @@ class FilterForm(forms.Form):
         label=_("Channel"),
         choices=Channel.choices,
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 1}),
+        widget=ChoicesMenu,
     )
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})

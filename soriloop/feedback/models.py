@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 class Channel(models.TextChoices):
     API = "api", _("API")
     WIDGET = "widget", _("Web widget")
+    HOSTED = "hosted", _("Hosted page")
     EMAIL = "email", _("E-mail")
     IMPORT = "import", _("File import")
     MANUAL = "manual", _("Manual entry")

@@ -260,7 +260,7 @@ def _enqueue_acknowledgements(pending: list[_Pending]) -> None:
             feedback_acknowledge.enqueue(feedback_id=p.new_id)
 
 
-ACK_CHANNELS = {"email", "widget"}
+ACK_CHANNELS = {"email", "widget", "hosted"}
 
 
 def feedback_ingest_one(*, workspace: Workspace, item: FeedbackInput) -> IngestResult:

@@ -60,7 +60,7 @@ def _filters(request: HttpRequest) -> tuple[FeedbackFilter, dict[str, list[str]]
     try:
         return FeedbackFilter.from_query(request.GET), {}
     except BadFilter as exc:
-        return FeedbackFilter(), exc.fields
+        return exc.usable or FeedbackFilter(), exc.fields
 
 
 @member_required

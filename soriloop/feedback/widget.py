@@ -51,14 +51,19 @@ def _language(request: HttpRequest, data: dict[str, Any], text: str) -> str:
 
 
 def submit(
-    channel_settings: ChannelSettings, data: dict[str, Any], *, lang: str, source: str
+    channel_settings: ChannelSettings,
+    data: dict[str, Any],
+    *,
+    lang: str,
+    source: str,
+    channel: str = "widget",
 ) -> Any:
     """Turn a visitor's form into feedback; raise ``InvalidFeedback`` for bad fields."""
     workspace = channel_settings.workspace
     rating = data.get("rating")
     email = str(data.get("email") or "").strip()
     payload: dict[str, Any] = {
-        "channel": "widget",
+        "channel": channel,
         "source": source,
         "text": data.get("text") or "",
         "metadata": {
@@ -69,7 +74,7 @@ def submit(
     if rating not in (None, ""):
         payload["score"], payload["score_kind"] = rating, "stars"
     item = parse_feedback(
-        payload, channel="widget", tz=ZoneInfo(workspace.timezone), now=timezone.now()
+        payload, channel=channel, tz=ZoneInfo(workspace.timezone), now=timezone.now()
     )
     return services.feedback_ingest_one(workspace=workspace, item=item)
 
@@ -150,7 +155,7 @@ def hosted_page(request: HttpRequest, key: str) -> HttpResponse:
             context["thanks"] = thanks(channel_settings, lang)
         else:
             try:
-                submit(channel_settings, data, lang=lang, source="hosted-page")
+                submit(channel_settings, data, lang=lang, source="hosted-page", channel="hosted")
             except InvalidFeedback as exc:
                 context["errors"], context["values"], status = exc.fields, data, 422
             else:

@@ -220,6 +220,8 @@ def _compact(t: Totals) -> dict[str, Any]:
         "neutral": int(t["neutral"]),
         "negative": int(t["negative"]),
         "nps": data["nps"]["value"],
+        "nps_n": int(data["nps"]["n"]),
+        "net_sentiment_n": int(data["net_sentiment"]["n"]),
         "csat": data["csat"]["value"],
         "ces": data["ces"]["value"],
         "net_sentiment": data["net_sentiment"]["value"],
@@ -313,3 +315,23 @@ def record_count(workspace: Workspace, f: FeedbackFilter) -> int:
         period = Period(f.date_from or dt.date.min, f.date_to or dt.date.max)
         return int(totals(workspace, f, period)["n"])
     return feedback_records(workspace=workspace, filters=f).count()
+
+
+PICK_DAYS = 365
+PICK_LIMIT = 200
+
+
+def compare_values(*, workspace: Workspace, name: str) -> list[str]:
+    """The values of a wide dimension (touchpoint, segment) seen in the last year, for pickers.
+
+    Read from that dimension's rollup slice, so it costs one index range at any size.
+    """
+    since = workspace.today() - dt.timedelta(days=PICK_DAYS)
+    rows = (
+        Rollup.objects.filter(workspace=workspace, level=SLICES[name], facet="", day__gte=since)
+        .exclude(**{name: ""})
+        .values_list(name, flat=True)
+        .distinct()
+        .order_by(name)
+    )
+    return list(rows[:PICK_LIMIT])

@@ -35,6 +35,7 @@ from soriloop.insights.selectors import (
     Period,
     breakdown,
     bucket_days,
+    compare_values,
     keyword_ranking,
     level_for,
     overview,
@@ -88,7 +89,7 @@ def _page(request: HttpRequest, membership: Membership) -> _Page:
     try:
         f = FeedbackFilter.from_query(request.GET)
     except BadFilter as exc:
-        f, errors = FeedbackFilter(), exc.fields
+        f, errors = exc.usable or FeedbackFilter(), exc.fields
     grain = request.GET.get("grain", "day")
     if grain not in GRAINS:
         grain = "day"
@@ -107,9 +108,22 @@ def _page(request: HttpRequest, membership: Membership) -> _Page:
     return _Page(f, dated, period, grain, context)
 
 
+# A score over fewer answers swings by up to 100 points a day: the trend leaves it out (and says
+# so); the tooltip gives each point's n.
+TREND_MIN_N = 5
+
+
+def _thin_points_left_out(point: dict[str, Any]) -> dict[str, Any]:
+    drawn = dict(point)
+    for metric in ("nps", "net_sentiment"):
+        if drawn.get(f"{metric}_n", 0) < TREND_MIN_N:
+            drawn[metric] = None
+    return drawn
+
+
 def _charts(page: _Page, series: list[dict[str, Any]]) -> dict[str, Any]:
     points = []
-    for point in series:
+    for point in map(_thin_points_left_out, series):
         start, end = bucket_days(dt.date.fromisoformat(point["start"]), page.grain, page.period)
         within = replace(page.dated, date_from=start, date_to=end)
         hrefs = {s: _inbox(within, sentiment=s) for s in SENTIMENTS}
@@ -120,6 +134,9 @@ def _charts(page: _Page, series: list[dict[str, Any]]) -> dict[str, Any]:
         "labels": {
             "volume": _("Volume"), "nps": _("NPS"), "net_sentiment": _("Net sentiment"),
             "positive": _("Positive"), "neutral": _("Neutral"), "negative": _("Negative"),
+            "n": _("answers"),
+            "thin": _("NPS and net sentiment are drawn where a point has at least %(n)s answers; "
+                      "choose a week or month for more.") % {"n": TREND_MIN_N},
         },
     }  # fmt: skip
 
@@ -276,8 +293,19 @@ def compare(request: HttpRequest, membership: Membership) -> HttpResponse:
         "sides": sides,
         "rows": rows,
         "problems": problems,
+        "pickers": _compare_pickers(workspace),
     }
     return render(request, "insights/compare.html", context)
+
+
+def _compare_pickers(workspace: Workspace) -> dict[str, list[tuple[str, str]]]:
+    """What each dimension's A and B can be: (value typed, name shown)."""
+    return {
+        "channel": [(str(v), str(label)) for v, label in Channel.choices],
+        "language": [("ko", _("Korean")), ("en", _("English")), ("other", _("Other"))],
+        "touchpoint": [(v, v) for v in compare_values(workspace=workspace, name="touchpoint")],
+        "segment": [(v, v) for v in compare_values(workspace=workspace, name="segment")],
+    }
 
 
 METRIC_ROWS = [

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 from django import template
@@ -49,3 +51,205 @@ def private_email(email: str | None, see_personal: bool) -> str | None:
 @register.filter
 def private_phone(phone: str | None, see_personal: bool) -> str | None:
     return phone if see_personal or not phone else mask_phone(phone)
+
+
+SCORE_KINDS_SHORT = {"nps": _("NPS"), "csat": _("CSAT"), "ces": _("CES"), "stars": _("Stars")}
+SENTIMENT_LABELS = {
+    "positive": _("Positive"),
+    "neutral": _("Neutral"),
+    "negative": _("Negative"),
+}
+PII_LABELS = {
+    "email": _("e-mail address"),
+    "phone": _("phone number"),
+    "rrn": _("resident registration number"),
+    "card": _("card number"),
+    "account": _("bank account number"),
+}
+FIELD_LABELS = {
+    "text": _("Text"),
+    "score": _("Score"),
+    "score_kind": _("Score type"),
+    "channel": _("Channel"),
+    "source": _("Source"),
+    "external_id": _("External ID"),
+    "touchpoint": _("Touchpoint"),
+    "received_at": _("Received"),
+    "metadata": _("Metadata"),
+    "customer": _("Customer"),
+    "idempotency_key": _("Idempotency key"),
+    "date_from": _("From"),
+    "date_to": _("To"),
+    "score_min": _("Min"),
+    "score_max": _("Max"),
+    "sentiment": _("Sentiment"),
+    "types": _("Type"),
+    "type": _("Type"),
+    "topics": _("Topics"),
+    "topic": _("Topic"),
+    "language": _("Language"),
+    "segment": _("Segment"),
+    "row": _("Row"),
+    "file": _("File"),
+    "mapping": _("Column mapping"),
+}
+AUDIT_ACTIONS = {
+    "analysis.adapt": _("Adaptation requested"),
+    "analysis.corrected": _("Analysis corrected"),
+    "analysis.reanalyze": _("Re-analysis requested"),
+    "analysis.settings": _("Analysis settings changed"),
+    "api_key.created": _("API key created"),
+    "api_key.revoked": _("API key revoked"),
+    "channels.updated": _("Channels changed"),
+    "emerging.accepted": _("Emerging issue accepted"),
+    "emerging.rejected": _("Emerging issue rejected"),
+    "export": _("Exported"),
+    "feedback.deleted": _("Feedback deleted"),
+    "import.started": _("Import started"),
+    "invitation.accepted": _("Invitation accepted"),
+    "invitation.created": _("Invitation sent"),
+    "invitation.revoked": _("Invitation revoked"),
+    "login.failed": _("Sign-in failed"),
+    "login.succeeded": _("Signed in"),
+    "logout": _("Signed out"),
+    "member.removed": _("Member removed"),
+    "password.reset": _("Password reset"),
+    "role.changed": _("Role changed"),
+    "topic.saved": _("Topic saved"),
+    "workspace.created": _("Workspace created"),
+    "workspace.deleted": _("Workspace deleted"),
+    "workspace.updated": _("Workspace changed"),
+}
+AUDIT_KEYS = {
+    "scope": _("Access"),
+    "prefix": _("Key"),
+    "role": _("Role"),
+    "email": _("E-mail"),
+    "format": _("Format"),
+    "rows": _("Rows"),
+    "filters": _("Filters"),
+    "name": _("Name"),
+}
+VALUE_LABELS: dict[str, Any] = {
+    **SENTIMENT_LABELS,
+    **TYPE_LABELS,
+    "read": _("Read"),
+    "write": _("Write"),
+    "owner": _("Owner"),
+    "admin": _("Admin"),
+    "agent": _("Agent"),
+    "viewer": _("Viewer"),
+}
+# Reasons the validators give in English (stored with import rows), shown in the page's language.
+REASONS = {
+    "is before date_from": _("is before the start date"),
+    "is empty and there is no score": _("is empty and there is no score"),
+    "is in the future": _("is in the future"),
+    "is not a column of the file": _("is not a column of the file"),
+    "is not a known field": _("is not a known field"),
+    "is not a phone number": _("is not a phone number"),
+    "is not an e-mail address": _("is not an e-mail address"),
+    "is required when score_kind is given": _("is required when a score type is given"),
+    "must be a JSON object": _("must be a JSON object"),
+    "must be a date like 2026-01-31": _("must be a date like 2026-01-31"),
+    "must be a number": _("must be a number"),
+    "must be a string": _("must be text"),
+    "must be a whole number": _("must be a whole number"),
+    "must be a whole or half star": _("must be a whole or half star"),
+    "must be an ISO 8601 date or time": _("must be a date or time like 2026-01-31 14:30"),
+    "must be an object": _("must be an object"),
+    "must be true or false": _("must be true or false"),
+}
+_REASON_PATTERNS = [
+    (re.compile(r"must be at most ([\d,]+) characters"), _("must be at most %(n)s characters")),
+    (
+        re.compile(r"must be between (\S+) and (\S+) for (\w+)"),
+        _("must be between %(n)s and %(m)s"),
+    ),
+    (re.compile(r"must be a whole number for (\w+)"), _("must be a whole number")),
+    (re.compile(r"must be one of .*"), _("is not one of the allowed values")),
+]
+
+
+@register.filter
+def score_kind_short(kind: str) -> Any:
+    """A score kind's short name (NPS, CSAT, CES, stars) in the page's language."""
+    return SCORE_KINDS_SHORT.get(kind, kind)
+
+
+@register.filter
+def sentiment_label(code: str) -> Any:
+    return SENTIMENT_LABELS.get(code, code)
+
+
+@register.filter
+def pii_label(kind: str) -> Any:
+    """A kind of personal data (``rrn``, ``card``, ...) named for people."""
+    return PII_LABELS.get(kind, kind)
+
+
+@register.filter
+def field_label(name: str) -> Any:
+    return FIELD_LABELS.get(name, name)
+
+
+@register.filter
+def reason_label(reason: str) -> str:
+    """A validator's reason in the page's language; an unknown one as it is."""
+    if reason in REASONS:
+        return str(REASONS[reason])
+    for pattern, label in _REASON_PATTERNS:
+        if match := pattern.fullmatch(reason):
+            groups = match.groups()
+            return str(label) % {"n": groups[0], "m": groups[1] if len(groups) > 1 else ""}
+    return reason
+
+
+@register.filter
+def audit_action(code: str) -> Any:
+    return AUDIT_ACTIONS.get(code, code)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(_value(v) for v in value)
+    return str(VALUE_LABELS.get(str(value), value))
+
+
+@register.filter
+def audit_details(data: Any) -> str:
+    """An audit entry's data as "label: value" pairs with known codes named for people."""
+    if not isinstance(data, dict):
+        return ""
+    return " · ".join(
+        f"{AUDIT_KEYS.get(key) or FIELD_LABELS.get(key) or key}: {_value(value)}"
+        for key, value in data.items()
+    )
+
+
+@register.filter
+def isotime(value: str) -> dt.datetime | str:
+    """An ISO 8601 time stored as text, as a datetime the ``date`` filter shows in the zone."""
+    try:
+        return dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value
+
+
+_FEEDBACK_TARGET = re.compile(r"feedback (\d+)")
+
+
+@register.filter
+def audit_target(target: str) -> str:
+    """An audit entry's target; a record ("feedback 12") named in the page's language."""
+    if match := _FEEDBACK_TARGET.fullmatch(target or ""):
+        return str(_("feedback #%(id)s")) % {"id": match.group(1)}
+    return target
+
+
+@register.filter
+def query_values(query: Any, name: str) -> str:
+    """A URL parameter's values as the person typed them, for naming a bad one."""
+    getlist = getattr(query, "getlist", None)
+    values = getlist(name) if getlist else [query.get(name, "")]
+    return ", ".join(str(v) for v in values if v)[:200]

@@ -38,7 +38,7 @@ def test_demo_prints_a_working_sign_in_and_key(db: None, capsys) -> None:
     assert live.count() == 1, "the previous demo key is revoked"
     workspace = live.get().workspace
     channels = set(workspace.feedback.values_list("channel", flat=True))
-    assert workspace.feedback.count() == 240, "sample feedback is loaded once"
+    assert workspace.feedback.count() == 480, "sample feedback is loaded once"
     assert {"api", "widget", "email", "review", "phone"} <= channels
 
 
@@ -92,7 +92,7 @@ def test_serve_demo_starts_web_and_worker_and_signs_in_in_korean(tmp_path: Path)
         assert "소리루프 데모" in home
         assert "설정" in home and "로그아웃" in home, "the demo owner reads Korean"
         inbox = _get(opener, f"{base}/inbox/")
-        assert "240건" in inbox, "the demo inbox holds the sample feedback"
+        assert "480건" in inbox, "the demo inbox holds the sample feedback"
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:

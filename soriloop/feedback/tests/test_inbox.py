@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -215,6 +216,7 @@ def test_xlsx_export_has_the_analysis_columns_keeps_text_as_text_and_is_audited(
     assert late["sentiment"] == "negative"
     assert "배송" in late["topics"] and "delivery" in late["topic_keys"]
     assert late["received_at"] == "2026-03-01T10:00:00+09:00"
+    assert late["score"] == 1 and isinstance(late["score"], int | float), "a number, not text"
     kinds = {
         row[header.index("text")].value: row[header.index("text")].data_type
         for row in book["feedback"].iter_rows(min_row=2)
@@ -229,3 +231,17 @@ def member_of_viewer_forbidden(alice: Member) -> bool:
 
     viewer = make_member("viewer@a.example", alice.workspace, role="viewer")
     return viewer.client.get(reverse("feedback:export_xlsx")).status_code == 403
+
+
+def test_a_garbage_date_is_named_on_the_page_and_the_good_filters_still_apply(
+    alice: Member, records
+) -> None:
+    url = reverse("feedback:inbox")
+    wanted = alice.client.get(f"{url}?channel=review", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    page = alice.client.get(
+        f"{url}?channel=review&date_from=garbage", HTTP_ACCEPT_LANGUAGE="ko"
+    ).content.decode()
+    total = re.search(r'data-testid="total" data-count="(\d+)"', page).group(1)
+    assert total == re.search(r'data-testid="total" data-count="(\d+)"', wanted).group(1)
+    assert int(total) < alice.workspace.feedback.count(), "the channel filter still applies"
+    assert "적용하지 않은 필터" in page and "시작일" in page and "garbage" in page

@@ -5,6 +5,7 @@ import json
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from soriloop.conftest import Member
 from soriloop.feedback.models import Feedback
@@ -146,6 +147,9 @@ def test_the_hosted_page_takes_feedback_in_korean_and_english(
     assert "Thank you" in done.content.decode()
     record = Feedback.objects.get()
     assert (record.source, record.score, record.metadata["lang"]) == ("hosted-page", 4.0, "en")
+    assert record.channel == "hosted", "not filed under the web widget"
+    with translation.override("en"):
+        assert record.get_channel_display() == "Hosted page"
 
 
 def test_the_hosted_page_keeps_what_was_typed_when_something_is_wrong(widget_key: str) -> None:

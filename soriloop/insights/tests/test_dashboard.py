@@ -102,7 +102,9 @@ def test_english_dashboard_filter_change_and_live_feed(
     page.set_default_timeout(10_000)
     sign_in(page, live_server.url, korean=False)
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
-    page.get_by_label("Channel").select_option("api")
+    page.get_by_test_id("menu-channel").click()
+    page.get_by_label("API", exact=True).check()
+    page.get_by_test_id("menu-channel").click()
     page.get_by_role("button", name="Apply").click()
     expect(page).to_have_url(re.compile(r"channel=api"))
     expect(page.get_by_test_id("tile-volume")).to_have_attribute("data-count", "2")
@@ -199,3 +201,60 @@ def test_a_topic_card_the_rollups_cannot_split_loads_after_the_page(alice: Membe
     assert links, "the two vip support records have topics"
     for href, n in links:
         assert inbox_total(alice.client, href) == n, href
+
+
+def test_compare_offers_the_values_to_pick_for_each_dimension(alice: Member, bob: Member) -> None:
+    seeded(alice)
+    html = alice.client.get("/dashboard/compare/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert 'list="compare-channel"' in html
+    channels = html[html.index('<datalist id="compare-channel">') :]
+    channels = channels[: channels.index("</datalist>")]
+    assert '<option value="email">이메일</option>' in channels
+    languages = html[html.index('<datalist id="compare-language">') :]
+    assert '<option value="ko">한국어</option>' in languages[: languages.index("</datalist>")]
+    touchpoints = html[html.index('<datalist id="compare-touchpoint">') :]
+    touchpoints = touchpoints[: touchpoints.index("</datalist>")]
+    seen = set(alice.workspace.feedback.exclude(touchpoint="").values_list("touchpoint", flat=True))
+    assert seen and all(f'<option value="{t}">' in touchpoints for t in seen)
+    other = bob.client.get("/dashboard/compare/").content.decode()
+    assert '<datalist id="compare-touchpoint"></datalist>' in other
+
+
+def test_the_report_prints_volume_as_a_count(alice: Member) -> None:
+    seeded(alice)
+    html = alice.client.get(
+        f"/dashboard/report/?{WEEK}", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    volume = re.search(r"<tr><td>Volume</td><td class=\"num\">([^<]+)</td>", html).group(1)
+    assert re.fullmatch(r"\d+", volume), volume
+
+
+def test_a_topic_without_segments_says_so_not_that_nothing_is_analysed(alice: Member) -> None:
+    from soriloop.feedback.tests.test_inbox import add
+
+    add(alice, text="배송이 너무 늦어요. 일주일째 안 와요", channel="review")
+    analysis_run_batch(owner="w")
+    rollups_refresh()
+    html = alice.client.get("/dashboard/topics/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    segments = html[html.index("By segment") :]
+    assert "No analysed feedback in this period." not in segments[:400]
+    assert "None of this feedback comes from a customer in a segment." in segments[:400]
+
+
+def test_the_trend_draws_nps_only_where_a_point_has_enough_answers(alice: Member) -> None:
+    import json
+
+    from soriloop.insights.views import TREND_MIN_N
+
+    seeded(alice)
+    html = alice.client.get(f"/dashboard/?{WEEK}").content.decode()
+    data = json.loads(re.search(r'id="chart-data"[^>]*>(.*?)</script>', html, re.S).group(1))
+    points = data["points"]
+    assert points and all("nps_n" in p and "net_sentiment_n" in p for p in points)
+    assert any(0 < p["nps_n"] < TREND_MIN_N for p in points), "the seed has thin days"
+    for p in points:
+        if p["nps_n"] < TREND_MIN_N:
+            assert p["nps"] is None, p
+        if p["net_sentiment_n"] < TREND_MIN_N:
+            assert p["net_sentiment"] is None, p
+    assert str(TREND_MIN_N) in data["labels"]["thin"]

@@ -6,6 +6,17 @@
     if (document.readyState !== "loading") fn();
     else document.addEventListener("DOMContentLoaded", fn);
   }
+  // Compare: A and B offer the values of the dimension chosen.
+  ready(function () {
+    var dim = document.getElementById("id_dim");
+    if (!dim) return;
+    dim.addEventListener("change", function () {
+      document.querySelectorAll("input[data-picker]").forEach(function (input) {
+        input.setAttribute("list", "compare-" + dim.value);
+        input.value = "";
+      });
+    });
+  });
   ready(function () {
     var source = document.getElementById("chart-data");
     if (!source || typeof Chart === "undefined") return;
@@ -42,6 +53,13 @@
         options: Object.assign({}, common, {
           scales: { y: { beginAtZero: true, position: "left" },
                     y1: { min: -100, max: 100, position: "right", grid: { drawOnChartArea: false } } },
+          plugins: { tooltip: { callbacks: { afterLabel: function (item) {
+            // each score with the number of answers it stands on
+            var point = points[item.dataIndex];
+            if (item.datasetIndex === 1) return "n = " + point.nps_n + " " + data.labels.n;
+            if (item.datasetIndex === 2) return "n = " + point.net_sentiment_n + " " + data.labels.n;
+            return "";
+          } } } },
           onClick: function (event) {
             var hit = clicked(trendChart, event);
             // the NPS line opens the NPS answers of that day; bars and sentiment all records
