@@ -129,6 +129,7 @@ AUDIT_KEYS = {
     "rows": _("Rows"),
     "filters": _("Filters"),
     "name": _("Name"),
+    "personal_data": _("Personal data in full"),
 }
 VALUE_LABELS: dict[str, Any] = {
     **SENTIMENT_LABELS,
@@ -139,6 +140,8 @@ VALUE_LABELS: dict[str, Any] = {
     "admin": _("Admin"),
     "agent": _("Agent"),
     "viewer": _("Viewer"),
+    "True": _("Yes"),
+    "False": _("No"),
 }
 # Reasons the validators give in English (stored with import rows), shown in the page's language.
 REASONS = {
