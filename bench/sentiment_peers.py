@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/sentiment_peers.py [--data ../shared/data] [--limit 1500]
 
-The dev sets are the team's customer-service sets (testdata/cx) and the held-out 5% of each
+The dev sets are the team's customer-service sets (testdata/cx; and without their neutral
+rows, as a binary task) and the held-out 5% of each
 training file (`soriloop train`'s split). Soriloop reads as the worker does (embedded,
 blended); the peers are English-only lexicons, so their Korean rows are shown for
 completeness. Prints a Markdown table for docs/analysis.md.
@@ -32,7 +33,11 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=1500, help="rows per dev set at most")
     args = parser.parse_args()
     _train, dev = sentiment_splits(Path(args.data))
-    sets = cx_dev_sets() | dev
+    cx = cx_dev_sets()
+    binary = {
+        f"{name}_binary": [e for e in rows if e.label != "neutral"] for name, rows in cx.items()
+    }
+    sets = cx | binary | dev
     print("| dev set | n | measure | Soriloop | VADER | TextBlob |")
     print("|---|---|---|---|---|---|")
     for name, examples in sets.items():

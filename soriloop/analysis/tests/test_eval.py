@@ -85,3 +85,39 @@ def test_abuse_files_are_scored(tmp_path: Path, capsys) -> None:
     call_command("eval", "abuse", str(path))
     report = json.loads(capsys.readouterr().out)
     assert report["accuracy"] == 1.0
+
+
+def test_peers_are_scored_on_the_same_rows(tmp_path: Path, capsys) -> None:
+    path = write(
+        tmp_path / "cx.jsonl",
+        [
+            {"text": "Refund not received", "label": "negative"},
+            {"text": "The agent was wonderful, thank you!", "label": "positive"},
+            {"text": "How do I change my delivery address?", "label": "neutral"},
+            {"text": "This is the worst, terrible service", "label": "negative"},
+        ],
+    )
+    call_command("eval", "sentiment", str(path), "--peers")
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["peers"]) == {"vader", "textblob"}
+    vader = report["peers"]["vader"]
+    assert vader["n"] == 4 and set(vader["per_class"]) == {"negative", "neutral", "positive"}
+    # VADER finds no negative word in a calm complaint: it calls it neutral
+    assert vader["per_class"]["negative"]["recall"] == 0.5
+    assert report["accuracy"] >= vader["accuracy"]
+
+
+def test_types_and_topics_are_read_from_their_own_fields(tmp_path: Path, capsys) -> None:
+    rows = [
+        {"text": "환불이 2주째 안 들어왔어요", "label": "negative", "types": ["complaint"],
+         "topics": ["refund"]},
+        {"text": "배송지 변경 가능한가요?", "label": "neutral", "types": ["question"],
+         "topics": ["delivery"]},
+    ]  # fmt: skip
+    path = write(tmp_path / "cx.jsonl", rows)
+    call_command("eval", "type", str(path))
+    types = json.loads(capsys.readouterr().out)
+    assert types["per_class"]["question"]["support"] == 1
+    call_command("eval", "topics", str(path))
+    topics = json.loads(capsys.readouterr().out)
+    assert topics["per_class"]["refund"]["support"] == 1 and topics["n"] == 2
