@@ -179,11 +179,15 @@ LOGIN_THROTTLE_WINDOW = env_int(
 CACHES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
-_redis_url = env_str("REDIS_URL", "", "Unset: per-process memory cache. redis://... to use Redis.")
-if _redis_url:
+REDIS_URL = env_str(
+    "REDIS_URL",
+    "",
+    "Unset: per-process memory cache, rate limits counted in the database. redis://... for Redis.",
+)
+if REDIS_URL:
     CACHES["default"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": _redis_url,
+        "LOCATION": REDIS_URL,
     }
 
 LANGUAGE_CODE = env_choice(
@@ -289,6 +293,7 @@ EMERGING_SCAN_SECONDS = env_int(
 WORKER_MAINTENANCE = [
     "soriloop.feedback.imports.imports_recover",
     "soriloop.analysis.services.analysis_release_orphans",
+    "soriloop.core.ratelimit.rate_counters_prune",
 ]
 
 API_MAX_BODY_BYTES = env_int(
