@@ -300,6 +300,15 @@ API_MAX_BODY_BYTES = env_int(
     "API_MAX_BODY_BYTES", 32 * 1024 * 1024, "Largest request body the API accepts.", minimum=1024
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+API_RATE_PER_KEY = env_int(
+    "API_RATE_PER_KEY", 3000, "API requests per minute for one key (0: no limit).", minimum=0
+)
+API_RATE_PER_WORKSPACE = env_int(
+    "API_RATE_PER_WORKSPACE",
+    6000,
+    "API requests per minute for one workspace, all its keys together (0: no limit).",
+    minimum=0,
+)
 API_KEY_CACHE_SECONDS = env_int(
     "API_KEY_CACHE_SECONDS",
     5,
