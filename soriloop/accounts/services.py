@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -352,7 +353,7 @@ def api_key_revoke(*, actor: Membership, key_id: int, ip: str | None = None) -> 
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
-        _recent_keys.pop(key.key_hash, None)
+        _forget_keys(lambda cached: cached.pk == key.pk)
         audit_record(
             workspace=actor.workspace,
             actor=actor.user,
@@ -364,9 +365,20 @@ def api_key_revoke(*, actor: Membership, key_id: int, ip: str | None = None) -> 
     return key
 
 
-# Keys this process checked recently: digest -> (key, monotonic expiry). Revoking in this
+# Keys this process checked recently: digest -> (key, expiry in Unix time). Revoking in this
 # process drops the entry at once; other processes notice within API_KEY_CACHE_SECONDS.
 _recent_keys: dict[str, tuple[ApiKey, float]] = {}
+# Bumped by every revocation here, so that a check that read the key before it does not
+# cache it again afterwards.
+_revocations = 0
+
+
+def _forget_keys(which: Callable[[ApiKey], bool]) -> None:
+    global _revocations
+    _revocations += 1
+    for digest, (cached, _expiry) in list(_recent_keys.items()):
+        if which(cached):
+            _recent_keys.pop(digest, None)
 
 
 def api_key_authenticate(*, plaintext: str) -> ApiKey | None:
@@ -375,9 +387,10 @@ def api_key_authenticate(*, plaintext: str) -> ApiKey | None:
         return None
     digest = tokens.digest(plaintext)
     cached = _recent_keys.get(digest)
-    if cached is not None and cached[1] > time.monotonic():
+    if cached is not None and cached[1] > time.time():
         key: ApiKey | None = cached[0]
     else:
+        revocations = _revocations
         key = (
             ApiKey.objects.select_related("workspace")
             .filter(key_hash=digest, revoked_at__isnull=True)
@@ -386,10 +399,10 @@ def api_key_authenticate(*, plaintext: str) -> ApiKey | None:
         if key is None:
             _recent_keys.pop(digest, None)
             return None
-        if settings.API_KEY_CACHE_SECONDS:
+        if settings.API_KEY_CACHE_SECONDS and revocations == _revocations:
             if len(_recent_keys) > 10_000:
                 _recent_keys.clear()
-            _recent_keys[digest] = (key, time.monotonic() + settings.API_KEY_CACHE_SECONDS)
+            _recent_keys[digest] = (key, time.time() + settings.API_KEY_CACHE_SECONDS)
     assert key is not None
     now = timezone.now()
     stale = now - dt.timedelta(seconds=API_KEY_TOUCH_SECONDS)
@@ -462,4 +475,6 @@ def workspace_delete(*, actor: Membership, confirm_name: str, ip: str | None = N
         ip=ip,
     )
     User.objects.filter(last_workspace=workspace).update(last_workspace=None)
+    workspace_id = workspace.id
     workspace.delete()
+    _forget_keys(lambda cached: cached.workspace_id == workspace_id)
