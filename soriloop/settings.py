@@ -43,11 +43,12 @@ CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_AGE = env_int(
     "SESSION_COOKIE_AGE", 60 * 60 * 24 * 14, "Seconds a sign-in lasts.", minimum=60
 )
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https")
-    if env_bool("BEHIND_HTTPS_PROXY", False, "Trust X-Forwarded-Proto from a reverse proxy.")
-    else None
+BEHIND_HTTPS_PROXY = env_bool(
+    "BEHIND_HTTPS_PROXY",
+    False,
+    "Trust X-Forwarded-Proto and the last X-Forwarded-For address from a reverse proxy.",
 )
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_HTTPS_PROXY else None
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -170,10 +171,32 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 3
 
 LOGIN_THROTTLE_ATTEMPTS = env_int(
-    "LOGIN_THROTTLE_ATTEMPTS", 5, "Failed sign-ins per e-mail and per IP before a pause.", minimum=1
+    "LOGIN_THROTTLE_ATTEMPTS",
+    5,
+    "Failed sign-ins per e-mail from one IP before that pair pauses.",
+    minimum=1,
+)
+LOGIN_THROTTLE_ACCOUNT_ATTEMPTS = env_int(
+    "LOGIN_THROTTLE_ACCOUNT_ATTEMPTS",
+    20,
+    "Failed sign-ins per e-mail from all IPs together before it pauses.",
+    minimum=1,
+)
+LOGIN_THROTTLE_IP_ATTEMPTS = env_int(
+    "LOGIN_THROTTLE_IP_ATTEMPTS",
+    100,
+    "Failed sign-ins per IP, all e-mails together, before that IP pauses.",
+    minimum=1,
 )
 LOGIN_THROTTLE_WINDOW = env_int(
     "LOGIN_THROTTLE_WINDOW", 900, "Seconds the failed sign-ins are counted over.", minimum=1
+)
+
+PASSWORD_RESET_PER_EMAIL = env_int(
+    "PASSWORD_RESET_PER_EMAIL", 3, "Password-reset requests per e-mail address an hour.", minimum=1
+)
+PASSWORD_RESET_PER_IP = env_int(
+    "PASSWORD_RESET_PER_IP", 20, "Password-reset requests per IP an hour.", minimum=1
 )
 
 CACHES: dict[str, dict[str, Any]] = {

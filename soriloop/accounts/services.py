@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -34,6 +35,7 @@ from soriloop.accounts.models import (
     validate_timezone,
 )
 from soriloop.accounts.permissions import Action, require
+from soriloop.core.ratelimit import rate_limit_hit
 
 logger = logging.getLogger(__name__)
 
@@ -413,19 +415,44 @@ def api_key_authenticate(*, plaintext: str) -> ApiKey | None:
 
 
 def login_wait_seconds(*, email: str, ip: str | None) -> int:
-    """Seconds before another sign-in may be tried for this e-mail or IP (0: go ahead)."""
+    """Seconds before another sign-in may be tried (0: go ahead). Failures are counted per
+    (e-mail, IP), per e-mail and per IP, each with its own limit, so that one person's typos
+    do not lock out everyone behind the same address."""
+    email = email.strip().lower()
+    recent = LoginFailure.objects.filter(
+        created_at__gte=timezone.now() - dt.timedelta(seconds=settings.LOGIN_THROTTLE_WINDOW)
+    )
+    scopes = [(recent.filter(email=email), settings.LOGIN_THROTTLE_ACCOUNT_ATTEMPTS)]
+    if ip:
+        scopes += [
+            (recent.filter(email=email, ip=ip), settings.LOGIN_THROTTLE_ATTEMPTS),
+            (recent.filter(ip=ip), settings.LOGIN_THROTTLE_IP_ATTEMPTS),
+        ]
+    return max((_wait_after(failures, limit) for failures, limit in scopes), default=0)
+
+
+def _wait_after(failures: QuerySet[LoginFailure], limit: int) -> int:
+    """Seconds until fewer than ``limit`` of ``failures`` are inside the window (0: already)."""
+    times = list(failures.order_by("-created_at").values_list("created_at", flat=True)[:limit])
+    if len(times) < limit:
+        return 0
     window = dt.timedelta(seconds=settings.LOGIN_THROTTLE_WINDOW)
-    since = timezone.now() - window
-    limit = settings.LOGIN_THROTTLE_ATTEMPTS
-    waits = []
-    for field, value in (("email", email.strip().lower()), ("ip", ip)):
-        if not value:
-            continue
-        recent = LoginFailure.objects.filter(**{field: value, "created_at__gte": since})
-        if recent.count() >= limit:
-            oldest = recent.order_by("-created_at")[limit - 1].created_at
-            waits.append(int((oldest + window - timezone.now()).total_seconds()) + 1)
-    return max(waits, default=0)
+    return int((times[-1] + window - timezone.now()).total_seconds()) + 1
+
+
+def password_reset_wait_seconds(*, email: str, ip: str | None) -> int:
+    """Count a password-reset request per address and per IP; seconds to wait when over
+    either hourly limit (0: go ahead). Counted whether or not the address has an account."""
+    by_email = rate_limit_hit(
+        scope="reset-email",
+        ident=email.strip().lower(),
+        limit=settings.PASSWORD_RESET_PER_EMAIL,
+        window=3600,
+    )
+    by_ip = rate_limit_hit(
+        scope="reset-ip", ident=ip or "?", limit=settings.PASSWORD_RESET_PER_IP, window=3600
+    )
+    return max(by_email, by_ip)
 
 
 def login_failure_record(*, email: str, ip: str | None) -> None:
