@@ -49,6 +49,8 @@ BEHIND_HTTPS_PROXY = env_bool(
     "Trust X-Forwarded-Proto and the last X-Forwarded-For address from a reverse proxy.",
 )
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_HTTPS_PROXY else None
+# HSTS once the site is served over HTTPS (SecurityMiddleware sends it on secure requests only).
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if SECURE_COOKIES or BEHIND_HTTPS_PROXY else 0
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -77,6 +79,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "soriloop.core.security.SecurityHeadersMiddleware",
     "soriloop.core.errors.ApiEnvelopeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
