@@ -335,6 +335,12 @@ API_RATE_PER_WORKSPACE = env_int(
     "API requests per minute for one workspace, all its keys together (0: no limit).",
     minimum=0,
 )
+METRICS_MAX_POINTS = env_int(
+    "METRICS_MAX_POINTS",
+    400,
+    "Most buckets a /metrics series answers; a longer period or finer grain is refused with 422.",
+    minimum=10,
+)
 API_KEY_CACHE_SECONDS = env_int(
     "API_KEY_CACHE_SECONDS",
     5,
