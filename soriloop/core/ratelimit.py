@@ -4,6 +4,7 @@ Redis when ``REDIS_URL`` is set, else in the database (the ``RateCounter`` table
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 from functools import cache
@@ -15,6 +16,8 @@ from limits.storage import RedisStorage, Storage
 from limits.strategies import FixedWindowRateLimiter
 
 from soriloop.core.models import RateCounter
+
+logger = logging.getLogger(__name__)
 
 _TABLE = RateCounter._meta.db_table
 # A live window counts on; an ended one starts again from this hit.
@@ -84,15 +87,24 @@ class RateLimits:
 
     def __init__(self, storage: Storage) -> None:
         self.limiter = FixedWindowRateLimiter(storage)
+        # Redis down: let requests through (and say so) rather than fail them all. A database
+        # error is left to the request, whose transaction it has broken.
+        self.fail_open = () if isinstance(storage, DatabaseStorage) else storage.base_exceptions
 
     def hit(self, *, scope: str, ident: str, limit: int, window: int = 60) -> int:
         """Count one hit; return 0 when allowed, else the whole seconds until the window ends."""
         item = RateLimitItemPerSecond(limit, window)
         if len(ident) > 80:  # keys stay short whatever a client sends
             ident = hashlib.sha256(ident.encode()).hexdigest()
-        if self.limiter.hit(item, scope, ident):
+        try:
+            if self.limiter.hit(item, scope, ident):
+                return 0
+            reset_at = self.limiter.get_window_stats(item, scope, ident).reset_time
+        except self.fail_open:
+            logger.warning(
+                "rate limit %s not counted: its store is unreachable", scope, exc_info=True
+            )
             return 0
-        reset_at = self.limiter.get_window_stats(item, scope, ident).reset_time
         return max(1, math.ceil(reset_at - time.time()))
 
 

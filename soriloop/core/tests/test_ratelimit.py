@@ -80,3 +80,10 @@ def test_two_limiters_over_one_redis_accept_the_limit_and_no_more() -> None:
         first.limiter.storage.reset()
     assert answers.count(0) == 20
     assert all(1 <= wait <= 61 for wait in answers[20:])
+
+
+def test_an_unreachable_redis_lets_requests_through_and_says_so(caplog) -> None:
+    pytest.importorskip("redis")
+    limits = RateLimits(storage_for("redis://127.0.0.1:1/0", prefix="nowhere"))
+    assert [limits.hit(scope="s", ident="ip", limit=1) for _ in range(3)] == [0, 0, 0]
+    assert "not counted" in caplog.text
