@@ -124,7 +124,13 @@ def demo_workspace(prefix: str) -> tuple[Path, dict[str, str], str]:
     """A throwaway data folder with the demo workspace: (folder, environment, API key)."""
     work = Path(tempfile.mkdtemp(prefix=prefix))
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(SORILOOP_DATA_DIR=str(work), LOG_LEVEL="WARNING")
+    # Far past the API's default per-key rate limit on purpose: counted, never refused.
+    env.update(
+        SORILOOP_DATA_DIR=str(work),
+        LOG_LEVEL="WARNING",
+        API_RATE_PER_KEY="1000000000",
+        API_RATE_PER_WORKSPACE="1000000000",
+    )
     subprocess.run(
         [PYTHON, "-m", "soriloop.cli", "manage", "migrate", "-v0"], env=env, cwd=ROOT, check=True
     )

@@ -43,11 +43,14 @@ CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_AGE = env_int(
     "SESSION_COOKIE_AGE", 60 * 60 * 24 * 14, "Seconds a sign-in lasts.", minimum=60
 )
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https")
-    if env_bool("BEHIND_HTTPS_PROXY", False, "Trust X-Forwarded-Proto from a reverse proxy.")
-    else None
+BEHIND_HTTPS_PROXY = env_bool(
+    "BEHIND_HTTPS_PROXY",
+    False,
+    "Trust X-Forwarded-Proto and the last X-Forwarded-For address from a reverse proxy.",
 )
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_HTTPS_PROXY else None
+# HSTS once the site is served over HTTPS (SecurityMiddleware sends it on secure requests only).
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if SECURE_COOKIES or BEHIND_HTTPS_PROXY else 0
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -76,6 +79,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "soriloop.core.security.SecurityHeadersMiddleware",
     "soriloop.core.errors.ApiEnvelopeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -170,20 +174,46 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 3
 
 LOGIN_THROTTLE_ATTEMPTS = env_int(
-    "LOGIN_THROTTLE_ATTEMPTS", 5, "Failed sign-ins per e-mail and per IP before a pause.", minimum=1
+    "LOGIN_THROTTLE_ATTEMPTS",
+    5,
+    "Failed sign-ins per e-mail from one IP before that pair pauses.",
+    minimum=1,
+)
+LOGIN_THROTTLE_ACCOUNT_ATTEMPTS = env_int(
+    "LOGIN_THROTTLE_ACCOUNT_ATTEMPTS",
+    20,
+    "Failed sign-ins per e-mail from all IPs together before it pauses.",
+    minimum=1,
+)
+LOGIN_THROTTLE_IP_ATTEMPTS = env_int(
+    "LOGIN_THROTTLE_IP_ATTEMPTS",
+    100,
+    "Failed sign-ins per IP, all e-mails together, before that IP pauses.",
+    minimum=1,
 )
 LOGIN_THROTTLE_WINDOW = env_int(
     "LOGIN_THROTTLE_WINDOW", 900, "Seconds the failed sign-ins are counted over.", minimum=1
 )
 
+PASSWORD_RESET_PER_EMAIL = env_int(
+    "PASSWORD_RESET_PER_EMAIL", 3, "Password-reset requests per e-mail address an hour.", minimum=1
+)
+PASSWORD_RESET_PER_IP = env_int(
+    "PASSWORD_RESET_PER_IP", 20, "Password-reset requests per IP an hour.", minimum=1
+)
+
 CACHES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
-_redis_url = env_str("REDIS_URL", "", "Unset: per-process memory cache. redis://... to use Redis.")
-if _redis_url:
+REDIS_URL = env_str(
+    "REDIS_URL",
+    "",
+    "Unset: per-process memory cache, rate limits counted in the database. redis://... for Redis.",
+)
+if REDIS_URL:
     CACHES["default"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": _redis_url,
+        "LOCATION": REDIS_URL,
     }
 
 LANGUAGE_CODE = env_choice(
@@ -309,6 +339,7 @@ WORKER_MAINTENANCE = [
     "soriloop.feedback.imports.imports_recover",
     "soriloop.analysis.services.analysis_release_orphans",
     "soriloop.core.heartbeat.heartbeat_report_stopped",
+    "soriloop.core.ratelimit.rate_counters_prune",
 ]
 
 API_MAX_BODY_BYTES = env_int(
@@ -320,6 +351,21 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+API_RATE_PER_KEY = env_int(
+    "API_RATE_PER_KEY", 3000, "API requests per minute for one key (0: no limit).", minimum=0
+)
+API_RATE_PER_WORKSPACE = env_int(
+    "API_RATE_PER_WORKSPACE",
+    6000,
+    "API requests per minute for one workspace, all its keys together (0: no limit).",
+    minimum=0,
+)
+METRICS_MAX_POINTS = env_int(
+    "METRICS_MAX_POINTS",
+    400,
+    "Most buckets a /metrics series answers; a longer period or finer grain is refused with 422.",
+    minimum=10,
+)
 API_KEY_CACHE_SECONDS = env_int(
     "API_KEY_CACHE_SECONDS",
     5,

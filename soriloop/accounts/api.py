@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
+from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
-from ninja.errors import AuthorizationError
+from ninja.errors import AuthorizationError, Throttled
 from ninja.security import HttpBearer
 from pydantic import ConfigDict
 
 from soriloop.accounts import services
 from soriloop.accounts.models import ApiKey
+from soriloop.core.ratelimit import rate_limit_hit
 
 
 class ApiKeyAuth(HttpBearer):
@@ -24,9 +27,31 @@ class ApiKeyAuth(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
         key = services.api_key_authenticate(plaintext=token.strip())
-        if key is not None and self.write and not key.can_write:
+        if key is None:
+            return None
+        _check_rate(key)
+        if self.write and not key.can_write:
             raise AuthorizationError(message="This API key is read-only.")
         return key
+
+
+def _check_rate(key: ApiKey) -> None:
+    """Count the request against its key and its workspace; raise ``Throttled`` when over."""
+    limits = (
+        ("api-key", str(key.pk), settings.API_RATE_PER_KEY, "this API key"),
+        ("api-workspace", str(key.workspace_id), settings.API_RATE_PER_WORKSPACE, "this workspace"),
+    )
+    with transaction.atomic():  # one commit for both counts when they live in the database
+        waits = [
+            (rate_limit_hit(scope=scope, ident=ident, limit=limit), whose)
+            for scope, ident, limit, whose in limits
+            if limit
+        ]
+    wait, whose = max(waits, default=(0, ""))
+    if wait:
+        exc = Throttled(wait)
+        exc.message = f"Too many requests for {whose}; retry after {wait} s."
+        raise exc
 
 
 read_auth = ApiKeyAuth()

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -33,6 +35,7 @@ from soriloop.accounts.models import (
     validate_timezone,
 )
 from soriloop.accounts.permissions import Action, require
+from soriloop.core.ratelimit import rate_limit_hit
 
 logger = logging.getLogger(__name__)
 
@@ -354,7 +357,7 @@ def api_key_revoke(*, actor: Membership, key_id: int, ip: str | None = None) -> 
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
-        _recent_keys.pop(key.key_hash, None)
+        _forget_keys(lambda cached: cached.pk == key.pk)
         audit_record(
             workspace=actor.workspace,
             actor=actor.user,
@@ -366,9 +369,20 @@ def api_key_revoke(*, actor: Membership, key_id: int, ip: str | None = None) -> 
     return key
 
 
-# Keys this process checked recently: digest -> (key, monotonic expiry). Revoking in this
+# Keys this process checked recently: digest -> (key, expiry in Unix time). Revoking in this
 # process drops the entry at once; other processes notice within API_KEY_CACHE_SECONDS.
 _recent_keys: dict[str, tuple[ApiKey, float]] = {}
+# Bumped by every revocation here, so that a check that read the key before it does not
+# cache it again afterwards.
+_revocations = 0
+
+
+def _forget_keys(which: Callable[[ApiKey], bool]) -> None:
+    global _revocations
+    _revocations += 1
+    for digest, (cached, _expiry) in list(_recent_keys.items()):
+        if which(cached):
+            _recent_keys.pop(digest, None)
 
 
 def api_key_authenticate(*, plaintext: str) -> ApiKey | None:
@@ -377,9 +391,10 @@ def api_key_authenticate(*, plaintext: str) -> ApiKey | None:
         return None
     digest = tokens.digest(plaintext)
     cached = _recent_keys.get(digest)
-    if cached is not None and cached[1] > time.monotonic():
+    if cached is not None and cached[1] > time.time():
         key: ApiKey | None = cached[0]
     else:
+        revocations = _revocations
         key = (
             ApiKey.objects.select_related("workspace")
             .filter(key_hash=digest, revoked_at__isnull=True)
@@ -388,10 +403,10 @@ def api_key_authenticate(*, plaintext: str) -> ApiKey | None:
         if key is None:
             _recent_keys.pop(digest, None)
             return None
-        if settings.API_KEY_CACHE_SECONDS:
+        if settings.API_KEY_CACHE_SECONDS and revocations == _revocations:
             if len(_recent_keys) > 10_000:
                 _recent_keys.clear()
-            _recent_keys[digest] = (key, time.monotonic() + settings.API_KEY_CACHE_SECONDS)
+            _recent_keys[digest] = (key, time.time() + settings.API_KEY_CACHE_SECONDS)
     assert key is not None
     now = timezone.now()
     stale = now - dt.timedelta(seconds=API_KEY_TOUCH_SECONDS)
@@ -402,19 +417,44 @@ def api_key_authenticate(*, plaintext: str) -> ApiKey | None:
 
 
 def login_wait_seconds(*, email: str, ip: str | None) -> int:
-    """Seconds before another sign-in may be tried for this e-mail or IP (0: go ahead)."""
+    """Seconds before another sign-in may be tried (0: go ahead). Failures are counted per
+    (e-mail, IP), per e-mail and per IP, each with its own limit, so that one person's typos
+    do not lock out everyone behind the same address."""
+    email = email.strip().lower()
+    recent = LoginFailure.objects.filter(
+        created_at__gte=timezone.now() - dt.timedelta(seconds=settings.LOGIN_THROTTLE_WINDOW)
+    )
+    scopes = [(recent.filter(email=email), settings.LOGIN_THROTTLE_ACCOUNT_ATTEMPTS)]
+    if ip:
+        scopes += [
+            (recent.filter(email=email, ip=ip), settings.LOGIN_THROTTLE_ATTEMPTS),
+            (recent.filter(ip=ip), settings.LOGIN_THROTTLE_IP_ATTEMPTS),
+        ]
+    return max((_wait_after(failures, limit) for failures, limit in scopes), default=0)
+
+
+def _wait_after(failures: QuerySet[LoginFailure], limit: int) -> int:
+    """Seconds until fewer than ``limit`` of ``failures`` are inside the window (0: already)."""
+    times = list(failures.order_by("-created_at").values_list("created_at", flat=True)[:limit])
+    if len(times) < limit:
+        return 0
     window = dt.timedelta(seconds=settings.LOGIN_THROTTLE_WINDOW)
-    since = timezone.now() - window
-    limit = settings.LOGIN_THROTTLE_ATTEMPTS
-    waits = []
-    for field, value in (("email", email.strip().lower()), ("ip", ip)):
-        if not value:
-            continue
-        recent = LoginFailure.objects.filter(**{field: value, "created_at__gte": since})
-        if recent.count() >= limit:
-            oldest = recent.order_by("-created_at")[limit - 1].created_at
-            waits.append(int((oldest + window - timezone.now()).total_seconds()) + 1)
-    return max(waits, default=0)
+    return int((times[-1] + window - timezone.now()).total_seconds()) + 1
+
+
+def password_reset_wait_seconds(*, email: str, ip: str | None) -> int:
+    """Count a password-reset request per address and per IP; seconds to wait when over
+    either hourly limit (0: go ahead). Counted whether or not the address has an account."""
+    by_email = rate_limit_hit(
+        scope="reset-email",
+        ident=email.strip().lower(),
+        limit=settings.PASSWORD_RESET_PER_EMAIL,
+        window=3600,
+    )
+    by_ip = rate_limit_hit(
+        scope="reset-ip", ident=ip or "?", limit=settings.PASSWORD_RESET_PER_IP, window=3600
+    )
+    return max(by_email, by_ip)
 
 
 def login_failure_record(*, email: str, ip: str | None) -> None:
@@ -464,4 +504,6 @@ def workspace_delete(*, actor: Membership, confirm_name: str, ip: str | None = N
         ip=ip,
     )
     User.objects.filter(last_workspace=workspace).update(last_workspace=None)
+    workspace_id = workspace.id
     workspace.delete()
+    _forget_keys(lambda cached: cached.workspace_id == workspace_id)

@@ -120,6 +120,18 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password_reset_done")
 
     def form_valid(self, form: forms.Form) -> HttpResponse:
+        wait = services.password_reset_wait_seconds(
+            email=form.cleaned_data["email"], ip=client_ip(self.request)
+        )
+        if wait:
+            minutes = (wait + 59) // 60
+            form.add_error(
+                None,
+                _("Too many reset requests. Try again in %(n)d minute(s).") % {"n": minutes},
+            )
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response.headers["Retry-After"] = str(wait)
+            return response
         self.extra_email_context = {"site_url": settings.SITE_URL}
         return super().form_valid(form)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
@@ -97,7 +98,7 @@ def install(api: NinjaAPI) -> None:
             return envelope(400, f"The body is not valid JSON: {cause}", code="invalid_json")
         response = envelope(exc.status_code, exc.message)
         if isinstance(exc, Throttled) and exc.wait is not None:
-            response["Retry-After"] = str(int(exc.wait) + 1)
+            response["Retry-After"] = str(max(1, math.ceil(exc.wait)))
         return response
 
     def on_404(request: HttpRequest, exc: Http404) -> JsonResponse:

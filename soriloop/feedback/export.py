@@ -22,6 +22,31 @@ COLUMNS = [
 ]  # fmt: skip
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV
+# injection"): such text gets a leading single quote; a number in a numeric column stays one.
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+NUMERIC = {
+    COLUMNS.index(name) for name in ("id", "score", "sentiment_score", "sentiment_confidence")
+}
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def csv_cell(value: object, *, numeric: bool = False) -> object:
+    """``value`` as a CSV cell no spreadsheet program evaluates."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_LEADS):
+        return value
+    if numeric and _is_number(value):
+        return value
+    return "'" + value
+
+
 class _Line:
     def write(self, value: str) -> str:
         return value
@@ -81,7 +106,8 @@ def csv_lines(records: Iterable[Feedback], tz: ZoneInfo, *, reveal: bool) -> Ite
     writer = csv.writer(_Line())
     yield "\ufeff" + writer.writerow(COLUMNS)
     for record in records:
-        yield writer.writerow(_row(record, tz, reveal))
+        row = _row(record, tz, reveal)
+        yield writer.writerow([csv_cell(v, numeric=i in NUMERIC) for i, v in enumerate(row)])
 
 
 SCORE_COLUMN = COLUMNS.index("score")

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -133,6 +134,7 @@ def widget_submit(request: HttpRequest, key: str) -> HttpResponse:
     return _cors(JsonResponse(body, status=201, json_dumps_params={"ensure_ascii": False}), origin)
 
 
+@xframe_options_exempt  # embeddable in the workspace's own site
 @require_http_methods(["GET", "POST"])
 def hosted_page(request: HttpRequest, key: str) -> HttpResponse:
     """A feedback form of the workspace's own, for links, QR codes on receipts and shops."""

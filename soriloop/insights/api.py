@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router
 
@@ -11,7 +12,14 @@ from soriloop.accounts.api import read_auth
 from soriloop.accounts.models import ApiKey
 from soriloop.core.errors import envelope
 from soriloop.feedback.filters import BadFilter, FeedbackFilter
-from soriloop.insights.selectors import GRAINS, GROUPS, breakdown, overview
+from soriloop.insights.selectors import (
+    GRAINS,
+    GROUPS,
+    breakdown_page,
+    overview,
+    period_of,
+    series_points,
+)
 from soriloop.insights.spikes import detect
 
 router = Router(tags=["metrics"])
@@ -19,13 +27,15 @@ router = Router(tags=["metrics"])
 
 @router.get("/metrics", auth=read_auth, summary="Metrics for a filter, with trend and breakdown")
 def metrics_get(
-    request: HttpRequest, grain: str = "day", group_by: str = "", limit: int = 20
+    request: HttpRequest, grain: str = "day", group_by: str = "", limit: int = 20, offset: int = 0
 ) -> HttpResponse:
     """Takes every filter of `GET /feedback` plus `topic`, `type` and `segment`; the period is
     `date_from`..`date_to` (default: the last 30 days in the workspace's time zone) and is
     compared with the previous period of equal length. `grain` (day, week, month) shapes
     `series`; `group_by` (channel, source, touchpoint, language, segment, sentiment, topic,
-    type) adds `breakdown`. Definitions: docs/metrics.md."""
+    type) adds `breakdown`, paged by `limit` and `offset` (`total`, `next_offset`). A series
+    longer than `METRICS_MAX_POINTS` (400) buckets is refused with 422: choose a coarser
+    grain or a shorter period. Definitions: docs/metrics.md."""
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     problems: dict[str, list[str]] = {}
     if grain not in GRAINS:
@@ -34,20 +44,39 @@ def metrics_get(
         problems["group_by"] = [f"must be one of {', '.join(GROUPS[1:])}"]
     if not 1 <= limit <= 100:
         problems["limit"] = ["must be between 1 and 100"]
+    if offset < 0:
+        problems["offset"] = ["must be 0 or more"]
     try:
         filters = FeedbackFilter.from_query(request.GET)
     except BadFilter as exc:
         problems.update(exc.fields)
+    else:
+        problems.update(_too_long(key, filters, grain))
     if problems:
         return envelope(422, "The request has invalid parameters.", problems)
     data = overview(key.workspace, filters, grain)
     data["filter"] = filters.to_query()
     if group_by:
-        data["breakdown"] = {
-            "by": group_by,
-            "items": breakdown(key.workspace, filters, group_by, limit),
-        }
+        page = breakdown_page(key.workspace, filters, group_by, limit=limit, offset=offset)
+        data["breakdown"] = {"by": group_by, **page}
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+
+
+def _too_long(key: ApiKey, filters: FeedbackFilter, grain: str) -> dict[str, list[str]]:
+    """Why the series would be too long to answer, by field (empty: it is not)."""
+    if grain not in GRAINS:
+        return {}
+    points = series_points(period_of(key.workspace, filters), grain)
+    if points <= settings.METRICS_MAX_POINTS:
+        return {}
+    coarser = GRAINS[GRAINS.index(grain) + 1 :]
+    advice = f"choose {' or '.join(coarser)}, or " if coarser else ""
+    return {
+        "grain": [
+            f"the period has {points} points at {grain} grain, at most "
+            f"{settings.METRICS_MAX_POINTS} are answered: {advice}a shorter period"
+        ]
+    }
 
 
 @router.get("/spikes", auth=read_auth, summary="Topics rising above their own baseline")

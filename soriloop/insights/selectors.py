@@ -178,6 +178,16 @@ def bucket_days(start: dt.date, grain: str, period: Period) -> tuple[dt.date, dt
     return max(start, period.start), min(end, period.end)
 
 
+def series_points(period: Period, grain: str) -> int:
+    """How many buckets ``series`` would answer for the period at this grain."""
+    first, last = bucket_start(period.start, grain), bucket_start(period.end, grain)
+    if grain == "week":
+        return (last - first).days // 7 + 1
+    if grain == "month":
+        return (last.year - first.year) * 12 + last.month - first.month + 1
+    return (last - first).days + 1
+
+
 def series(
     workspace: Workspace, f: FeedbackFilter, period: Period, grain: str = "day"
 ) -> list[tuple[dt.date, Totals]]:
@@ -232,18 +242,28 @@ def breakdown(
     workspace: Workspace, f: FeedbackFilter, group: str, limit: int = 20
 ) -> list[dict[str, Any]]:
     """Per value of ``group``: volume, net sentiment, NPS, with change vs the previous period."""
+    items: list[dict[str, Any]] = breakdown_page(workspace, f, group, limit=limit)["items"]
+    return items
+
+
+def breakdown_page(
+    workspace: Workspace, f: FeedbackFilter, group: str, *, limit: int = 20, offset: int = 0
+) -> dict[str, Any]:
+    """One page of ``breakdown``: ``items`` from ``offset``, the ``total`` number of values and
+    the ``next_offset`` (None on the last page)."""
     period = period_of(workspace, f)
     now_rows = [(k, t) for k, t in grouped(workspace, f, period, group) if k not in (None, "")]
     before = dict(grouped(workspace, f, period.previous(), group))
     names = topic_names(workspace_id=workspace.pk) if group == "topic" else {}
     items = []
-    for key, t in now_rows[:limit]:
+    for key, t in now_rows[offset : offset + limit]:
         item: dict[str, Any] = {"key": key}
         if key in names:
             item["name_ko"], item["name_en"] = names[key]
         item["metrics"] = summary(t, before.get(key, Totals.zero()))
         items.append(item)
-    return items
+    more = offset + limit < len(now_rows)
+    return {"items": items, "total": len(now_rows), "next_offset": offset + limit if more else None}
 
 
 SAMPLE = 2000  # newest records read for keyword and co-occurrence hints

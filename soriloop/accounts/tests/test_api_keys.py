@@ -129,3 +129,36 @@ def test_keys_are_revoked_only_within_their_workspace(alice: Member, bob: Member
     response = bob.client.post(reverse("accounts:api_key_revoke", args=[_key.id]))
     assert response.status_code == 404
     assert ApiKey.objects.get(id=_key.id).revoked_at is None
+
+
+def test_a_revoked_key_stops_at_once_in_the_process_that_revoked_it(
+    alice: Member, api_key_of, settings
+) -> None:
+    settings.API_KEY_CACHE_SECONDS = 60
+    key = api_key_of(alice, "write")
+    assert api("get", "/workspace", key).status_code == 200  # now trusted by this process
+    stored = ApiKey.objects.get(workspace=alice.workspace)
+    alice.client.post(reverse("accounts:api_key_revoke", args=[stored.id]))
+    assert_envelope(api("get", "/workspace", key), 401, "unauthorized")
+
+
+def test_a_key_revoked_elsewhere_stops_within_the_cache_time(
+    alice: Member, api_key_of, settings, time_machine
+) -> None:
+    settings.API_KEY_CACHE_SECONDS = 5
+    time_machine.move_to("2026-01-01 10:00:00+00:00", tick=False)
+    key = api_key_of(alice, "read")
+    assert api("get", "/workspace", key).status_code == 200
+    # Another process revokes it: this one's trust ends with the cache time.
+    ApiKey.objects.filter(workspace=alice.workspace).update(revoked_at="2026-01-01T10:00:00Z")
+    assert api("get", "/workspace", key).status_code == 200
+    time_machine.move_to("2026-01-01 10:00:06+00:00", tick=False)
+    assert_envelope(api("get", "/workspace", key), 401, "unauthorized")
+
+
+def test_the_keys_of_a_deleted_workspace_stop_at_once(alice: Member, api_key_of, settings) -> None:
+    settings.API_KEY_CACHE_SECONDS = 60
+    key = api_key_of(alice, "write")
+    assert api("get", "/workspace", key).status_code == 200
+    services.workspace_delete(actor=alice.membership, confirm_name=alice.workspace.name)
+    assert_envelope(api("get", "/workspace", key), 401, "unauthorized")

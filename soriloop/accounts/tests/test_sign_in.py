@@ -81,7 +81,7 @@ def test_repeated_failures_throttle_the_email_even_with_the_right_password(
 
 
 def test_throttling_counts_per_ip_across_emails(alice: Member, settings) -> None:
-    settings.LOGIN_THROTTLE_ATTEMPTS = 3
+    settings.LOGIN_THROTTLE_IP_ATTEMPTS = 3
     for n in range(3):
         sign_in(Client(), f"guess{n}@x.example", "nope", REMOTE_ADDR="10.1.1.1")
     assert sign_in(Client(), "alice@a.example", PASSWORD, REMOTE_ADDR="10.1.1.1").status_code == 429
@@ -140,3 +140,71 @@ def test_the_saved_preference_wins_over_accept_language(alice: Member) -> None:
     page = alice.client.get(reverse("core:home"), HTTP_ACCEPT_LANGUAGE="ko")
     assert "Settings" in page.content.decode()
     assert page.headers["Content-Language"] == "en"
+
+
+def test_one_persons_failures_do_not_lock_out_others_behind_the_same_ip(
+    alice: Member, bob: Member, settings
+) -> None:
+    settings.LOGIN_THROTTLE_ATTEMPTS = 3
+    office = {"REMOTE_ADDR": "10.2.2.2"}
+    for _ in range(3):
+        assert sign_in(Client(), "bob@b.example", "nope", **office).status_code == 200
+    assert sign_in(Client(), "bob@b.example", PASSWORD, **office).status_code == 429
+    assert sign_in(Client(), "alice@a.example", PASSWORD, **office).status_code == 302
+
+
+def test_failures_from_one_ip_leave_the_account_open_from_another(alice: Member, settings) -> None:
+    settings.LOGIN_THROTTLE_ATTEMPTS = 3
+    for _ in range(3):
+        sign_in(Client(), "alice@a.example", "nope", REMOTE_ADDR="10.3.3.3")
+    assert sign_in(Client(), "alice@a.example", PASSWORD, REMOTE_ADDR="10.3.3.3").status_code == 429
+    assert sign_in(Client(), "alice@a.example", PASSWORD, REMOTE_ADDR="10.3.3.4").status_code == 302
+
+
+def test_an_account_guessed_at_from_many_ips_is_throttled(alice: Member, settings) -> None:
+    settings.LOGIN_THROTTLE_ATTEMPTS = 3
+    settings.LOGIN_THROTTLE_ACCOUNT_ATTEMPTS = 4
+    for n in range(4):
+        sign_in(Client(), "alice@a.example", "nope", REMOTE_ADDR=f"10.4.4.{n}")
+    assert sign_in(Client(), "alice@a.example", PASSWORD, REMOTE_ADDR="10.4.4.9").status_code == 429
+
+
+def test_the_forwarded_address_counts_only_behind_a_trusted_proxy(db: None, settings) -> None:
+    from django.test import RequestFactory
+
+    from soriloop.accounts.decorators import client_ip
+
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7"
+    )
+    settings.BEHIND_HTTPS_PROXY = False
+    assert client_ip(request) == "127.0.0.1"
+    settings.BEHIND_HTTPS_PROXY = True
+    assert client_ip(request) == "203.0.113.7", "the address the proxy saw, not one a client wrote"
+    request.META["HTTP_X_FORWARDED_FOR"] = "not an address"
+    assert client_ip(request) == "127.0.0.1"
+
+
+def test_password_reset_is_limited_per_address_and_per_ip(alice: Member, settings) -> None:
+    settings.PASSWORD_RESET_PER_EMAIL = 2
+    settings.PASSWORD_RESET_PER_IP = 3
+    url = reverse("accounts:password_reset")
+
+    def reset(email: str, ip: str):
+        return Client().post(url, {"email": email}, REMOTE_ADDR=ip, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert [reset("alice@a.example", f"10.5.5.{n}").status_code for n in range(3)] == [
+        302,
+        302,
+        429,
+    ]
+    assert len(mail.outbox) == 2
+    blocked = reset("alice@a.example", "10.5.5.9")
+    assert int(blocked.headers["Retry-After"]) > 0
+    assert "Too many" in blocked.content.decode()
+    assert [reset(f"n{n}@x.example", "10.6.6.6").status_code for n in range(4)] == [
+        302,
+        302,
+        302,
+        429,
+    ]

