@@ -22,6 +22,7 @@ from soriloop.feedback.validation import InvalidFeedback, parse_feedback
 router = Router(tags=["feedback"])
 
 MAX_BULK = 10_000
+REUSED = "was used before with a different body"
 
 
 class CustomerIn(Schema):
@@ -99,6 +100,8 @@ def feedback_create(request: HttpRequest, payload: FeedbackIn) -> HttpResponse:
     except InvalidFeedback as exc:
         return envelope(422, "The feedback has invalid fields.", exc.fields)
     result = services.feedback_ingest_one(workspace=key.workspace, item=item)
+    if result.status == "conflict":
+        return envelope(422, "The feedback has invalid fields.", {"Idempotency-Key": [REUSED]})
     body = feedback_json(result.feedback) | {"status": result.status}
     return _json(body, 201 if result.status == "created" else 200)
 
@@ -127,6 +130,10 @@ def feedback_bulk(request: HttpRequest, payload: BulkIn) -> HttpResponse:
             }
     stored = services.feedback_ingest(workspace=key.workspace, items=[item for _, item in valid])
     for (index, _item), result in zip(valid, stored, strict=True):
+        if result.status == "conflict":
+            error = {"fields": {"idempotency_key": [REUSED]}}
+            results[index] = {"index": index, "status": "error", "id": None, "error": error}
+            continue
         results[index] = {
             "index": index,
             "status": result.status,
