@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from soriloop.core.fields import FieldErrors
+from soriloop.core.fields import FIRST_DAY, LAST_DAY, FieldErrors
 from soriloop.customers.services import CustomerRef, normalise_email, normalise_phone
 from soriloop.feedback.models import SCORE_RANGES, Channel
 
@@ -182,7 +182,7 @@ def parse_datetime(value: Any, tz: ZoneInfo) -> dt.datetime | None:
     elif isinstance(value, int | float) and not isinstance(value, bool):
         seconds = value / 1000 if value > 1e11 else value
         try:
-            return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+            moment = dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
         except (OverflowError, OSError, ValueError):
             return None
     elif isinstance(value, str) and value.strip():
@@ -192,7 +192,11 @@ def parse_datetime(value: Any, tz: ZoneInfo) -> dt.datetime | None:
         moment = parsed
     else:
         return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).astimezone(dt.UTC)
+    try:
+        moment = (moment if moment.tzinfo else moment.replace(tzinfo=tz)).astimezone(dt.UTC)
+    except OverflowError:  # year 1 or 9999 moved across a time zone
+        return None
+    return moment if FIRST_DAY.year <= moment.year <= LAST_DAY.year else None
 
 
 def _received_at(
@@ -202,7 +206,9 @@ def _received_at(
         return now
     moment = parse_datetime(value, tz)
     if moment is None:
-        errors.setdefault("received_at", []).append("must be an ISO 8601 date or time")
+        errors.setdefault("received_at", []).append(
+            f"must be an ISO 8601 date or time from {FIRST_DAY.year} to {LAST_DAY.year}"
+        )
         return now
     if moment > now + dt.timedelta(days=1):
         errors.setdefault("received_at", []).append("is in the future")

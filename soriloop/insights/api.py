@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router
 
 from soriloop.accounts.api import read_auth
 from soriloop.accounts.models import ApiKey
 from soriloop.core.errors import envelope
+from soriloop.core.fields import DAY_PROBLEM, parse_day
 from soriloop.feedback.filters import BadFilter, FeedbackFilter
 from soriloop.insights.selectors import GRAINS, GROUPS, breakdown, overview
 from soriloop.insights.spikes import detect
@@ -56,12 +55,9 @@ def spikes_get(request: HttpRequest, date: str = "") -> HttpResponse:
     zone), or in the 7 days up to it, is well above the same weekdays of the 8 weeks before.
     Each item names the filter of the records behind it. Definitions: docs/metrics.md."""
     key: ApiKey = request.auth  # type: ignore[attr-defined]
-    try:
-        day = dt.date.fromisoformat(date) if date else key.workspace.today()
-    except ValueError:
-        return envelope(
-            422, "The request has invalid parameters.", {"date": ["must be a date like 2026-01-31"]}
-        )
+    day = parse_day(date) if date else key.workspace.today()
+    if day is None:
+        return envelope(422, "The request has invalid parameters.", {"date": [DAY_PROBLEM]})
     items = [s.as_dict() for s in detect(key.workspace, day)]
     return JsonResponse(
         {"date": day.isoformat(), "items": items}, json_dumps_params={"ensure_ascii": False}
