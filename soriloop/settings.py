@@ -257,6 +257,12 @@ SMTPD_PORT = env_int("SMTPD_PORT", 8025, "Port `soriloop smtpd` listens on.", mi
 SMTPD_MAX_MESSAGE_BYTES = env_int(
     "SMTPD_MAX_MESSAGE_BYTES", 25 * 1024 * 1024, "Largest inbound message accepted.", minimum=1024
 )
+DELETED_FEEDBACK_RETENTION_DAYS = env_int(
+    "DELETED_FEEDBACK_RETENTION_DAYS",
+    0,
+    "Days a deleted record keeps its text before it is purged; 0 purges at once.",
+    minimum=0,
+)
 
 IMPORT_MAX_BYTES = env_int(
     "IMPORT_MAX_BYTES", 200 * 1024 * 1024, "Largest file an import accepts.", minimum=1024
@@ -314,6 +320,7 @@ WORKER_LOOPS = [
     "soriloop.insights.rollups.rollups_refresh",
     "soriloop.analysis.emerging.emerging_scan",
     "soriloop.analysis.adapt.adapt_scan",
+    "soriloop.feedback.services.feedback_purge_deleted",
 ]
 ADAPT_SECONDS = env_int(
     "ADAPT_SECONDS",

@@ -15,6 +15,7 @@ from pydantic import ConfigDict
 
 from soriloop.accounts import services
 from soriloop.accounts.models import ApiKey
+from soriloop.core.errors import BODY_ERRORS, WRITE_ERRORS, documented
 from soriloop.core.ratelimit import rate_limit_hit
 
 
@@ -93,13 +94,21 @@ def _out(key: ApiKey) -> WorkspaceOut:
     )
 
 
-@router.get("/workspace", response=WorkspaceOut, auth=read_auth, summary="The key's workspace")
+@router.get(
+    "/workspace",
+    response=documented({200: WorkspaceOut}),
+    auth=read_auth,
+    summary="The key's workspace",
+)
 def workspace_get(request: HttpRequest) -> WorkspaceOut:
     return _out(request.auth)  # type: ignore[attr-defined]
 
 
 @router.patch(
-    "/workspace", response=WorkspaceOut, auth=write_auth, summary="Change the workspace settings"
+    "/workspace",
+    response=documented({200: WorkspaceOut}, WRITE_ERRORS, BODY_ERRORS),
+    auth=write_auth,
+    summary="Change the workspace settings",
 )
 def workspace_patch(request: HttpRequest, payload: WorkspacePatch) -> WorkspaceOut:
     key: ApiKey = request.auth  # type: ignore[attr-defined]

@@ -31,6 +31,7 @@ from soriloop.accounts.forms import (
 from soriloop.accounts.middleware import request_language
 from soriloop.accounts.models import Language, Membership, User
 from soriloop.accounts.permissions import Action, can, require
+from soriloop.core.fields import parse_id
 
 
 def attach_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -44,7 +45,9 @@ def attach_errors(form: forms.Form, exc: ValidationError) -> None:
 
 def _safe_next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    # A path only: redirect() would take a bare word for the name of a view.
+    local = target.startswith("/")
+    if local and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
     return reverse("core:home")
 
@@ -205,10 +208,7 @@ def workspace_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def workspace_switch(request: HttpRequest) -> HttpResponse:
-    try:
-        workspace_id = int(request.POST.get("workspace", ""))
-    except ValueError:
-        workspace_id = 0
+    workspace_id = parse_id(request.POST.get("workspace")) or 0
     services.workspace_switch(user=request.user, workspace_id=workspace_id)  # type: ignore[arg-type]
     return redirect("core:home")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -14,8 +15,9 @@ from soriloop.accounts.api import read_auth, write_auth
 from soriloop.accounts.models import ApiKey
 from soriloop.analysis.corrections import analysis_correct
 from soriloop.analysis.selectors import duplicate_groups, similar_feedback, similar_in_meaning
-from soriloop.core.errors import envelope
+from soriloop.core.errors import BODY_ERRORS, ONE_ERRORS, WRITE_ERRORS, documented, envelope
 from soriloop.feedback import selectors
+from soriloop.feedback.schemas import FeedbackOut
 from soriloop.feedback.serialize import feedback_json
 
 router = Router(tags=["analysis"])
@@ -33,6 +35,7 @@ class CorrectionIn(Schema):
     "/feedback/{feedback_id}/analysis",
     auth=write_auth,
     summary="Correct sentiment, types or topics",
+    response=documented({200: FeedbackOut}, ONE_ERRORS, WRITE_ERRORS, BODY_ERRORS),
 )
 def analysis_patch(request: HttpRequest, feedback_id: int, payload: CorrectionIn) -> HttpResponse:
     """A person's correction wins over the model everywhere and survives re-analysis."""
@@ -56,7 +59,31 @@ def analysis_patch(request: HttpRequest, feedback_id: int, payload: CorrectionIn
     )
 
 
-@router.get("/feedback/{feedback_id}/similar", auth=read_auth, summary="The most similar feedback")
+class Similar(Schema):
+    id: int
+    similarity: float
+
+
+class SimilarOut(Schema):
+    by: Literal["meaning", "wording"]
+    items: list[Similar]
+
+
+class DuplicateGroup(Schema):
+    ids: list[int]
+    size: int
+
+
+class DuplicatesOut(Schema):
+    groups: list[DuplicateGroup]
+
+
+@router.get(
+    "/feedback/{feedback_id}/similar",
+    auth=read_auth,
+    summary="The most similar feedback",
+    response=documented({200: SimilarOut}, ONE_ERRORS, (400,)),
+)
 def similar_get(
     request: HttpRequest, feedback_id: int, limit: int = 10, by: str = "meaning"
 ) -> HttpResponse:
@@ -78,7 +105,12 @@ def similar_get(
     )
 
 
-@router.get("/feedback-duplicates", auth=read_auth, summary="Groups of near-identical feedback")
+@router.get(
+    "/feedback-duplicates",
+    auth=read_auth,
+    summary="Groups of near-identical feedback",
+    response=documented({200: DuplicatesOut}),
+)
 def duplicates_get(request: HttpRequest, days: int = 30) -> HttpResponse:
     """Records received in the last ``days`` days that repeat each other (the same complaint
     pasted into several channels), largest groups first."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -224,3 +224,10 @@ def analysis_reanalyze(*, actor: Membership) -> int:
         data={"records": count},
     )
     return count
+
+
+def enrichment_forget(*, feedback_ids: Sequence[int]) -> int:
+    """Delete what analysis derived from these records' text (labels, spans, redacted text,
+    vectors): they were deleted and purged. Returns how many rows went."""
+    deleted, _by_model = Enrichment.objects.filter(feedback_id__in=feedback_ids).delete()
+    return deleted

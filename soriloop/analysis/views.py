@@ -22,6 +22,7 @@ from soriloop.analysis.corrections import analysis_correct
 from soriloop.analysis.emerging import emerging_accept, emerging_detect, emerging_reject
 from soriloop.analysis.models import EmergingIssue, WorkspaceModel
 from soriloop.analysis.taxonomy import topic_save, topics_of
+from soriloop.core.fields import parse_id
 from soriloop.feedback import selectors as feedback_selectors
 from soriloop.feedback.models import Feedback
 
@@ -186,7 +187,7 @@ def emerging(request: HttpRequest, membership: Membership) -> HttpResponse:
             messages.success(request, _("%(n)d emerging issues found.") % {"n": len(found)})
             return redirect("analysis:emerging")
         issue = EmergingIssue.objects.filter(
-            workspace=workspace, pk=request.POST.get("issue") or 0, status="proposed"
+            workspace=workspace, pk=parse_id(request.POST.get("issue")) or 0, status="proposed"
         ).first()
         if issue is None:
             raise Http404

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -29,6 +29,33 @@ CODES = {
     429: "rate_limited",
     500: "server_error",
 }
+
+
+class ErrorDetail(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]]
+
+
+class ErrorOut(Schema):
+    """The one error envelope, for the API description."""
+
+    error: ErrorDetail
+
+
+# What each kind of operation can answer besides success: every key-authenticated call
+# (401, 422 for its parameters, 429), one naming a record (404), one with a JSON body (400
+# for broken JSON, 413), one that writes (403 for a read-only key).
+READ_ERRORS = (401, 422, 429)
+BODY_ERRORS = (400, 413)
+WRITE_ERRORS = (403,)
+ONE_ERRORS = (404,)
+
+
+def documented(ok: Mapping[int, Any], *groups: tuple[int, ...]) -> dict[int, Any]:
+    """A ninja ``response=`` mapping: the success schemas and the envelope for each error."""
+    codes = sorted({code for group in (READ_ERRORS, *groups) for code in group})
+    return {**ok, **dict.fromkeys(codes, ErrorOut)}
 
 
 def envelope(

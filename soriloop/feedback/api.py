@@ -8,20 +8,34 @@ from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
 from soriloop.accounts.api import read_auth, write_auth
 from soriloop.accounts.models import ApiKey
-from soriloop.core.errors import envelope
+from soriloop.core.errors import (
+    BODY_ERRORS,
+    ONE_ERRORS,
+    WRITE_ERRORS,
+    documented,
+    envelope,
+)
 from soriloop.feedback import selectors, services
 from soriloop.feedback.filters import BadFilter, FeedbackFilter
+from soriloop.feedback.schemas import (
+    BulkOut,
+    FeedbackOut,
+    FeedbackPage,
+    FilterQuery,
+    IngestedOut,
+)
 from soriloop.feedback.serialize import feedback_json
 from soriloop.feedback.validation import InvalidFeedback, parse_feedback
 
 router = Router(tags=["feedback"])
 
 MAX_BULK = 10_000
+REUSED = "was used before with a different body"
 
 
 class CustomerIn(Schema):
@@ -85,7 +99,12 @@ def _json(body: Any, status: int = 200) -> JsonResponse:
     return JsonResponse(body, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
 
 
-@router.post("/feedback", auth=write_auth, summary="Send one piece of feedback")
+@router.post(
+    "/feedback",
+    auth=write_auth,
+    summary="Send one piece of feedback",
+    response=documented({201: IngestedOut, 200: IngestedOut}, WRITE_ERRORS, BODY_ERRORS),
+)
 def feedback_create(request: HttpRequest, payload: FeedbackIn) -> HttpResponse:
     """201 with the new record; 200 with the stored one when it is a duplicate
     (same source + external id, or the same `Idempotency-Key` header)."""
@@ -99,11 +118,18 @@ def feedback_create(request: HttpRequest, payload: FeedbackIn) -> HttpResponse:
     except InvalidFeedback as exc:
         return envelope(422, "The feedback has invalid fields.", exc.fields)
     result = services.feedback_ingest_one(workspace=key.workspace, item=item)
+    if result.status == "conflict":
+        return envelope(422, "The feedback has invalid fields.", {"Idempotency-Key": [REUSED]})
     body = feedback_json(result.feedback, reveal=key.personal_data) | {"status": result.status}
     return _json(body, 201 if result.status == "created" else 200)
 
 
-@router.post("/feedback/bulk", auth=write_auth, summary="Send up to 10,000 pieces at once")
+@router.post(
+    "/feedback/bulk",
+    auth=write_auth,
+    summary="Send up to 10,000 pieces at once",
+    response=documented({200: BulkOut}, WRITE_ERRORS, BODY_ERRORS),
+)
 def feedback_bulk(request: HttpRequest, payload: BulkIn) -> HttpResponse:
     """Good items are stored even when others fail; each result names its index."""
     key = _key(request)
@@ -127,6 +153,10 @@ def feedback_bulk(request: HttpRequest, payload: BulkIn) -> HttpResponse:
             }
     stored = services.feedback_ingest(workspace=key.workspace, items=[item for _, item in valid])
     for (index, _item), result in zip(valid, stored, strict=True):
+        if result.status == "conflict":
+            error = {"fields": {"idempotency_key": [REUSED]}}
+            results[index] = {"index": index, "status": "error", "id": None, "error": error}
+            continue
         results[index] = {
             "index": index,
             "status": result.status,
@@ -136,8 +166,15 @@ def feedback_bulk(request: HttpRequest, payload: BulkIn) -> HttpResponse:
     return _json({"results": results})
 
 
-@router.get("/feedback", auth=read_auth, summary="List feedback, newest first")
-def feedback_list(request: HttpRequest, cursor: str = "", limit: int = 50) -> HttpResponse:
+@router.get(
+    "/feedback",
+    auth=read_auth,
+    summary="List feedback, newest first",
+    response=documented({200: FeedbackPage}),
+)
+def feedback_list(
+    request: HttpRequest, filters: Query[FilterQuery], cursor: str = "", limit: int = 50
+) -> HttpResponse:
     """Filters: channel (repeatable), source, touchpoint, date_from, date_to (workspace days),
     score_kind, score_min, score_max, language, q (text contains), customer, has_text."""
     key = _key(request)
@@ -146,9 +183,11 @@ def feedback_list(request: HttpRequest, cursor: str = "", limit: int = 50) -> Ht
             422, "The request has invalid fields.", {"limit": ["must be between 1 and 500"]}
         )
     try:
-        filters = FeedbackFilter.from_query(request.GET)
+        # The schema above documents the filters; they are read from the query string so
+        # the inbox, exports and the API share one parser and its messages.
+        parsed = FeedbackFilter.from_query(request.GET)
         page, next_cursor = selectors.feedback_page(
-            workspace=key.workspace, filters=filters, cursor=cursor, limit=limit
+            workspace=key.workspace, filters=parsed, cursor=cursor, limit=limit
         )
     except BadFilter as exc:
         return envelope(422, "The request has invalid filters.", exc.fields)
@@ -160,14 +199,24 @@ def feedback_list(request: HttpRequest, cursor: str = "", limit: int = 50) -> Ht
     )
 
 
-@router.get("/feedback/{feedback_id}", auth=read_auth, summary="One piece of feedback")
+@router.get(
+    "/feedback/{feedback_id}",
+    auth=read_auth,
+    summary="One piece of feedback",
+    response=documented({200: FeedbackOut}, ONE_ERRORS),
+)
 def feedback_read(request: HttpRequest, feedback_id: int) -> HttpResponse:
     key = _key(request)
     record = selectors.feedback_get(workspace=key.workspace, feedback_id=feedback_id)
     return _json(feedback_json(record, reveal=key.personal_data))
 
 
-@router.patch("/feedback/{feedback_id}", auth=write_auth, summary="Change metadata or touchpoint")
+@router.patch(
+    "/feedback/{feedback_id}",
+    auth=write_auth,
+    summary="Change metadata or touchpoint",
+    response=documented({200: FeedbackOut}, ONE_ERRORS, WRITE_ERRORS, BODY_ERRORS),
+)
 def feedback_patch(request: HttpRequest, feedback_id: int, payload: FeedbackPatch) -> HttpResponse:
     key = _key(request)
     record = selectors.feedback_get(workspace=key.workspace, feedback_id=feedback_id)
@@ -177,7 +226,12 @@ def feedback_patch(request: HttpRequest, feedback_id: int, payload: FeedbackPatc
     return _json(feedback_json(record, reveal=key.personal_data))
 
 
-@router.delete("/feedback/{feedback_id}", auth=write_auth, summary="Delete (soft, audited)")
+@router.delete(
+    "/feedback/{feedback_id}",
+    auth=write_auth,
+    summary="Delete (soft, audited)",
+    response=documented({204: None}, ONE_ERRORS, WRITE_ERRORS),
+)
 def feedback_remove(request: HttpRequest, feedback_id: int) -> HttpResponse:
     key = _key(request)
     record = selectors.feedback_get(workspace=key.workspace, feedback_id=feedback_id)

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
 
-from soriloop.core.fields import FieldErrors
+from soriloop.core.fields import DAY_PROBLEM, FieldErrors, parse_day, parse_id
 from soriloop.feedback.models import Channel, Feedback, ScoreKind
 
 SENTIMENTS = ("positive", "neutral", "negative")
@@ -166,11 +166,10 @@ class FeedbackFilter:
 def _date(raw: str, name: str, errors: dict[str, list[str]]) -> dt.date | None:
     if not raw:
         return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        errors.setdefault(name, []).append("must be a date like 2026-01-31")
-        return None
+    day = parse_day(raw)
+    if day is None:
+        errors.setdefault(name, []).append(DAY_PROBLEM)
+    return day
 
 
 def _slug(raw: str, name: str, errors: dict[str, list[str]]) -> str:
@@ -193,10 +192,10 @@ def _number(raw: str, name: str, errors: dict[str, list[str]]) -> float | None:
 def _int(raw: str, name: str, errors: dict[str, list[str]]) -> int | None:
     if not raw:
         return None
-    if not raw.isdigit():
-        errors.setdefault(name, []).append("must be a whole number")
-        return None
-    return int(raw)
+    value = parse_id(raw)
+    if value is None:
+        errors.setdefault(name, []).append("must be a record id (a whole number)")
+    return value
 
 
 def _bool(raw: str, name: str, errors: dict[str, list[str]]) -> bool | None:

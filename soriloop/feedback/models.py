@@ -75,6 +75,8 @@ class Feedback(models.Model):
     # NULL, not "", so the unique constraints ignore records without a key.
     dedup_key = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    # What was sent with the idempotency key (a hash): a retry must send the same body.
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, default="")
     analysis_state = models.CharField(
         max_length=8, choices=AnalysisState.choices, default=AnalysisState.PENDING
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import math
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -29,12 +31,15 @@ from soriloop.insights.rollups import rollups_mark, rollups_mark_records
 
 logger = logging.getLogger(__name__)
 
-Status = Literal["created", "duplicate"]
+Status = Literal["created", "duplicate", "conflict"]
 
 
 @dataclass(frozen=True)
 class IngestResult:
-    """What a channel tells its sender: the record's id and whether it was new."""
+    """What a channel tells its sender: the record's id and whether it was new.
+
+    "conflict": the idempotency key was used before for another body; nothing was stored
+    and ``feedback_id`` is the record that holds the key."""
 
     status: Status
     feedback_id: int
@@ -56,6 +61,7 @@ class _Pending:
     dedup_key: str | None
     existing_id: int | None = None
     twin_of: int | None = None
+    conflict: bool = False
     new_id: int | None = None
     customer: Customer | None = None
     row: tuple[Any, ...] = ()
@@ -83,19 +89,22 @@ def _find_existing(workspace: Workspace, pending: list[_Pending]) -> None:
     keys = {p.dedup_key for p in pending if p.dedup_key}
     idem = {p.item.idempotency_key for p in pending if p.item.idempotency_key}
     by_key: dict[str, int] = {}
-    by_idem: dict[str, int] = {}
+    by_idem: dict[str, tuple[int, str]] = {}
     if keys or idem:
         found = Feedback.objects.filter(workspace=workspace).filter(
             Q(dedup_key__in=keys) | Q(idempotency_key__in=idem)
         )
-        for pk, key, idem_key in found.values_list("id", "dedup_key", "idempotency_key"):
+        columns = ("id", "dedup_key", "idempotency_key", "idempotency_fingerprint")
+        for pk, key, idem_key, fingerprint in found.values_list(*columns):
             if key:
                 by_key[key] = pk
             if idem_key:
-                by_idem[idem_key] = pk
+                by_idem[idem_key] = (pk, fingerprint)
     seen: dict[str, int] = {}
     for p in pending:
-        p.existing_id = by_idem.get(p.item.idempotency_key) or by_key.get(p.dedup_key or "")
+        held = by_idem.get(p.item.idempotency_key)
+        p.existing_id = held[0] if held else by_key.get(p.dedup_key or "")
+        p.conflict = held is not None and _differs(held[1], p.item.fingerprint)
         markers = (
             f"i:{p.item.idempotency_key}" if p.item.idempotency_key else "",
             f"k:{p.dedup_key}" if p.dedup_key else "",
@@ -103,15 +112,22 @@ def _find_existing(workspace: Workspace, pending: list[_Pending]) -> None:
         for marker in filter(None, markers):
             if p.existing_id is None and p.twin_of is None and marker in seen:
                 p.twin_of = seen[marker]
+                first = pending[p.twin_of].item
+                p.conflict = marker[0] == "i" and _differs(first.fingerprint, p.item.fingerprint)
             else:
                 seen.setdefault(marker, p.index)
+
+
+def _differs(held: str, sent: str) -> bool:
+    """Records stored before fingerprints existed match any body."""
+    return bool(held and sent and held != sent)
 
 
 # Columns written by ingest; the rest keep their database defaults (none of them here).
 _COLUMNS = (
     "workspace_id", "channel", "source", "external_id", "customer_id", "touchpoint", "text",
     "score", "score_kind", "language", "metadata", "received_at", "day", "created_at",
-    "dedup_key", "idempotency_key", "analysis_state", "analysis_owner", "acknowledged_at",
+    "dedup_key", "idempotency_key", "idempotency_fingerprint", "analysis_state", "analysis_owner", "acknowledged_at",
     "deleted_at",
 )  # fmt: skip
 
@@ -128,7 +144,7 @@ def _row(workspace: Workspace, tz: ZoneInfo, p: _Pending, created: Any) -> tuple
         item.touchpoint, item.text, item.score, item.score_kind, "", metadata,
         ops.adapt_datetimefield_value(item.received_at),
         ops.adapt_datefield_value(item.received_at.astimezone(tz).date()),
-        created, p.dedup_key, item.idempotency_key or None, _PENDING, "", None, None,
+        created, p.dedup_key, item.idempotency_key or None, item.fingerprint, _PENDING, "", None, None,
     )  # fmt: skip
 
 
@@ -232,12 +248,16 @@ def _built(workspace: Workspace, p: _Pending) -> Feedback:
         created_at=p.created_at,
         dedup_key=p.dedup_key,
         idempotency_key=item.idempotency_key or None,
+        idempotency_fingerprint=item.fingerprint,
     )
     record._state.adding = False
     return record
 
 
 def _result(workspace: Workspace, pending: list[_Pending], p: _Pending) -> IngestResult:
+    if p.conflict:
+        holder = p.existing_id or pending[p.twin_of or 0].new_id
+        return IngestResult(status="conflict", feedback_id=holder or 0)
     if p.new_id is not None:
         return IngestResult(
             status="created", feedback_id=p.new_id, _built=partial(_built, workspace, p)
@@ -302,15 +322,23 @@ def feedback_update(
 def feedback_delete(
     *, workspace: Workspace, feedback: Feedback, actor: Membership | None, actor_label: str = ""
 ) -> None:
-    """Soft-delete: the record disappears from lists, exports and metrics; audited."""
+    """Soft-delete: the record disappears from lists, exports and metrics; audited.
+
+    It lets go of its dedup and idempotency keys, so the same feedback sent again is stored
+    anew; its text, metadata and customer link are purged now when
+    ``DELETED_FEEDBACK_RETENTION_DAYS`` is 0, else by ``feedback_purge_deleted`` later."""
     if actor is not None:
         require(actor, Action.DELETE_FEEDBACK)
     if feedback.deleted_at is not None:
         return
     feedback.deleted_at = timezone.now()
+    feedback.dedup_key = feedback.idempotency_key = None
     with transaction.atomic():
-        feedback.save(update_fields=["deleted_at"])
+        feedback.save(update_fields=["deleted_at", "dedup_key", "idempotency_key"])
         rollups_mark_records([feedback])
+        if django_settings.DELETED_FEEDBACK_RETENTION_DAYS == 0:
+            _purge([feedback.pk])
+            feedback.refresh_from_db()
     audit_record(
         workspace=workspace,
         actor=actor.user if actor else None,
@@ -319,6 +347,39 @@ def feedback_delete(
         target=f"feedback {feedback.pk}",
         data={"channel": feedback.channel},
     )
+
+
+def _purge(ids: list[int]) -> int:
+    from soriloop.analysis.services import enrichment_forget
+
+    enrichment_forget(feedback_ids=ids)
+    return Feedback.objects.filter(id__in=ids).update(text="", metadata={}, customer=None)
+
+
+_PURGE_CHECK_SECONDS = 60.0
+_purge_checked = -math.inf
+
+
+def feedback_purge_deleted(*, owner: str = "", limit: int = 1000) -> int:
+    """Purge the text, metadata, customer link and analysis of records deleted more than
+    ``DELETED_FEEDBACK_RETENTION_DAYS`` ago; returns how many (a worker loop, which looks
+    at most once a minute while there is nothing to purge)."""
+    global _purge_checked
+    if owner and time.monotonic() - _purge_checked < _PURGE_CHECK_SECONDS:
+        return 0
+    cutoff = timezone.now() - dt.timedelta(days=django_settings.DELETED_FEEDBACK_RETENTION_DAYS)
+    unpurged = ~Q(text="") | ~Q(metadata={}) | Q(customer__isnull=False)
+    ids = list(
+        Feedback.objects.filter(deleted_at__lte=cutoff)
+        .filter(unpurged)
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
+    if not ids:
+        _purge_checked = time.monotonic()
+        return 0
+    with transaction.atomic():
+        return _purge(ids)
 
 
 def feedback_enter_manually(*, actor: Membership, data: dict[str, Any]) -> IngestResult:
@@ -441,9 +502,9 @@ def feedback_mark_analyzed(
             analysis_state=AnalysisState.FAILED, analysis_owner=""
         )
     for pk, text in (texts or {}).items():
-        Feedback.objects.filter(id=pk).update(text=text)
+        Feedback.objects.filter(id=pk, deleted_at__isnull=True).update(text=text)
     for pk, value in (metadata or {}).items():
-        Feedback.objects.filter(id=pk).update(metadata=value)
+        Feedback.objects.filter(id=pk, deleted_at__isnull=True).update(metadata=value)
     return done
 
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from soriloop.core.fields import FieldErrors
+from soriloop.core.fields import FIRST_DAY, LAST_DAY, FieldErrors
 from soriloop.customers.services import CustomerRef, normalise_email, normalise_phone
 from soriloop.feedback.models import SCORE_RANGES, Channel
 
@@ -49,6 +50,8 @@ class FeedbackInput:
     metadata: dict[str, Any] = field(default_factory=dict)
     customer: CustomerRef | None = None
     idempotency_key: str = ""
+    # A hash of what was sent with an idempotency key: a retry must send the same.
+    fingerprint: str = ""
     # Set by file imports without an external id: the row's content and its repeat number,
     # stable when rows are added to or removed from the file around it.
     dedup_hint: str = ""
@@ -60,6 +63,51 @@ def normalise_text(raw: str) -> str:
     text = _CONTROL.sub("", text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def unicode_problem(value: Any, *, nul_ok: bool) -> str:
+    """Why ``value`` (a string, or JSON with strings in it) cannot be stored, or "".
+
+    A lone surrogate cannot be encoded at all; a NUL is refused by PostgreSQL in JSON and
+    kept by SQLite, so JSON values refuse it on every database (text fields drop it as a
+    control character instead)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "is not valid Unicode (it has a lone surrogate)"
+        return "" if nul_ok or "\x00" not in value else "must not contain NUL characters"
+    if isinstance(value, dict):
+        parts: list[Any] = [*value.keys(), *value.values()]
+    elif isinstance(value, list | tuple):
+        parts = list(value)
+    else:
+        return ""
+    return next((p for p in (unicode_problem(v, nul_ok=nul_ok) for v in parts) if p), "")
+
+
+def printable(name: str) -> str:
+    """A field name that can be sent back in an answer, even one with a lone surrogate."""
+    return name.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+_JSON_FIELDS = {"metadata", "attributes"}
+
+
+def _without_bad_unicode(
+    data: Mapping[str, Any], errors: dict[str, list[str]], prefix: str = ""
+) -> dict[str, Any]:
+    """``data`` with each value that cannot be stored replaced by None, and its error noted."""
+    clean: dict[str, Any] = {}
+    for name, value in data.items():
+        if prefix == "" and name == "customer" and isinstance(value, dict):
+            clean[name] = _without_bad_unicode(value, errors, prefix="customer.")
+            continue
+        problem = unicode_problem(value, nul_ok=name not in _JSON_FIELDS)
+        if problem:
+            errors.setdefault(printable(prefix + str(name)), []).append(problem)
+        clean[printable(str(name))] = None if problem else value
+    return clean
 
 
 def _short(value: Any, name: str, errors: dict[str, list[str]]) -> str:
@@ -135,7 +183,7 @@ def parse_datetime(value: Any, tz: ZoneInfo) -> dt.datetime | None:
     elif isinstance(value, int | float) and not isinstance(value, bool):
         seconds = value / 1000 if value > 1e11 else value
         try:
-            return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+            moment = dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
         except (OverflowError, OSError, ValueError):
             return None
     elif isinstance(value, str) and value.strip():
@@ -145,7 +193,11 @@ def parse_datetime(value: Any, tz: ZoneInfo) -> dt.datetime | None:
         moment = parsed
     else:
         return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).astimezone(dt.UTC)
+    try:
+        moment = (moment if moment.tzinfo else moment.replace(tzinfo=tz)).astimezone(dt.UTC)
+    except OverflowError:  # year 1 or 9999 moved across a time zone
+        return None
+    return moment if FIRST_DAY.year <= moment.year <= LAST_DAY.year else None
 
 
 def _received_at(
@@ -155,7 +207,9 @@ def _received_at(
         return now
     moment = parse_datetime(value, tz)
     if moment is None:
-        errors.setdefault("received_at", []).append("must be an ISO 8601 date or time")
+        errors.setdefault("received_at", []).append(
+            f"must be an ISO 8601 date or time from {FIRST_DAY.year} to {LAST_DAY.year}"
+        )
         return now
     if moment > now + dt.timedelta(days=1):
         errors.setdefault("received_at", []).append("is in the future")
@@ -182,7 +236,7 @@ def _customer(value: Any, errors: dict[str, list[str]]) -> CustomerRef | None:
         errors.setdefault("customer", []).append("must be an object")
         return None
     unknown = set(value) - CUSTOMER_FIELDS
-    for name in sorted(unknown):
+    for name in sorted(map(str, unknown)):
         errors.setdefault(f"customer.{name}", []).append("is not a known field")
     email = normalise_email(str(value.get("email") or ""))
     if email and not _EMAIL.match(email):
@@ -212,6 +266,7 @@ def parse_feedback(
     ``channel`` is the default when the item names none; ``tz`` interprets naive times.
     """
     errors: dict[str, list[str]] = {}
+    data = _without_bad_unicode(data, errors)
     for name in sorted(set(data) - FIELDS):
         errors.setdefault(name, []).append("is not a known field")
     raw_text = data.get("text")
@@ -222,7 +277,8 @@ def parse_feedback(
     if len(text) > MAX_TEXT:
         errors.setdefault("text", []).append(f"must be at most {MAX_TEXT:,} characters")
     score, kind = _score(data, errors)
-    if not text and score is None and "score" not in errors and "score_kind" not in errors:
+    quiet = {"text", "score", "score_kind"} & set(errors)
+    if not text and score is None and not quiet:
         errors.setdefault("text", []).append("is empty and there is no score")
     chosen = data.get("channel") or channel
     if chosen not in CHANNELS:
@@ -242,4 +298,12 @@ def parse_feedback(
     )
     if errors:
         raise InvalidFeedback(errors)
+    if item.idempotency_key:
+        return replace(item, fingerprint=_fingerprint(data))
     return item
+
+
+def _fingerprint(data: Mapping[str, Any]) -> str:
+    sent = {k: v for k, v in data.items() if k != "idempotency_key" and v is not None}
+    canonical = json.dumps(sent, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
@@ -115,6 +116,8 @@ def widget_submit(request: HttpRequest, key: str) -> HttpResponse:
         data = json.loads(request.body or b"{}")
         if not isinstance(data, dict):
             raise ValueError("not an object")
+    except RequestDataTooBig:
+        return _cors(_error(413, "The body is larger than this server accepts."), origin)
     except (ValueError, UnicodeDecodeError):
         return _cors(_error(400, "The body is not a JSON object."), origin)
     lang = _language(request, data, str(data.get("text") or ""))

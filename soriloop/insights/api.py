@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from ninja import Router
+from ninja import Field, Query, Router, Schema
+from pydantic import ConfigDict
 
 from soriloop.accounts.api import read_auth
 from soriloop.accounts.models import ApiKey
-from soriloop.core.errors import envelope
+from soriloop.core.errors import documented, envelope
+from soriloop.core.fields import DAY_PROBLEM, parse_day
 from soriloop.feedback.filters import BadFilter, FeedbackFilter
+from soriloop.feedback.schemas import FilterQuery
 from soriloop.insights.selectors import (
     GRAINS,
     GROUPS,
@@ -25,9 +29,49 @@ from soriloop.insights.spikes import detect
 router = Router(tags=["metrics"])
 
 
-@router.get("/metrics", auth=read_auth, summary="Metrics for a filter, with trend and breakdown")
+class MetricsOut(Schema):
+    """Definitions: docs/metrics.md."""
+
+    model_config = ConfigDict(extra="allow")
+
+    period: dict[str, Any]
+    previous_period: dict[str, Any]
+    source: str
+    metrics: dict[str, Any]
+    series: list[dict[str, Any]]
+    filter: str
+    breakdown: dict[str, Any] | None = None
+
+
+class Spike(Schema):
+    topic: str
+    kind: str
+    from_: str = Field(alias="from")
+    to: str
+    now: float
+    baseline: float
+    z: float
+    records: str
+
+
+class SpikesOut(Schema):
+    date: dt.date
+    items: list[Spike]
+
+
+@router.get(
+    "/metrics",
+    auth=read_auth,
+    summary="Metrics for a filter, with trend and breakdown",
+    response=documented({200: MetricsOut}),
+)
 def metrics_get(
-    request: HttpRequest, grain: str = "day", group_by: str = "", limit: int = 20, offset: int = 0
+    request: HttpRequest,
+    filters: Query[FilterQuery],
+    grain: str = "day",
+    group_by: str = "",
+    limit: int = 20,
+    offset: int = 0,
 ) -> HttpResponse:
     """Takes every filter of `GET /feedback` plus `topic`, `type` and `segment`; the period is
     `date_from`..`date_to` (default: the last 30 days in the workspace's time zone) and is
@@ -47,17 +91,17 @@ def metrics_get(
     if offset < 0:
         problems["offset"] = ["must be 0 or more"]
     try:
-        filters = FeedbackFilter.from_query(request.GET)
+        parsed = FeedbackFilter.from_query(request.GET)  # one parser for pages and API
     except BadFilter as exc:
         problems.update(exc.fields)
     else:
-        problems.update(_too_long(key, filters, grain))
+        problems.update(_too_long(key, parsed, grain))
     if problems:
         return envelope(422, "The request has invalid parameters.", problems)
-    data = overview(key.workspace, filters, grain)
-    data["filter"] = filters.to_query()
+    data = overview(key.workspace, parsed, grain)
+    data["filter"] = parsed.to_query()
     if group_by:
-        page = breakdown_page(key.workspace, filters, group_by, limit=limit, offset=offset)
+        page = breakdown_page(key.workspace, parsed, group_by, limit=limit, offset=offset)
         data["breakdown"] = {"by": group_by, **page}
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
 
@@ -79,18 +123,20 @@ def _too_long(key: ApiKey, filters: FeedbackFilter, grain: str) -> dict[str, lis
     }
 
 
-@router.get("/spikes", auth=read_auth, summary="Topics rising above their own baseline")
+@router.get(
+    "/spikes",
+    auth=read_auth,
+    summary="Topics rising above their own baseline",
+    response=documented({200: SpikesOut}),
+)
 def spikes_get(request: HttpRequest, date: str = "") -> HttpResponse:
     """Topics whose volume or negative share on `date` (default: today in the workspace's time
     zone), or in the 7 days up to it, is well above the same weekdays of the 8 weeks before.
     Each item names the filter of the records behind it. Definitions: docs/metrics.md."""
     key: ApiKey = request.auth  # type: ignore[attr-defined]
-    try:
-        day = dt.date.fromisoformat(date) if date else key.workspace.today()
-    except ValueError:
-        return envelope(
-            422, "The request has invalid parameters.", {"date": ["must be a date like 2026-01-31"]}
-        )
+    day = parse_day(date) if date else key.workspace.today()
+    if day is None:
+        return envelope(422, "The request has invalid parameters.", {"date": [DAY_PROBLEM]})
     items = [s.as_dict() for s in detect(key.workspace, day)]
     return JsonResponse(
         {"date": day.isoformat(), "items": items}, json_dumps_params={"ensure_ascii": False}

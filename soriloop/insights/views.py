@@ -24,6 +24,7 @@ from soriloop.analysis.engine.pii import mask_text
 from soriloop.analysis.models import EmergingIssue
 from soriloop.analysis.selectors import topic_names
 from soriloop.analysis.taxonomy import topic_choices
+from soriloop.core.fields import parse_day
 from soriloop.feedback.filters import SENTIMENTS, BadFilter, FeedbackFilter
 from soriloop.feedback.forms import FilterForm
 from soriloop.feedback.models import Channel
@@ -290,6 +291,9 @@ def compare(request: HttpRequest, membership: Membership) -> HttpResponse:
         "a": request.GET.get("a", ""),
         "b": request.GET.get("b", ""),
         "keep": [(k, request.GET[k]) for k in ("dim", "a", "b") if request.GET.get(k)],
+        # From the view, not request.GET.items in the template: a parameter named "items"
+        # would shadow the method there.
+        "hidden": [(k, v) for k, v in request.GET.items() if k not in {"dim", "a", "b"}],
         "sides": sides,
         "rows": rows,
         "problems": problems,
@@ -321,10 +325,9 @@ METRIC_ROWS = [
 def _side(base: FeedbackFilter, dimension: str, raw: str) -> FeedbackFilter:
     if dimension == "period":
         start, _sep, end = raw.partition("..")
-        try:
-            first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end or start)
-        except ValueError:
-            raise ValueError(_("a period is written 2026-01-01..2026-01-31")) from None
+        first, last = parse_day(start), parse_day(end or start)
+        if first is None or last is None:
+            raise ValueError(_("a period is written 2026-01-01..2026-01-31"))
         if first > last:
             raise ValueError(_("the period ends before it starts"))
         return replace(base, date_from=first, date_to=last)
