@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 import schemathesis
 from django.test import Client
-from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from soriloop.api import api
 from soriloop.conftest import Member, make_member
