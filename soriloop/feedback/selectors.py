@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from soriloop.accounts.models import Workspace
+from soriloop.core.fields import MAX_ID
 from soriloop.feedback.filters import FeedbackFilter, decode_cursor, encode_cursor
 from soriloop.feedback.models import Feedback, ImportJob, RawMail
 
@@ -79,7 +80,10 @@ def feedback_get(*, workspace: Workspace, feedback_id: int) -> Feedback:
 
 
 def raw_mail_get(*, workspace: Workspace, feedback_id: int) -> bytes | None:
-    """The message a live record of the workspace was made from; None if it has none."""
+    """The message a live record of the workspace was made from; None if it has none (or the
+    id cannot be a record's)."""
+    if not 1 <= feedback_id <= MAX_ID:
+        return None
     raw = (
         RawMail.objects.filter(
             workspace=workspace, feedback_id=feedback_id, feedback__deleted_at__isnull=True

@@ -160,6 +160,12 @@ REASONS = {
     "must be a whole number": _("must be a whole number"),
     "must be a whole or half star": _("must be a whole or half star"),
     "must be an ISO 8601 date or time": _("must be a date or time like 2026-01-31 14:30"),
+    "must be an ISO 8601 date or time from 1900 to 2999": _(
+        "must be a date or time like 2026-01-31 14:30, from 1900 to 2999"
+    ),
+    "must be a date like 2026-01-31, from 1900-01-01 to 2999-12-31": _(
+        "must be a date like 2026-01-31, from 1900-01-01 to 2999-12-31"
+    ),
     "must be an object": _("must be an object"),
     "must be true or false": _("must be true or false"),
 }
@@ -203,8 +209,8 @@ def reason_label(reason: str) -> str:
         return str(REASONS[reason])
     for pattern, label in _REASON_PATTERNS:
         if match := pattern.fullmatch(reason):
-            groups = match.groups()
-            return str(label) % {"n": groups[0], "m": groups[1] if len(groups) > 1 else ""}
+            groups = [*match.groups(), "", ""]
+            return str(label) % {"n": groups[0], "m": groups[1]}
     return reason
 
 
