@@ -6,7 +6,7 @@ example per normalised text), held out per class by a hash of the text, and swit
 when it is not worse than the shipped head on the held-out texts and on the team's
 customer-service dev sets (``cxdev.py``). Topics: each topic's centroid moves towards the
 records people put into it and away from those they took it off (Rocchio); records are split
-by id, and the taught topics are switched in only when not worse on dev (macro-F1, then
+by a hash of their text, and the taught topics are switched in only when not worse on dev (macro-F1, then
 accuracy).
 """
 
@@ -159,10 +159,6 @@ def sentiment_split(examples: list[Labelled]) -> tuple[list[Labelled], list[Labe
         dev += group[:held]
         train += group[held:]
     return train, dev
-
-
-def _is_dev(feedback_id: int) -> bool:
-    return hashlib.sha256(f"dev-{feedback_id}".encode()).digest()[0] < 52  # ~20%
 
 
 def _features(texts: list[str]) -> list[Features]:
@@ -397,8 +393,10 @@ def adapt_topics(*, workspace: Workspace) -> dict[str, Any]:
             labelled, _features(texts), embed(texts), strict=True
         )
     ]
-    train = [e for pk, e in examples if not _is_dev(pk)]
-    dev = [e for pk, e in examples if _is_dev(pk)]
+    # held out by a hash of the text, not the record id: the same records split the same way
+    # whatever ids the database gave them
+    train = [e for _pk, e in examples if _rank(normalised(e[0]))[0] >= 52]
+    dev = [e for _pk, e in examples if _rank(normalised(e[0]))[0] < 52]
     report.update(train=len(train), dev=len(dev))
     if len(examples) < MIN_TOPIC_EXAMPLES or len(dev) < MIN_TOPIC_DEV:
         need = f"needs {MIN_TOPIC_EXAMPLES} records with corrected topics, {MIN_TOPIC_DEV} for dev"

@@ -29,7 +29,7 @@ class Enrichment(models.Model):
     abuse_confidence = models.FloatField(default=0.0)
     pii = models.JSONField(default=list, blank=True)
     redacted_text = models.TextField(blank=True, default="")
-    model_version = models.CharField(max_length=80)
+    model_version = models.CharField(max_length=200)  # an adapted head adds "+ws<id>-<time>"
     analyzed_at = models.DateTimeField(default=now)
     # {"sentiment" | "types" | "topics": {"model": what the model said, "by": who, "at": when}}
     # for the labels people corrected; the fields above then hold the corrected values.
@@ -195,7 +195,7 @@ class WorkspaceModel(models.Model):
         "accounts.Workspace", on_delete=models.CASCADE, related_name="models"
     )
     kind = models.CharField(max_length=16, default="sentiment")
-    version = models.CharField(max_length=80)
+    version = models.CharField(max_length=200)  # the shipped version + "+ws<id>-<time>"
     path = models.CharField(max_length=500)
     train_examples = models.IntegerField(default=0)
     dev_examples = models.IntegerField(default=0)

@@ -13,4 +13,14 @@ class Migration(migrations.Migration):
             name='sentiment_model',
             field=models.CharField(choices=[('adapted', 'adapted'), ('shipped', 'shipped')], default='adapted', max_length=8),
         ),
+        migrations.AlterField(
+            model_name='enrichment',
+            name='model_version',
+            field=models.CharField(max_length=200),
+        ),
+        migrations.AlterField(
+            model_name='workspacemodel',
+            name='version',
+            field=models.CharField(max_length=200),
+        ),
     ]
