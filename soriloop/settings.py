@@ -328,6 +328,13 @@ ADAPT_SECONDS = env_int(
     "Seconds between two adaptations of a workspace's sentiment head (when it has new corrections).",
     minimum=3600,
 )
+CX_DEV_DIR = Path(
+    env_str(
+        "SORILOOP_CX_DEV_DIR",
+        str(BASE_DIR / "testdata" / "cx"),
+        "Folder of the customer-service dev sets (ko.jsonl, en.jsonl) an adapted sentiment head must not do worse on.",
+    )
+)
 ROLLUP_REFRESH_SECONDS = env_int(
     "ROLLUP_REFRESH_SECONDS",
     2,

@@ -94,7 +94,7 @@ def meaning_run_batch(
                 if row.topic_keys != keys:
                     changed.append(row.feedback)
             if MEANING not in row.model_version:
-                fields["model_version"] = f"{row.model_version}{MEANING}"[:160]
+                fields["model_version"] = f"{row.model_version}{MEANING}"[:200]
             # only if the record was not analysed again meanwhile (its labels would be newer)
             Enrichment.objects.filter(pk=row.pk, analyzed_at=row.analyzed_at).update(**fields)
         rollups_mark_records(changed)

@@ -29,7 +29,7 @@ class Enrichment(models.Model):
     abuse_confidence = models.FloatField(default=0.0)
     pii = models.JSONField(default=list, blank=True)
     redacted_text = models.TextField(blank=True, default="")
-    model_version = models.CharField(max_length=160)
+    model_version = models.CharField(max_length=200)  # an adapted head adds "+ws<id>-<time>"
     analyzed_at = models.DateTimeField(default=now)
     # {"sentiment" | "types" | "topics": {"model": what the model said, "by": who, "at": when}}
     # for the labels people corrected; the fields above then hold the corrected values.
@@ -83,6 +83,13 @@ class AnalysisSettings(models.Model):
     adapted_at = models.DateTimeField(null=True, blank=True)
     # the last adaptation's report ({"at", "sentiment": {...}, "topics": {...}}), for the page
     adapt_report = models.JSONField(default=dict, blank=True)
+    # which sentiment head analyses new records: the workspace's adapted one (when it has one
+    # that passed the checks) or the shipped one; an admin switches on Settings → Analysis
+    sentiment_model = models.CharField(
+        max_length=8,
+        choices=[("adapted", "adapted"), ("shipped", "shipped")],
+        default="adapted",
+    )
 
     def __str__(self) -> str:
         return f"analysis settings of {self.workspace_id}"
@@ -179,14 +186,16 @@ class WorkspaceModel(models.Model):
     """A workspace's own sentiment head (``kind`` "sentiment"), adapted from its corrections
     and scored feedback, or what its topic corrections taught its taxonomy ("topics").
 
-    The weights live in a file under SORILOOP_DATA_DIR/models; only a model that scored at
-    least as well as the one before it on the workspace's own dev records is ``active``."""
+    The weights live in a file under SORILOOP_DATA_DIR/models; only a model that passed its
+    checks (sentiment: not worse than the shipped head on the workspace's held-out records and
+    on the customer-service dev sets; topics: not worse on dev) is ``active``. An active
+    sentiment head is used unless an admin chose the shipped one (``AnalysisSettings``)."""
 
     workspace = models.ForeignKey(
         "accounts.Workspace", on_delete=models.CASCADE, related_name="models"
     )
     kind = models.CharField(max_length=16, default="sentiment")
-    version = models.CharField(max_length=80)
+    version = models.CharField(max_length=200)  # the shipped version + "+ws<id>-<time>"
     path = models.CharField(max_length=500)
     train_examples = models.IntegerField(default=0)
     dev_examples = models.IntegerField(default=0)

@@ -6,13 +6,15 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from soriloop.accounts.models import Membership, Workspace
 from soriloop.accounts.permissions import Action, require
 from soriloop.accounts.services import audit_record
-from soriloop.analysis.adapt import current_model
+from soriloop.analysis.adapt import adapted_model, current_model
 from soriloop.analysis.corrections import apply_corrections, latest_corrections
 from soriloop.analysis.engine.embed import pack
 from soriloop.analysis.engine.heads import Evidence
@@ -209,6 +211,30 @@ def analysis_adapt_request(*, actor: Membership) -> None:
     require(actor, Action.MANAGE_SETTINGS)
     audit_record(workspace=actor.workspace, actor=actor.user, action="analysis.adapt")
     analysis_adapt.enqueue(workspace_id=actor.workspace.pk)
+
+
+@transaction.atomic
+def analysis_model_use(*, actor: Membership, model: str) -> AnalysisSettings:
+    """Analyse the workspace's records from now on with the ``model`` "shipped" sentiment
+    head or its "adapted" one (audited). Raises ``ValidationError`` for another value or for
+    "adapted" when the workspace has no adapted head; records already analysed keep their
+    labels until re-analysed."""
+    require(actor, Action.MANAGE_SETTINGS)
+    if model not in ("shipped", "adapted"):
+        raise ValidationError({"model": [_("Choose the shipped or the adapted model.")]})
+    adapted = adapted_model(actor.workspace.pk)
+    if model == "adapted" and adapted is None:
+        raise ValidationError({"model": [_("This workspace has no adapted model yet.")]})
+    settings = analysis_settings_get(workspace=actor.workspace)
+    settings.sentiment_model = model
+    settings.save(update_fields=["sentiment_model"])
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        action="analysis.model",
+        data={"sentiment": model, "adapted": adapted.version if adapted else None},
+    )
+    return settings
 
 
 def analysis_reanalyze(*, actor: Membership) -> int:

@@ -18,6 +18,7 @@ from soriloop.accounts.decorators import member_required
 from soriloop.accounts.models import Membership
 from soriloop.accounts.permissions import Action, can, require
 from soriloop.analysis import services
+from soriloop.analysis.adapt import MIN_PER_CLASS, adapted_model
 from soriloop.analysis.corrections import analysis_correct
 from soriloop.analysis.emerging import emerging_accept, emerging_detect, emerging_reject
 from soriloop.analysis.models import EmergingIssue, WorkspaceModel
@@ -58,6 +59,7 @@ def analysis_settings(request: HttpRequest, membership: Membership) -> HttpRespo
         )
         messages.success(request, _("Analysis settings saved."))
         return redirect("analysis:settings")
+    adapted = adapted_model(membership.workspace.pk)
     context = {
         "form": form,
         "editable": can(membership, Action.MANAGE_SETTINGS),
@@ -72,20 +74,78 @@ def analysis_settings(request: HttpRequest, membership: Membership) -> HttpRespo
             for kind, label in (("sentiment", _("Sentiment")), ("topics", _("Topics")))
             if (run := current.adapt_report.get(kind))
         ],
+        "sentiment_sets": _sentiment_sets(current.adapt_report.get("sentiment") or {}),
         "models": WorkspaceModel.objects.filter(
             workspace=membership.workspace, active=True
         ).order_by("kind"),
+        "adapted": adapted,
+        "using_adapted": adapted is not None and current.sentiment_model == "adapted",
     }
     return render(request, "analysis/settings.html", context)
+
+
+def _set_names() -> dict[str, str]:
+    return {
+        "workspace": _("This workspace's held-out records"),
+        "cx-ko": _("Customer-service dev set, Korean"),
+        "cx-en": _("Customer-service dev set, English"),
+    }
+
+
+def _sentiment_sets(run: dict[str, Any]) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """(set name, shipped head's scores, adapted head's scores) of the last sentiment run."""
+    if "after" not in run:
+        return []
+    names = _set_names()
+    found = [(names["workspace"], run["before"], run["after"])]
+    for lang in run.get("cx_after", {}):
+        found.append((names[f"cx-{lang}"], run["cx_before"][lang], run["cx_after"][lang]))
+    return found
 
 
 def _why_kept(run: dict[str, Any]) -> str:
     """Why an adaptation kept the model in use, in the page's language."""
     if run.get("switched_in"):
         return ""
+    why = run.get("why")
+    classes = {"negative": _("Negative"), "neutral": _("Neutral"), "positive": _("Positive")}
+    short = ", ".join(classes.get(c, c) for c in run.get("short", []))
+    if why == "too_few":
+        return _("too few distinct labelled records of: %(classes)s (%(n)d of each needed)") % {
+            "classes": short,
+            "n": MIN_PER_CLASS,
+        }
+    if why == "too_few_dev":
+        return _("too few held-out records of: %(classes)s") % {"classes": short}
+    if why == "no_cx_dev":
+        return _("the customer-service dev sets are missing (SORILOOP_CX_DEV_DIR)")
+    if why == "worse":
+        names = _set_names()
+        worse = ", ".join(names.get(w, w) for w in run.get("worse_on", []))
+        return _("it scored worse than the shipped model on: %(sets)s") % {"sets": worse}
+    if why == "kept_shipped":
+        return _("it passed, but an admin chose the shipped model")
     if "before" not in run:
         return _("too few labelled records (%(n)d)") % {"n": run.get("examples", 0)}
     return _("the new model scored worse on the held-out records")
+
+
+@member_required
+@require_http_methods(["POST"])
+def model_use(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Switch the workspace's sentiment head between the shipped and the adapted one."""
+    model = request.POST.get("model", "")
+    try:
+        services.analysis_model_use(actor=membership, model=model)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        done = {
+            "shipped": _("New records are analysed with the shipped model."),
+            "adapted": _("New records are analysed with this workspace's adapted model."),
+        }
+        messages.success(request, done[model])
+    return redirect("analysis:settings")
 
 
 @member_required
