@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "soriloop.core.security.SecurityHeadersMiddleware",
     "soriloop.core.errors.ApiEnvelopeMiddleware",
+    "soriloop.core.errors.NulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
