@@ -175,19 +175,26 @@ class ApiEnvelopeMiddleware:
 
 
 class NulBytesMiddleware:
-    """Refuse a path or query parameter that holds a NUL character with a 400: PostgreSQL
-    cannot store or compare one (a DataError, so a 500), SQLite can; the same rule on both."""
+    """Refuse a path or query parameter that holds a NUL character: PostgreSQL cannot store or
+    compare one (a DataError, so a 500), SQLite can; the same rule on both. Pages answer 400,
+    the API a 422 naming the parameters, as for any other invalid parameter."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         query = request.GET
-        if "\x00" in request.path or any(
-            "\x00" in key or any("\x00" in value for value in query.getlist(key)) for key in query
-        ):
-            message = "The address holds a NUL character."
-            if request.path.startswith("/api/"):
-                return envelope(400, message)
-            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
-        return self.get_response(request)
+        bad = [
+            key
+            for key in query
+            if "\x00" in key or any("\x00" in value for value in query.getlist(key))
+        ]
+        if "\x00" in request.path:
+            bad.append("path")
+        if not bad:
+            return self.get_response(request)
+        message = "The address holds a NUL character."
+        if request.path.startswith("/api/"):
+            fields = {key.replace("\x00", ""): ["must not contain a NUL character"] for key in bad}
+            return envelope(422, message, fields)
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")

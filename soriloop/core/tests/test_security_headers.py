@@ -85,12 +85,14 @@ def test_no_template_has_inline_script() -> None:
     assert inline == []
 
 
-def test_a_nul_in_the_address_is_a_clear_400_on_both_databases(alice, api_key_of) -> None:
+def test_a_nul_in_the_address_is_refused_clearly_on_both_databases(alice, api_key_of) -> None:
     from django.test import Client
 
     page = alice.client.get("/inbox/", {"q": "배송\x00"})
     assert page.status_code == 400 and b"NUL" in page.content
     headers = {"Authorization": f"Bearer {api_key_of(alice, 'read')}"}
     api = Client().get("/api/v1/feedback", {"source": "x\x00"}, headers=headers)
-    assert api.status_code == 400 and api.json()["error"]["message"].startswith("The address")
+    assert api.status_code == 422 and api.json()["error"]["fields"] == {
+        "source": ["must not contain a NUL character"]
+    }
     assert alice.client.get("/inbox/", {"q": "배송"}).status_code == 200, "the same without it"
