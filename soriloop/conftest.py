@@ -113,12 +113,15 @@ def assert_hidden_from_bob(bob: Member) -> Callable[..., None]:
 
 @pytest.fixture
 def run_tasks(django_capture_on_commit_callbacks) -> Callable[[], int]:
-    """Run every queued background task in this process, as ``soriloop worker --batch`` would.
+    """Run every queued background task in this process, as ``soriloop worker --batch`` would,
+    after the change log's consumers have read what is new (they queue some of the tasks).
 
     Returns how many ran; a failed task fails the test with its traceback.
     """
     from django_tasks_db.management.commands.db_worker import Worker
     from django_tasks_db.models import DBTaskResult
+
+    from soriloop.core.changes import changes_drain
 
     worker = Worker(
         queue_names=["*"],
@@ -132,6 +135,7 @@ def run_tasks(django_capture_on_commit_callbacks) -> Callable[[], int]:
     )
 
     def run() -> int:
+        changes_drain()
         ran = 0
         while (task := DBTaskResult.objects.ready().first()) is not None:
             task.claim(worker.worker_id)

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "soriloop.surveys",
     "soriloop.analysis",
     "soriloop.insights",
+    "soriloop.inbox",
     "soriloop.loop",
     "soriloop.alerts",
 ]
@@ -170,7 +171,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "inbox:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 3
 
@@ -264,6 +265,18 @@ DELETED_FEEDBACK_RETENTION_DAYS = env_int(
     "Days a deleted record keeps its text before it is purged; 0 purges at once.",
     minimum=0,
 )
+CHANGE_LOG_RETENTION_DAYS = env_int(
+    "CHANGE_LOG_RETENTION_DAYS",
+    7,
+    "Days the change log keeps an event every consumer has read.",
+    minimum=0,
+)
+CHANGE_LOG_LAG_WARN_SECONDS = env_int(
+    "CHANGE_LOG_LAG_WARN_SECONDS",
+    300,
+    "Age of a consumer's oldest unread event past which /healthz says degraded.",
+    minimum=1,
+)
 
 IMPORT_MAX_BYTES = env_int(
     "IMPORT_MAX_BYTES", 200 * 1024 * 1024, "Largest file an import accepts.", minimum=1024
@@ -316,12 +329,14 @@ WORKER_HEARTBEAT_SECONDS = env_int(
 
 # Run continuously by each worker, each in its own thread: step(owner=worker_id) -> work done.
 WORKER_LOOPS = [
+    "soriloop.core.changes.consumers_run",
     "soriloop.analysis.services.analysis_run_batch",
     "soriloop.analysis.meaning.meaning_run_batch",
     "soriloop.insights.rollups.rollups_refresh",
     "soriloop.analysis.emerging.emerging_scan",
     "soriloop.analysis.adapt.adapt_scan",
     "soriloop.feedback.services.feedback_purge_deleted",
+    "soriloop.core.changes.changes_prune",
 ]
 ADAPT_SECONDS = env_int(
     "ADAPT_SECONDS",

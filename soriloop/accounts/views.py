@@ -49,7 +49,7 @@ def _safe_next(request: HttpRequest) -> str:
     local = target.startswith("/")
     if local and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
-    return reverse("core:home")
+    return reverse("inbox:home")
 
 
 @require_http_methods(["GET", "POST"])
@@ -180,7 +180,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             membership = services.invitation_accept(token=token, user=user, ip=client_ip(request))
             services.workspace_switch(user=user, workspace_id=membership.workspace_id)
             messages.success(request, _("Welcome to %(name)s.") % {"name": invite.workspace.name})
-            return redirect("core:home")
+            return redirect("inbox:home")
     context = {"invite": invite, "form": form, "existing": existing, "token": token}
     return render(request, "accounts/invitation.html", context)
 
@@ -201,7 +201,7 @@ def workspace_new(request: HttpRequest) -> HttpResponse:
             attach_errors(form, exc)
         else:
             services.workspace_switch(user=request.user, workspace_id=workspace.id)  # type: ignore[arg-type]
-            return redirect("core:home")
+            return redirect("inbox:home")
     return render(request, "accounts/workspace_new.html", {"form": form})
 
 
@@ -210,7 +210,7 @@ def workspace_new(request: HttpRequest) -> HttpResponse:
 def workspace_switch(request: HttpRequest) -> HttpResponse:
     workspace_id = parse_id(request.POST.get("workspace")) or 0
     services.workspace_switch(user=request.user, workspace_id=workspace_id)  # type: ignore[arg-type]
-    return redirect("core:home")
+    return redirect("inbox:home")
 
 
 @member_required
@@ -262,7 +262,7 @@ def workspace_delete(request: HttpRequest, membership: Membership) -> HttpRespon
             messages.error(request, " ".join(exc.messages))
             return redirect("accounts:settings")
         messages.success(request, _("The workspace is deleted."))
-    return redirect("core:home")
+    return redirect("inbox:home")
 
 
 @member_required
@@ -324,7 +324,7 @@ def member_remove(request: HttpRequest, membership: Membership, member_id: int) 
         messages.error(request, " ".join(exc.messages))
         return redirect("accounts:members")
     messages.success(request, _("You left the workspace.") if leaving else _("Member removed."))
-    return redirect("core:home" if leaving else "accounts:members")
+    return redirect("inbox:home" if leaving else "accounts:members")
 
 
 @member_required

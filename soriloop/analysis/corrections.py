@@ -16,8 +16,8 @@ from soriloop.accounts.services import audit_record
 from soriloop.analysis.engine.kinds import TYPES
 from soriloop.analysis.engine.sentiment import LABELS
 from soriloop.analysis.models import Correction, Enrichment, Topic
+from soriloop.core.changes import changes_append, events_for
 from soriloop.feedback.models import Feedback
-from soriloop.insights.rollups import rollups_mark_records
 
 
 def _check(workspace: Workspace, field: str, value: Any) -> Any:
@@ -113,7 +113,7 @@ def analysis_correct(
             )  # fmt: skip
     apply_corrections(enrichment, latest)
     enrichment.save()
-    rollups_mark_records([feedback])
+    changes_append(events_for([feedback], "feedback.corrected", fields=sorted(latest)))
     audit_record(
         workspace=feedback.workspace,
         actor=user,

@@ -35,7 +35,7 @@ from soriloop.analysis.models import Enrichment
 from soriloop.analysis.selectors import topic_names
 from soriloop.analysis.services import spans, topic_entries
 from soriloop.analysis.taxonomy import compiled_topics
-from soriloop.insights.rollups import rollups_mark_records
+from soriloop.core.changes import changes_append, events_for
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def meaning_run_batch(
                 fields["model_version"] = f"{row.model_version}{MEANING}"[:200]
             # only if the record was not analysed again meanwhile (its labels would be newer)
             Enrichment.objects.filter(pk=row.pk, analyzed_at=row.analyzed_at).update(**fields)
-        rollups_mark_records(changed)
+        changes_append(events_for(changed, "feedback.analyzed", step="meaning"))
     return len(rows)
 
 

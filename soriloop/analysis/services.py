@@ -23,11 +23,14 @@ from soriloop.analysis.engine.pipeline import Analysis, TextIn, analyze
 from soriloop.analysis.engine.similar import signature, to_bytes
 from soriloop.analysis.engine.topics import TopicMatch
 from soriloop.analysis.models import AnalysisSettings, Enrichment
+from soriloop.analysis.queue import queue_claim, queue_finish, queue_release_orphans, queue_requeue
 from soriloop.analysis.selectors import topic_names
+from soriloop.analysis.tasks import analysis_adapt
 from soriloop.analysis.taxonomy import compiled_topics
+from soriloop.core.changes import changes_append, events_for
+from soriloop.core.heartbeat import live_worker_ids
+from soriloop.core.models import Change
 from soriloop.feedback.models import Feedback
-from soriloop.feedback.services import feedback_claim_for_analysis, feedback_mark_analyzed
-from soriloop.insights.rollups import rollups_mark_records
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +103,7 @@ def analysis_run_batch(*, owner: str, limit: int = BATCH) -> int:
 
     Idempotent: a record analysed again gets its enrichment replaced, never duplicated.
     """
-    records = feedback_claim_for_analysis(owner=owner, limit=limit)
+    records = queue_claim(owner=owner, limit=limit)
     if not records:
         return 0
     settings = {
@@ -113,8 +116,8 @@ def analysis_run_batch(*, owner: str, limit: int = BATCH) -> int:
     except Exception:  # one bad batch must not stop the analyser; the records say failed
         logger.exception("analysis failed for feedback %s..%s", records[0].pk, records[-1].pk)
         with transaction.atomic():
-            feedback_mark_analyzed(owner=owner, languages={}, failed=[r.pk for r in records])
-            rollups_mark_records(records)
+            queue_finish(owner=owner, languages={}, failed=[r.pk for r in records])
+            changes_append(events_for(records, "feedback.analyzed", failed=True))
         return len(records)
     texts: dict[int, str] = {}
     metadata: dict[int, Any] = {}
@@ -140,13 +143,13 @@ def analysis_run_batch(*, owner: str, limit: int = BATCH) -> int:
                 # people's corrections win over the model, also after re-analysis
                 apply_corrections(enrichment, corrected[enrichment.feedback_id])
         Enrichment.objects.bulk_create(enrichments)
-        feedback_mark_analyzed(
+        queue_finish(
             owner=owner,
             languages={r.pk: a.language for r, a in zip(records, results, strict=True)},
             texts=texts,
             metadata=metadata,
         )
-        rollups_mark_records(records)
+        changes_append(events_for(records, "feedback.analyzed", step="labels"))
     return len(records)
 
 
@@ -181,10 +184,7 @@ def _analyze(
 
 def analysis_release_orphans() -> int:
     """Maintenance hook: records claimed by an analyser that stopped beating go back."""
-    from soriloop.core.heartbeat import live_worker_ids
-    from soriloop.feedback.services import feedback_release_orphans
-
-    return feedback_release_orphans(live_owners=live_worker_ids())
+    return queue_release_orphans(live_owners=live_worker_ids())
 
 
 def analysis_settings_update(
@@ -206,8 +206,6 @@ def analysis_settings_update(
 
 def analysis_adapt_request(*, actor: Membership) -> None:
     """Queue an adaptation of the workspace's models to its corrections (audited)."""
-    from soriloop.analysis.tasks import analysis_adapt
-
     require(actor, Action.MANAGE_SETTINGS)
     audit_record(workspace=actor.workspace, actor=actor.user, action="analysis.adapt")
     analysis_adapt.enqueue(workspace_id=actor.workspace.pk)
@@ -239,10 +237,8 @@ def analysis_model_use(*, actor: Membership, model: str) -> AnalysisSettings:
 
 def analysis_reanalyze(*, actor: Membership) -> int:
     """Queue the workspace's records for analysis again (after a model or taxonomy change)."""
-    from soriloop.feedback.services import feedback_reanalyze
-
     require(actor, Action.MANAGE_SETTINGS)
-    count = feedback_reanalyze(workspace=actor.workspace)
+    count = queue_requeue(workspace=actor.workspace)
     audit_record(
         workspace=actor.workspace,
         actor=actor.user,
@@ -257,3 +253,9 @@ def enrichment_forget(*, feedback_ids: Sequence[int]) -> int:
     vectors): they were deleted and purged. Returns how many rows went."""
     deleted, _by_model = Enrichment.objects.filter(feedback_id__in=feedback_ids).delete()
     return deleted
+
+
+def enrichments_forget_purged(events: Sequence[Change]) -> None:
+    """The change-log handler for ``feedback.purged``: forget what analysis derived from the
+    purged records. Idempotent: forgetting twice deletes nothing more."""
+    enrichment_forget(feedback_ids=[e.subject_id for e in events])

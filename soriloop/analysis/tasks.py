@@ -7,6 +7,7 @@ import logging
 from django_tasks import task
 
 from soriloop.accounts.models import Workspace
+from soriloop.analysis.adapt import adapt_workspace
 
 logger = logging.getLogger(__name__)
 
@@ -15,8 +16,6 @@ logger = logging.getLogger(__name__)
 def analysis_adapt(workspace_id: int) -> str:
     """Adapt a workspace's sentiment head and topics to its corrections now (Settings →
     Analysis → "Learn now"); returns what was switched in."""
-    from soriloop.analysis.adapt import adapt_workspace
-
     workspace = Workspace.objects.filter(pk=workspace_id).first()
     if workspace is None:
         return "workspace gone"

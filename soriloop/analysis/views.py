@@ -230,7 +230,7 @@ def correct(request: HttpRequest, membership: Membership, feedback_id: int) -> H
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Correction saved. It wins over the model from now on."))
-    return redirect("feedback:record", feedback_id=record.pk)
+    return redirect("inbox:record", feedback_id=record.pk)
 
 
 @member_required

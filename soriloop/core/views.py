@@ -1,37 +1,19 @@
-"""The home page and the health check."""
+"""The health check."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from soriloop.accounts import selectors
-from soriloop.accounts.decorators import member_required
-from soriloop.accounts.models import Membership
+from soriloop.core.changes import consumers_lag
 from soriloop.core.heartbeat import heartbeats_stopped
 from soriloop.core.models import WorkerHeartbeat
-from soriloop.feedback.filters import FeedbackFilter
-from soriloop.feedback.selectors import feedback_records
-
-
-@member_required
-def home(request: HttpRequest, membership: Membership) -> HttpResponse:
-    records = feedback_records(workspace=membership.workspace, filters=FeedbackFilter())
-    since = timezone.now() - dt.timedelta(days=7)
-    context = {
-        "member_count": selectors.members_of(actor=membership).count(),
-        "api_url": f"{settings.SITE_URL}/api/v1",
-        "feedback_total": records.count(),
-        "feedback_week": records.filter(received_at__gte=since).count(),
-        "latest": list(records.select_related("customer")[:5]),
-    }
-    return render(request, "core/home.html", context)
 
 
 def _worker_status() -> dict[str, object]:
@@ -59,14 +41,29 @@ def _worker_status() -> dict[str, object]:
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 while the database answers; ``status`` is "degraded" when no worker is alive."""
+    """200 while the database answers; ``status`` is "degraded" when no worker is alive or a
+    consumer of the change log is failing or behind."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         worker = _worker_status()
+        changes = _changes_status()
     except DatabaseError as exc:
         body = {"status": "down", "database": {"ok": False, "error": str(exc)}, "worker": None}
         return JsonResponse(body, status=503)
-    status = "ok" if worker["ok"] else "degraded"
+    status = "ok" if worker["ok"] and changes["ok"] else "degraded"
     database = {"ok": True, "vendor": connection.vendor}
-    return JsonResponse({"status": status, "database": database, "worker": worker})
+    body = {"status": status, "database": database, "worker": worker, "changes": changes}
+    return JsonResponse(body)
+
+
+def _changes_status() -> dict[str, Any]:
+    """The change log's consumers: each one's lag; not ok while one is failing or its oldest
+    unread event is older than ``CHANGE_LOG_LAG_WARN_SECONDS``."""
+    lag = consumers_lag()
+    late = [
+        c["name"]
+        for c in lag
+        if c["failures"] or c["oldest_seconds"] > settings.CHANGE_LOG_LAG_WARN_SECONDS
+    ]
+    return {"ok": not late, "late": late, "consumers": lag}

@@ -12,6 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.timezone import now
 
 from soriloop.accounts.models import Workspace
+from soriloop.core.changes import change_append
 from soriloop.customers.models import Customer
 
 _PHONE_JUNK = re.compile(r"[\s\-().]")
@@ -140,11 +141,13 @@ def _enrich(customer: Customer, ref: CustomerRef) -> bool:
 
 
 def _segment_changed(customer: Customer) -> None:
-    """Dashboards cut by segment: the days of this customer's feedback are recounted."""
-    from soriloop.insights.rollups import rollups_mark
-
-    days = customer.feedback.values_list("day", flat=True).distinct()
-    rollups_mark(workspace_id=customer.workspace_id, days=days)
+    """Dashboards cut by segment, so a segment change is news (``customer.changed``)."""
+    change_append(
+        workspace_id=customer.workspace_id,
+        type="customer.changed",
+        subject_id=customer.pk,
+        payload={"fields": ["segment"]},
+    )
 
 
 def customer_resolve_many(

@@ -27,11 +27,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
+from django_tasks import task
 
 from soriloop.accounts.models import Membership, User, Workspace
 from soriloop.accounts.permissions import Action, require
 from soriloop.accounts.services import audit_record
 from soriloop.core.fields import FieldErrors
+from soriloop.core.heartbeat import current_worker_id, live_worker_ids
 from soriloop.feedback.models import SCORE_RANGES, Channel, ImportJob, ImportState
 from soriloop.feedback.readers import RowReader, UnreadableFile, file_format, sample
 from soriloop.feedback.services import feedback_ingest
@@ -431,8 +433,6 @@ def import_start(
         require(actor, Action.WRITE_FEEDBACK)
     mapping_check(mapping, job.columns)
     mapping = _scale_check(job, mapping)
-    from soriloop.feedback.tasks import feedback_import_run
-
     with transaction.atomic():
         check = job.mapping.get("score_check")
         job.mapping = mapping.as_json() | ({"score_check": check} if check else {})
@@ -625,8 +625,6 @@ def _commit(
 
 def import_jobs_recover(*, live_workers: set[str]) -> list[int]:
     """Queue again the running jobs whose worker is gone; returns their ids."""
-    from soriloop.feedback.tasks import feedback_import_run
-
     orphans = list(
         ImportJob.objects.filter(state=ImportState.RUNNING)
         .exclude(worker_id__in=live_workers)
@@ -669,7 +667,14 @@ def import_uploads_expire(*, now: dt.datetime | None = None) -> list[int]:
 def imports_recover() -> list[int]:
     """Maintenance hook: requeue imports whose worker stopped beating; let go of the files
     of uploads nobody started."""
-    from soriloop.core.heartbeat import live_worker_ids
-
     import_uploads_expire()
     return import_jobs_recover(live_workers=live_worker_ids())
+
+
+@task()
+def feedback_import_run(job_id: int) -> str:
+    """Run (or resume) a file import; returns the counts (a background task)."""
+    job = import_run(job_id=job_id, worker_id=current_worker_id())
+    if job is None:
+        return "not runnable"
+    return f"{job.state}: {job.rows_created} created, {job.rows_duplicate} duplicate, {job.rows_failed} failed"

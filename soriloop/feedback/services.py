@@ -23,11 +23,11 @@ from django.utils import timezone
 from soriloop.accounts.models import Membership, Workspace
 from soriloop.accounts.permissions import Action, require
 from soriloop.accounts.services import audit_record
+from soriloop.core.changes import Event, changes_append, events_for
 from soriloop.customers.models import Customer
 from soriloop.customers.services import customer_resolve_many
 from soriloop.feedback.models import AnalysisState, ChannelSettings, Feedback
 from soriloop.feedback.validation import FeedbackInput, parse_feedback
-from soriloop.insights.rollups import rollups_mark, rollups_mark_records
 
 logger = logging.getLogger(__name__)
 
@@ -195,8 +195,24 @@ def _store(workspace: Workspace, pending: list[_Pending]) -> None:
     ids = _insert([p.row for p in new])
     for p, pk in zip(new, ids, strict=True):
         p.new_id = pk
-    rollups_mark(
-        workspace_id=workspace.pk, days={p.item.received_at.astimezone(tz).date() for p in new}
+
+
+def _announce(workspace: Workspace, pending: list[_Pending]) -> None:
+    """``feedback.created`` for each new record; last in the transaction (see core.changes)."""
+    tz = ZoneInfo(workspace.timezone)
+    changes_append(
+        Event(
+            workspace.pk,
+            "feedback.created",
+            p.new_id,
+            {
+                "day": p.item.received_at.astimezone(tz).date().isoformat(),
+                "channel": p.item.channel,
+                "customer_id": p.customer_id,
+            },
+        )
+        for p in pending
+        if p.new_id is not None
     )
 
 
@@ -216,7 +232,7 @@ def feedback_ingest(*, workspace: Workspace, items: Sequence[FeedbackInput]) -> 
             with transaction.atomic():
                 _find_existing(workspace, pending)
                 _store(workspace, pending)
-                _enqueue_acknowledgements(pending)
+                _announce(workspace, pending)
             break
         except IntegrityError:
             # A concurrent writer stored one of these keys between our read and our write;
@@ -271,18 +287,6 @@ def _result(workspace: Workspace, pending: list[_Pending], p: _Pending) -> Inges
     return IngestResult(status="duplicate", feedback_id=twin_id)
 
 
-def _enqueue_acknowledgements(pending: list[_Pending]) -> None:
-    """Queue the reply e-mails in the records' own transaction: both persist, or neither."""
-    from soriloop.feedback.tasks import feedback_acknowledge
-
-    for p in pending:
-        if p.new_id is not None and p.customer_id and p.item.channel in ACK_CHANNELS:
-            feedback_acknowledge.enqueue(feedback_id=p.new_id)
-
-
-ACK_CHANNELS = {"email", "widget", "hosted"}
-
-
 def feedback_ingest_one(*, workspace: Workspace, item: FeedbackInput) -> IngestResult:
     return feedback_ingest(workspace=workspace, items=[item])[0]
 
@@ -315,7 +319,7 @@ def feedback_update(
     if fields:
         with transaction.atomic():
             feedback.save(update_fields=fields)
-            rollups_mark_records([feedback])
+            changes_append(events_for([feedback], "feedback.changed", fields=fields))
     return feedback
 
 
@@ -335,10 +339,10 @@ def feedback_delete(
     feedback.dedup_key = feedback.idempotency_key = None
     with transaction.atomic():
         feedback.save(update_fields=["deleted_at", "dedup_key", "idempotency_key"])
-        rollups_mark_records([feedback])
         if django_settings.DELETED_FEEDBACK_RETENTION_DAYS == 0:
-            _purge([feedback.pk])
+            _purge([feedback])
             feedback.refresh_from_db()
+        changes_append(events_for([feedback], "feedback.deleted"))
     audit_record(
         workspace=workspace,
         actor=actor.user if actor else None,
@@ -349,11 +353,14 @@ def feedback_delete(
     )
 
 
-def _purge(ids: list[int]) -> int:
-    from soriloop.analysis.services import enrichment_forget
-
-    enrichment_forget(feedback_ids=ids)
-    return Feedback.objects.filter(id__in=ids).update(text="", metadata={}, customer=None)
+def _purge(records: list[Feedback]) -> int:
+    """Empty the records' text, metadata and customer link; ``feedback.purged`` tells the
+    consumers holding what was derived from them (analysis) to forget it."""
+    purged = Feedback.objects.filter(id__in=[r.pk for r in records]).update(
+        text="", metadata={}, customer=None
+    )
+    changes_append(events_for(records, "feedback.purged"))
+    return purged
 
 
 _PURGE_CHECK_SECONDS = 60.0
@@ -369,17 +376,17 @@ def feedback_purge_deleted(*, owner: str = "", limit: int = 1000) -> int:
         return 0
     cutoff = timezone.now() - dt.timedelta(days=django_settings.DELETED_FEEDBACK_RETENTION_DAYS)
     unpurged = ~Q(text="") | ~Q(metadata={}) | Q(customer__isnull=False)
-    ids = list(
+    records = list(
         Feedback.objects.filter(deleted_at__lte=cutoff)
         .filter(unpurged)
         .order_by("id")
-        .values_list("id", flat=True)[:limit]
+        .only("id", "workspace_id", "day")[:limit]
     )
-    if not ids:
+    if not records:
         _purge_checked = time.monotonic()
         return 0
     with transaction.atomic():
-        return _purge(ids)
+        return _purge(records)
 
 
 def feedback_enter_manually(*, actor: Membership, data: dict[str, Any]) -> IngestResult:
@@ -451,76 +458,3 @@ def raw_mail_audit(*, actor: Membership, feedback_id: int) -> None:
 def inbound_address(*, settings: ChannelSettings) -> str:
     """The e-mail address whose mail becomes this workspace's feedback."""
     return f"fb-{settings.inbound_token}@{django_settings.INBOUND_EMAIL_DOMAIN}"
-
-
-def feedback_claim_for_analysis(*, owner: str, limit: int) -> list[Feedback]:
-    """Claim up to ``limit`` records waiting for analysis, oldest first, for ``owner``.
-
-    The conditional UPDATE makes a record belong to one claimer even when several workers
-    read the same ids; a claimer dying leaves its records to ``feedback_release_orphans``.
-    """
-    with transaction.atomic():
-        ids = list(
-            Feedback.objects.filter(analysis_state=AnalysisState.PENDING)
-            .order_by("id")
-            .values_list("id", flat=True)[:limit]
-        )
-        if not ids:
-            return []
-        Feedback.objects.filter(id__in=ids, analysis_state=AnalysisState.PENDING).update(
-            analysis_state=AnalysisState.RUNNING, analysis_owner=owner
-        )
-    return list(
-        Feedback.objects.select_related("workspace")
-        .filter(id__in=ids, analysis_state=AnalysisState.RUNNING, analysis_owner=owner)
-        .order_by("id")
-    )
-
-
-def feedback_mark_analyzed(
-    *,
-    owner: str,
-    languages: dict[int, str],
-    failed: Sequence[int] = (),
-    texts: dict[int, str] | None = None,
-    metadata: dict[int, Any] | None = None,
-) -> int:
-    """Finish claimed records: set their language (and, where given, their stored text and
-    metadata); records in ``failed`` are marked failed. Returns how many this owner still
-    held."""
-    done = 0
-    by_language: dict[str, list[int]] = {}
-    for pk, language in languages.items():
-        by_language.setdefault(language, []).append(pk)
-    mine = Feedback.objects.filter(analysis_owner=owner, analysis_state=AnalysisState.RUNNING)
-    for language, pks in by_language.items():
-        done += mine.filter(id__in=pks).update(
-            analysis_state=AnalysisState.DONE, analysis_owner="", language=language
-        )
-    if failed:
-        done += mine.filter(id__in=failed).update(
-            analysis_state=AnalysisState.FAILED, analysis_owner=""
-        )
-    for pk, text in (texts or {}).items():
-        Feedback.objects.filter(id=pk, deleted_at__isnull=True).update(text=text)
-    for pk, value in (metadata or {}).items():
-        Feedback.objects.filter(id=pk, deleted_at__isnull=True).update(metadata=value)
-    return done
-
-
-def feedback_release_orphans(*, live_owners: set[str]) -> int:
-    """Put back records claimed by analysers that are gone; returns how many."""
-    return (
-        Feedback.objects.filter(analysis_state=AnalysisState.RUNNING)
-        .exclude(analysis_owner__in=live_owners)
-        .update(analysis_state=AnalysisState.PENDING, analysis_owner="")
-    )
-
-
-def feedback_reanalyze(*, workspace: Workspace) -> int:
-    """Queue every live record of the workspace for analysis again; returns how many."""
-    return (
-        Feedback.objects.filter(workspace=workspace, deleted_at__isnull=True)
-        .exclude(analysis_state=AnalysisState.RUNNING)
-        .update(analysis_state=AnalysisState.PENDING, analysis_owner="")
-    )

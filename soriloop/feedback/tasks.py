@@ -1,17 +1,28 @@
-"""Background work of the feedback context. Tasks take ids, re-read state, are idempotent."""
+"""Background work of the feedback context. Tasks take ids, re-read state, are idempotent.
+
+Acknowledgements are a consumer of the change log: each ``feedback.created`` of a channel
+whose sender expects a reply queues ``feedback_acknowledge`` (in the consumer's transaction,
+so the reply is queued exactly when the consumer moves past the event)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from soriloop.core.models import Change
 from soriloop.feedback.acknowledge import guess_language, reply
+from soriloop.feedback.imports import feedback_import_run
 from soriloop.feedback.models import Feedback
 from soriloop.feedback.services import channel_settings_get
+
+__all__ = ["feedback_acknowledge", "feedback_acknowledgements_queue", "feedback_import_run"]
+
+ACK_CHANNELS = {"email", "widget", "hosted"}
 
 logger = logging.getLogger(__name__)
 
@@ -45,13 +56,9 @@ def feedback_acknowledge(feedback_id: int) -> str:
     return "sent"
 
 
-@task()
-def feedback_import_run(job_id: int) -> str:
-    """Run (or resume) a file import; returns the counts."""
-    from soriloop.core.heartbeat import current_worker_id
-    from soriloop.feedback.imports import import_run
-
-    job = import_run(job_id=job_id, worker_id=current_worker_id())
-    if job is None:
-        return "not runnable"
-    return f"{job.state}: {job.rows_created} created, {job.rows_duplicate} duplicate, {job.rows_failed} failed"
+def feedback_acknowledgements_queue(events: Sequence[Change]) -> None:
+    """The change-log handler for ``feedback.created``: queue a reply to each known sender of
+    a channel that expects one. Idempotent: ``feedback_acknowledge`` replies at most once."""
+    for event in events:
+        if event.payload.get("channel") in ACK_CHANNELS and event.payload.get("customer_id"):
+            feedback_acknowledge.enqueue(feedback_id=event.subject_id)

@@ -5,15 +5,9 @@ from soriloop.feedback import views, widget
 app_name = "feedback"
 
 urlpatterns = [
-    path("inbox/", views.inbox, name="inbox"),
     path("inbox/new/", views.manual_entry, name="manual"),
-    path("inbox/export.csv", views.export_csv, name="export_csv"),
-    path("inbox/export.xlsx", views.export_xlsx, name="export_xlsx"),
     path("inbox/imports/", views.imports, name="imports"),
     path("inbox/imports/<int:job_id>/", views.import_detail, name="import_detail"),
-    path("inbox/<int:feedback_id>/", views.record, name="record"),
-    path("inbox/<int:feedback_id>/raw.eml", views.record_raw, name="record_raw"),
-    path("inbox/<int:feedback_id>/delete/", views.record_delete, name="record_delete"),
     path("settings/channels/", views.channels, name="channels"),
 ]
 

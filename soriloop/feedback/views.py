@@ -1,40 +1,26 @@
-"""Inbox, record page, CSV export, manual entry and channel settings (HTML)."""
+"""The intake pages: manual entry, channel settings and file imports (HTML)."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from django.conf import settings as django_settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import (
-    FileResponse,
-    Http404,
     HttpRequest,
     HttpResponse,
-    HttpResponseBase,
-    StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from soriloop.accounts.decorators import member_required
 from soriloop.accounts.models import Membership
 from soriloop.accounts.permissions import Action, can, require
 from soriloop.accounts.views import attach_errors
-from soriloop.analysis.engine.kinds import TYPES
-from soriloop.analysis.selectors import similar_feedback, similar_in_meaning
-from soriloop.analysis.taxonomy import topic_choices, topics_of
 from soriloop.feedback import selectors, services
-from soriloop.feedback.export import csv_lines, xlsx_file
-from soriloop.feedback.filters import BadFilter, FeedbackFilter
 from soriloop.feedback.forms import (
     ChannelSettingsForm,
-    FilterForm,
     ManualEntryForm,
     MappingForm,
     UploadForm,
@@ -47,150 +33,10 @@ from soriloop.feedback.imports import (
     import_start,
     score_check_of,
 )
-from soriloop.feedback.models import SCORE_RANGES, Feedback, ImportJob, ImportState
+from soriloop.feedback.models import SCORE_RANGES, ImportJob, ImportState
 from soriloop.feedback.readers import UnreadableFile, sample
 from soriloop.feedback.uploads import upload_too_large
 from soriloop.feedback.validation import InvalidFeedback
-from soriloop.insights.selectors import record_count
-
-PAGE = 50
-
-
-def _filters(request: HttpRequest) -> tuple[FeedbackFilter, dict[str, list[str]]]:
-    try:
-        return FeedbackFilter.from_query(request.GET), {}
-    except BadFilter as exc:
-        return exc.usable or FeedbackFilter(), exc.fields
-
-
-@member_required
-def inbox(request: HttpRequest, membership: Membership) -> HttpResponse:
-    filters, errors = _filters(request)
-    cursor = request.GET.get("cursor", "")
-    try:
-        page, next_cursor = selectors.feedback_page(
-            workspace=membership.workspace, filters=filters, cursor=cursor, limit=PAGE
-        )
-    except BadFilter as exc:
-        page, next_cursor, errors = [], None, exc.fields
-    context = {
-        "records": page,
-        "next_cursor": next_cursor,
-        "filters": filters,
-        "query": filters.to_query(),
-        "form": FilterForm(
-            request.GET or None, topics=topic_choices(workspace=membership.workspace)
-        ),
-        "filter_errors": errors,
-        "total": record_count(membership.workspace, filters),
-        "can_write": can(membership, Action.WRITE_FEEDBACK),
-        "can_export": can(membership, Action.EXPORT),
-        "first_page": not cursor,
-    }
-    template = "feedback/_rows.html" if request.htmx and cursor else "feedback/inbox.html"  # type: ignore[attr-defined]
-    return render(request, template, context)
-
-
-@member_required
-def record(request: HttpRequest, membership: Membership, feedback_id: int) -> HttpResponse:
-    item = selectors.feedback_get(workspace=membership.workspace, feedback_id=feedback_id)
-    context = {
-        "record": item,
-        "can_delete": can(membership, Action.DELETE_FEEDBACK),
-        "has_raw_mail": can(membership, Action.VIEW_RAW_MAIL)
-        and selectors.raw_mail_exists(workspace=membership.workspace, feedback_id=item.pk),
-        "can_correct": can(membership, Action.WRITE_FEEDBACK),
-        "all_types": TYPES,
-        "sentiments": [
-            ("positive", _("Positive")),
-            ("neutral", _("Neutral")),
-            ("negative", _("Negative")),
-        ],
-        "all_topics": topics_of(workspace=membership.workspace),
-        "similar": _similar_records(membership, item),
-    }
-    return render(request, "feedback/record.html", context)
-
-
-def _similar_records(
-    membership: Membership, item: Feedback
-) -> dict[str, list[tuple[Feedback, float]]]:
-    """Records like this one: worded alike (near-duplicates) and, once the meaning pass has
-    embedded it, alike in meaning."""
-    found = {
-        "wording": similar_feedback(record=item, limit=5),
-        "meaning": similar_in_meaning(record=item, limit=5) or [],
-    }
-    ids = {pk for pairs in found.values() for pk, _score in pairs}
-    records = {
-        r.pk: r
-        for r in selectors.feedback_records(
-            workspace=membership.workspace, filters=FeedbackFilter()
-        ).filter(id__in=ids)
-    }
-    return {
-        by: [(records[pk], score) for pk, score in pairs if pk in records]
-        for by, pairs in found.items()
-    }
-
-
-@member_required
-def record_raw(request: HttpRequest, membership: Membership, feedback_id: int) -> HttpResponse:
-    """The original e-mail, as a download (never rendered: it is the sender's HTML); admins."""
-    require(membership, Action.VIEW_RAW_MAIL)
-    raw = selectors.raw_mail_get(workspace=membership.workspace, feedback_id=feedback_id)
-    if raw is None:
-        raise Http404("no original message")
-    services.raw_mail_audit(actor=membership, feedback_id=feedback_id)
-    response = HttpResponse(raw, content_type="message/rfc822")
-    response["Content-Disposition"] = f'attachment; filename="feedback-{feedback_id}.eml"'
-    return response
-
-
-@member_required
-@require_POST
-def record_delete(request: HttpRequest, membership: Membership, feedback_id: int) -> HttpResponse:
-    item = selectors.feedback_get(workspace=membership.workspace, feedback_id=feedback_id)
-    services.feedback_delete(workspace=membership.workspace, feedback=item, actor=membership)
-    messages.success(request, _("Feedback deleted."))
-    return redirect("feedback:inbox")
-
-
-def _export(request: HttpRequest, membership: Membership, kind: str) -> HttpResponseBase:
-    filters, errors = _filters(request)
-    if errors:
-        return HttpResponse(
-            "; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()), status=400
-        )
-    services.export_audit(actor=membership, what=f"feedback.{kind}", query=filters.to_query())
-    records = selectors.feedback_iter(workspace=membership.workspace, filters=filters)
-    tz = ZoneInfo(membership.workspace.timezone)
-    reveal = can(membership, Action.VIEW_PERSONAL_DATA)
-    name = f"soriloop-feedback-{timezone.now().strftime('%Y%m%d-%H%M')}.{kind}"
-    if kind == "csv":
-        response: HttpResponseBase = StreamingHttpResponse(
-            csv_lines(records, tz, reveal=reveal), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
-    # On disk, not in memory; the file is gone once the response is closed.
-    target = tempfile.TemporaryFile(dir=django_settings.DATA_DIR)  # noqa: SIM115 (FileResponse closes it)
-    xlsx_file(records, tz, target, reveal=reveal)
-    target.seek(0)
-    return FileResponse(target, as_attachment=True, filename=name, content_type=XLSX_TYPE)
-
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@member_required
-def export_csv(request: HttpRequest, membership: Membership) -> HttpResponseBase:
-    return _export(request, membership, "csv")
-
-
-@member_required
-def export_xlsx(request: HttpRequest, membership: Membership) -> HttpResponseBase:
-    return _export(request, membership, "xlsx")
 
 
 @member_required
@@ -206,7 +52,7 @@ def manual_entry(request: HttpRequest, membership: Membership) -> HttpResponse:
                 form.add_error(name if name in form.fields else None, reasons)
         else:
             messages.success(request, _("Feedback recorded."))
-            return redirect("feedback:record", feedback_id=result.feedback_id)
+            return redirect("inbox:record", feedback_id=result.feedback_id)
     return render(request, "feedback/manual.html", {"form": form})
 
 

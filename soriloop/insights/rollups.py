@@ -1,10 +1,12 @@
 """Keep the rollups equal to a recount of the records, day by day.
 
-Anything that changes what a record contributes (ingest, analysis, a correction, an edit, a
-deletion) calls ``rollups_mark`` in its own transaction. ``rollups_refresh`` (a worker loop)
-recounts each marked (workspace, day) from the records and replaces that day's rows. Marks
-are an append-only log drained by id, so a mark committed while a recount runs is never lost:
-its id was not read, it stays, and the day is recounted again.
+The rollups are a consumer of the change log (core.changes): every event that changes what
+a record contributes (stored, analysed, corrected, edited, deleted; its customer's segment
+changed) reaches ``rollups_consume``, which marks the (workspace, day) it touched; no writer
+knows the rollups exist. ``rollups_refresh`` (a worker loop) recounts each marked day from
+the records and replaces that day's rows. Marks are an append-only table drained by id, so a
+mark committed while a recount runs is never lost: its id was not read, it stays, and the day
+is recounted again.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +22,7 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 
+from soriloop.core.models import Change
 from soriloop.feedback.filters import NO_TYPE, UNASSIGNED
 from soriloop.feedback.models import Feedback
 from soriloop.insights.models import (
@@ -49,19 +52,40 @@ DIMENSIONS = (
 Key = tuple[str, ...]
 
 
+ROLLUP_CHANGES = (
+    "feedback.created",
+    "feedback.changed",
+    "feedback.deleted",
+    "feedback.analyzed",
+    "feedback.corrected",
+    "customer.changed",
+)
+
+
 def rollups_mark(*, workspace_id: int, days: Iterable[dt.date]) -> None:
-    """Mark days of a workspace for recounting; call inside the changing transaction."""
+    """Mark days of a workspace for recounting."""
     DirtyDay.objects.bulk_create(
         [DirtyDay(workspace_id=workspace_id, day=day) for day in sorted(set(days))]
     )
 
 
-def rollups_mark_records(records: Iterable[Feedback]) -> None:
-    by_workspace: dict[int, set[dt.date]] = {}
-    for record in records:
-        by_workspace.setdefault(record.workspace_id, set()).add(record.day)
-    for workspace_id, days in by_workspace.items():
-        rollups_mark(workspace_id=workspace_id, days=days)
+def rollups_consume(events: Sequence[Change]) -> None:
+    """The rollups' handler of the change log: mark every day the events touched (a
+    customer's change touches the days of all their feedback). Idempotent: a day marked twice
+    is recounted once more, to the same rows."""
+    days: dict[int, set[dt.date]] = {}
+    customers: dict[int, set[int]] = {}
+    for event in events:
+        if event.type == "customer.changed":
+            customers.setdefault(event.workspace_id, set()).add(event.subject_id)
+        elif "day" in event.payload:
+            day = dt.date.fromisoformat(event.payload["day"])
+            days.setdefault(event.workspace_id, set()).add(day)
+    for workspace_id, ids in customers.items():
+        theirs = Feedback.objects.filter(workspace_id=workspace_id, customer_id__in=ids)
+        days.setdefault(workspace_id, set()).update(theirs.values_list("day", flat=True).distinct())
+    for workspace_id, marked in days.items():
+        rollups_mark(workspace_id=workspace_id, days=marked)
 
 
 _recounted: dict[tuple[int, dt.date], float] = {}  # (workspace, day) -> when, in this process

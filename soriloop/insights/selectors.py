@@ -18,6 +18,7 @@ from django.db.models import Sum
 
 from soriloop.accounts.models import Workspace
 from soriloop.analysis.selectors import topic_names
+from soriloop.core.changes import changes_pending
 from soriloop.feedback.filters import FeedbackFilter
 from soriloop.feedback.selectors import feedback_newest_first, feedback_records
 from soriloop.insights.metrics import Totals, summary
@@ -331,7 +332,11 @@ def record_count(workspace: Workspace, f: FeedbackFilter) -> int:
     """How many live records match ``f``: from the rollups when they answer the filter and
     hold no pending change for the workspace (so the figure equals a count of the records),
     else counted from the records."""
-    if level_for(f) is not None and not DirtyDay.objects.filter(workspace=workspace).exists():
+    if (
+        level_for(f) is not None
+        and not DirtyDay.objects.filter(workspace=workspace).exists()
+        and not changes_pending(consumer="rollups", workspace_id=workspace.pk)
+    ):
         period = Period(f.date_from or dt.date.min, f.date_to or dt.date.max)
         return int(totals(workspace, f, period)["n"])
     return feedback_records(workspace=workspace, filters=f).count()

@@ -51,7 +51,7 @@ LIVE_ROWS = 8
 
 def _inbox(f: FeedbackFilter, **changes: Any) -> str:
     query = f.to_query(**changes)
-    return reverse("feedback:inbox") + (f"?{query}" if query else "")
+    return reverse("inbox:inbox") + (f"?{query}" if query else "")
 
 
 def _tiles(f: FeedbackFilter, metrics: dict[str, Any]) -> list[dict[str, Any]]:

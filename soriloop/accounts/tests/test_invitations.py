@@ -29,7 +29,7 @@ def test_a_new_person_joins_through_the_mailed_link(alice: Member) -> None:
     membership = Membership.objects.get(user__email="carol@c.example")
     assert membership.workspace == alice.workspace
     assert membership.role == "agent"
-    assert client.get(reverse("core:home")).status_code == 200
+    assert client.get(reverse("inbox:home")).status_code == 200
     assert AuditEvent.objects.filter(
         action="invitation.accepted", target="carol@c.example"
     ).exists()
@@ -50,7 +50,7 @@ def test_an_existing_person_signs_in_and_accepts(alice: Member, bob: Member) -> 
     assert bob.client.post(path).status_code == 302
     assert Membership.objects.get(user=bob.user, workspace=alice.workspace).role == "viewer"
     # bob now switches between his own workspace and alice's
-    page = bob.client.get(reverse("core:home"))
+    page = bob.client.get(reverse("inbox:home"))
     assert alice.workspace.name in page.content.decode()
     assert bob.workspace.name in page.content.decode()
 
@@ -104,10 +104,10 @@ def test_signed_in_person_with_no_workspace_is_asked_to_create_one(db: None) -> 
     services.user_create(email="dan@d.example", password=PASSWORD)
     client = Client()
     client.post(reverse("accounts:login"), {"email": "dan@d.example", "password": PASSWORD})
-    response = client.get(reverse("core:home"))
+    response = client.get(reverse("inbox:home"))
     assert response.headers["Location"] == reverse("accounts:workspace_new")
     client.post(
         reverse("accounts:workspace_new"),
         {"name": "Dan Cafe", "timezone": "Asia/Seoul", "default_language": "ko"},
     )
-    assert "Dan Cafe" in client.get(reverse("core:home")).content.decode()
+    assert "Dan Cafe" in client.get(reverse("inbox:home")).content.decode()

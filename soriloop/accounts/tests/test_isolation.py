@@ -36,7 +36,7 @@ def test_bobs_pages_list_only_his_workspace(alice: Member, bob: Member) -> None:
         "accounts:api_keys",
         "accounts:audit",
         "accounts:settings",
-        "core:home",
+        "inbox:home",
     ):
         page = bob.client.get(reverse(name)).content.decode()
         assert "alice@a.example" not in page, name

@@ -38,7 +38,7 @@ def test_role_grants_exactly_its_actions(member_of_a, alice: Member, role: str) 
 def test_viewers_and_agents_see_but_cannot_manage(member_of_a, role: str) -> None:
     member = member_of_a(role)
     client = member.client
-    assert client.get(reverse("core:home")).status_code == 200
+    assert client.get(reverse("inbox:home")).status_code == 200
     assert client.get(reverse("accounts:settings")).status_code == 200
     assert client.get(reverse("accounts:members")).status_code == 200
     assert client.get(reverse("accounts:api_keys")).status_code == 403

@@ -17,8 +17,8 @@ def test_sign_in_with_the_right_password_opens_the_workspace(alice: Member) -> N
     client = Client()
     response = sign_in(client, "alice@a.example", PASSWORD)
     assert response.status_code == 302
-    assert response.headers["Location"] == reverse("core:home")
-    home = client.get(reverse("core:home"))
+    assert response.headers["Location"] == reverse("inbox:home")
+    home = client.get(reverse("inbox:home"))
     assert home.status_code == 200
     assert alice.workspace.name in home.content.decode()
     assert AuditEvent.objects.filter(action="login.succeeded", actor=alice.user).exists()
@@ -47,7 +47,7 @@ def test_sign_in_follows_next_only_within_the_site(alice: Member) -> None:
     response = client.post(
         url, {"email": "alice@a.example", "password": PASSWORD, "next": "https://evil.example/"}
     )
-    assert response.headers["Location"] == reverse("core:home")
+    assert response.headers["Location"] == reverse("inbox:home")
 
 
 def test_pages_ask_anonymous_visitors_to_sign_in(db: None) -> None:
@@ -59,7 +59,7 @@ def test_pages_ask_anonymous_visitors_to_sign_in(db: None) -> None:
 def test_sign_out_ends_the_session_and_is_audited(alice: Member) -> None:
     response = alice.client.post(reverse("accounts:logout"))
     assert response.status_code == 302
-    assert alice.client.get(reverse("core:home")).status_code == 302
+    assert alice.client.get(reverse("inbox:home")).status_code == 302
     assert AuditEvent.objects.filter(action="logout", actor=alice.user).exists()
 
 
@@ -132,12 +132,12 @@ def test_language_follows_accept_language_before_sign_in(db: None) -> None:
 
 def test_the_saved_preference_wins_over_accept_language(alice: Member) -> None:
     alice.client.post(reverse("accounts:set_language"), {"language": "ko", "next": "/"})
-    page = alice.client.get(reverse("core:home"), HTTP_ACCEPT_LANGUAGE="en")
+    page = alice.client.get(reverse("inbox:home"), HTTP_ACCEPT_LANGUAGE="en")
     assert "설정" in page.content.decode()
     alice.user.refresh_from_db()
     assert alice.user.language == "ko"
     alice.client.post(reverse("accounts:set_language"), {"language": "en", "next": "/"})
-    page = alice.client.get(reverse("core:home"), HTTP_ACCEPT_LANGUAGE="ko")
+    page = alice.client.get(reverse("inbox:home"), HTTP_ACCEPT_LANGUAGE="ko")
     assert "Settings" in page.content.decode()
     assert page.headers["Content-Language"] == "en"
 

@@ -18,11 +18,12 @@ from soriloop.analysis.corrections import analysis_correct
 from soriloop.analysis.engine.pipeline import TextIn, analyze
 from soriloop.analysis.engine.topics import CompiledTopic, Lesson, TopicSpec, taught
 from soriloop.analysis.models import AnalysisSettings, Correction, Enrichment, WorkspaceModel
+from soriloop.analysis.queue import queue_requeue
 from soriloop.analysis.services import analysis_run_batch
 from soriloop.analysis.taxonomy import compiled_topics, topic_save
 from soriloop.conftest import Member
 from soriloop.feedback.models import Feedback
-from soriloop.feedback.services import feedback_ingest, feedback_reanalyze
+from soriloop.feedback.services import feedback_ingest
 from soriloop.feedback.tests.test_inbox import add
 from soriloop.feedback.validation import parse_feedback
 
@@ -93,7 +94,7 @@ def test_adapting_reports_dev_scores_and_switches_in_a_head_that_is_not_worse(
     active = WorkspaceModel.objects.get(workspace=alice.workspace, kind="sentiment", active=True)
     assert active.version == report["model"]
     assert active.path.startswith(str(tmp_path))
-    feedback_reanalyze(workspace=alice.workspace)
+    queue_requeue(workspace=alice.workspace)
     analysis_run_batch(owner="w")
     versions = set(
         Enrichment.objects.filter(workspace=alice.workspace).values_list("model_version", flat=True)

@@ -6,9 +6,9 @@ from django.test import Client
 
 from soriloop.accounts.models import AuditEvent
 from soriloop.analysis.models import Correction
+from soriloop.analysis.queue import queue_requeue
 from soriloop.analysis.services import analysis_run_batch
 from soriloop.conftest import Member
-from soriloop.feedback.services import feedback_reanalyze
 from soriloop.feedback.tests.test_inbox import add
 
 
@@ -43,7 +43,7 @@ def test_an_agent_corrects_a_record_on_its_page(alice: Member, member_of_a) -> N
 def test_a_correction_wins_in_filters_and_survives_reanalysis(alice: Member, api_key_of) -> None:
     record = analysed(alice, "상담원이 정말 친절했어요")
     alice.client.post(f"/inbox/{record.pk}/correct/", {"sentiment": "neutral"})
-    feedback_reanalyze(workspace=alice.workspace)
+    queue_requeue(workspace=alice.workspace)
     analysis_run_batch(owner="w")
     record.refresh_from_db()
     assert record.enrichment.sentiment_label == "neutral"

@@ -10,6 +10,7 @@ from soriloop.analysis.meaning import meaning_run_batch
 from soriloop.analysis.models import Enrichment
 from soriloop.analysis.services import analysis_run_batch
 from soriloop.conftest import Member
+from soriloop.core.changes import changes_drain
 from soriloop.feedback.tests.test_inbox import add
 from soriloop.insights.models import DirtyDay
 
@@ -81,6 +82,7 @@ def test_the_meaning_pass_embeds_finds_similar_meaning_and_refines_topics(
     headers = {"Authorization": f"Bearer {api_key_of(alice, 'read')}"}
     before = Client().get(f"/api/v1/feedback/{korean.pk}/similar", headers=headers).json()
     assert before["by"] == "wording", "not embedded yet: the answer says it fell back"
+    changes_drain()
     DirtyDay.objects.all().delete()
 
     while meaning_run_batch(owner="w"):
@@ -92,6 +94,7 @@ def test_the_meaning_pass_embeds_finds_similar_meaning_and_refines_topics(
     assert all(e.model_version.endswith("+usem3") for e in rows.values())
     assert rows[korean.pk].topic_key_list[0] == "delivery", "meaning found what keywords missed"
     assert rows[corrected.pk].topic_key_list == ["staff"], "a person's topics stay"
+    assert changes_drain() > 0, "the meaning pass announced its changes"
     assert DirtyDay.objects.filter(workspace_id=alice.workspace.pk).exists(), "rollups recount"
 
     found = Client().get(f"/api/v1/feedback/{arrived.pk}/similar", headers=headers).json()

@@ -10,10 +10,12 @@ import pytest
 from django.test import Client
 
 from soriloop.analysis.models import AnalysisSettings, Enrichment
+from soriloop.analysis.queue import queue_claim, queue_release_orphans
 from soriloop.analysis.services import analysis_run_batch
 from soriloop.conftest import Member, subprocess_env
+from soriloop.core.changes import changes_drain
 from soriloop.feedback.models import Feedback
-from soriloop.feedback.services import feedback_claim_for_analysis, feedback_release_orphans
+from soriloop.feedback.services import feedback_delete
 from soriloop.feedback.tests.test_inbox import add
 
 
@@ -31,19 +33,34 @@ def test_pending_records_are_analysed_once(alice: Member) -> None:
 
 def test_a_crashed_claim_is_released_and_analysed_exactly_once(alice: Member) -> None:
     record = add(alice, text="앱이 자꾸 꺼져요")
-    assert [r.pk for r in feedback_claim_for_analysis(owner="dead-worker", limit=10)] == [record.pk]
+    assert [r.pk for r in queue_claim(owner="dead-worker", limit=10)] == [record.pk]
     assert analysis_run_batch(owner="w2") == 0, "a claimed record belongs to its claimer"
-    assert feedback_release_orphans(live_owners={"w2"}) == 1
+    assert queue_release_orphans(live_owners={"w2"}) == 1
     assert analysis_run_batch(owner="w2") == 1
     assert Enrichment.objects.filter(feedback=record).count() == 1
 
 
+def test_a_purged_record_loses_its_analysis_through_the_change_log(
+    alice: Member, bob: Member, settings
+) -> None:
+    settings.DELETED_FEEDBACK_RETENTION_DAYS = 0
+    gone = add(alice, text="제 번호는 010-1234-5678 이에요, 환불해 주세요")
+    kept = add(alice, text="환불 부탁드려요")
+    theirs = add(bob, text="환불 부탁드려요")
+    analysis_run_batch(owner="w")
+    feedback_delete(workspace=alice.workspace, feedback=gone, actor=None)
+    assert Enrichment.objects.filter(feedback=gone).exists(), "analysis hears of it, not called"
+    changes_drain()
+    assert not Enrichment.objects.filter(feedback=gone).exists()
+    assert Enrichment.objects.filter(feedback__in=[kept, theirs]).count() == 2
+
+
 def test_reanalysis_replaces_rather_than_duplicates(alice: Member) -> None:
-    from soriloop.feedback.services import feedback_reanalyze
+    from soriloop.analysis.queue import queue_requeue
 
     add(alice, text="좋아요")
     analysis_run_batch(owner="w")
-    assert feedback_reanalyze(workspace=alice.workspace) == 1
+    assert queue_requeue(workspace=alice.workspace) == 1
     analysis_run_batch(owner="w")
     assert Enrichment.objects.count() == 1
 

@@ -222,7 +222,7 @@ def test_dates_out_of_range_are_a_422_on_the_api(alice: Member, api_key_of) -> N
 
 
 @pytest.mark.parametrize(
-    "name", ["feedback:inbox", "insights:dashboard", "insights:report", "insights:keywords"]
+    "name", ["inbox:inbox", "insights:dashboard", "insights:report", "insights:keywords"]
 )
 def test_pages_show_out_of_range_dates_as_filter_errors(alice: Member, name: str) -> None:
     route = "/" + PAGES[name][0]

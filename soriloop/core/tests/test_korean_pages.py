@@ -138,7 +138,7 @@ def _pages(member: Member, job_id: int) -> list[str]:
     record = Feedback.objects.filter(workspace=member.workspace).order_by("id").first()
     assert record is not None
     names = [
-        "core:home", "feedback:inbox", "feedback:manual", "feedback:imports", "feedback:channels",
+        "inbox:home", "inbox:inbox", "feedback:manual", "feedback:imports", "feedback:channels",
         "insights:dashboard", "insights:topics", "insights:compare", "insights:report",
         "insights:keywords", "insights:top_topics", "insights:live",
         "accounts:settings", "accounts:members", "accounts:api_keys", "accounts:audit",
@@ -147,10 +147,10 @@ def _pages(member: Member, job_id: int) -> list[str]:
     ]  # fmt: skip
     urls = [reverse(name) for name in names]
     urls += [
-        reverse("feedback:record", args=[record.pk]),
-        reverse("feedback:record", args=[Feedback.objects.get(external_id="pii").pk]),
+        reverse("inbox:record", args=[record.pk]),
+        reverse("inbox:record", args=[Feedback.objects.get(external_id="pii").pk]),
         reverse("feedback:import_detail", args=[job_id]),
-        reverse("feedback:inbox") + "?date_from=garbage&sentiment=negative",
+        reverse("inbox:inbox") + "?date_from=garbage&sentiment=negative",
         reverse("insights:compare") + "?a_channel=api&b_channel=email",
     ]
     return urls

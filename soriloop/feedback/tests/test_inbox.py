@@ -59,7 +59,7 @@ def records(alice: Member) -> list[Feedback]:
 
 
 def test_the_inbox_lists_newest_first(alice: Member, records) -> None:
-    page = alice.client.get(reverse("feedback:inbox")).content.decode()
+    page = alice.client.get(reverse("inbox:inbox")).content.decode()
     assert page.index("The app keeps crashing") < page.index("상담원이") < page.index("배송이")
 
 
@@ -74,33 +74,33 @@ def test_the_inbox_lists_newest_first(alice: Member, records) -> None:
     ],
 )
 def test_filters_narrow_the_inbox(alice: Member, records, query: str, expected: list[str]) -> None:
-    page = alice.client.get(f"{reverse('feedback:inbox')}?{query}").content.decode()
+    page = alice.client.get(f"{reverse('inbox:inbox')}?{query}").content.decode()
     shown = [r.text for r in records if r.text in page]
     assert sorted(shown) == sorted(expected)
 
 
 def test_a_bad_filter_is_shown_not_crashed(alice: Member, records) -> None:
     response = alice.client.get(
-        f"{reverse('feedback:inbox')}?date_from=soon", HTTP_ACCEPT_LANGUAGE="en"
+        f"{reverse('inbox:inbox')}?date_from=soon", HTTP_ACCEPT_LANGUAGE="en"
     )
     assert response.status_code == 200
     assert "date_from" in response.content.decode()
 
 
 def test_the_empty_inbox_says_what_to_do(alice: Member) -> None:
-    page = alice.client.get(reverse("feedback:inbox"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = alice.client.get(reverse("inbox:inbox"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "No feedback yet" in page
     assert reverse("feedback:channels") in page
 
 
 def test_the_record_page_shows_the_customer_and_metadata(alice: Member, records) -> None:
-    page = alice.client.get(reverse("feedback:record", args=[records[2].pk])).content.decode()
+    page = alice.client.get(reverse("inbox:record", args=[records[2].pk])).content.decode()
     assert "The app keeps crashing" in page
     assert "c@x.example" in page
 
 
 def test_export_streams_the_current_filter_as_csv_and_is_audited(alice: Member, records) -> None:
-    response = alice.client.get(f"{reverse('feedback:export_csv')}?channel=review&channel=phone")
+    response = alice.client.get(f"{reverse('inbox:export_csv')}?channel=review&channel=phone")
     assert response.streaming
     body = b"".join(response.streaming_content).decode("utf-8")
     assert body.startswith("\ufeff")
@@ -112,7 +112,7 @@ def test_export_streams_the_current_filter_as_csv_and_is_audited(alice: Member, 
 
 
 def test_viewers_may_not_export(member_of_a, records) -> None:
-    assert member_of_a("viewer").client.get(reverse("feedback:export_csv")).status_code == 403
+    assert member_of_a("viewer").client.get(reverse("inbox:export_csv")).status_code == 403
 
 
 def test_an_agent_records_phone_feedback_for_a_customer(member_of_a) -> None:
@@ -154,10 +154,10 @@ def test_viewers_cannot_record_feedback(member_of_a) -> None:
 
 def test_an_admin_deletes_a_record_and_an_agent_cannot(alice: Member, member_of_a, records) -> None:
     agent = member_of_a("agent")
-    url = reverse("feedback:record_delete", args=[records[0].pk])
+    url = reverse("inbox:record_delete", args=[records[0].pk])
     assert agent.client.post(url).status_code == 403
     assert alice.client.post(url).status_code == 302
-    assert alice.client.get(reverse("feedback:record", args=[records[0].pk])).status_code == 404
+    assert alice.client.get(reverse("inbox:record", args=[records[0].pk])).status_code == 404
 
 
 def test_channel_settings_show_the_snippet_and_save_origins(alice: Member) -> None:
@@ -187,11 +187,11 @@ def test_bob_reaches_none_of_alices_feedback_pages(
     alice: Member, records, assert_hidden_from_bob, bob: Member
 ) -> None:
     record = records[0]
-    assert_hidden_from_bob("get", reverse("feedback:record", args=[record.pk]))
-    assert_hidden_from_bob("post", reverse("feedback:record_delete", args=[record.pk]), {})
-    page = bob.client.get(reverse("feedback:inbox")).content.decode()
+    assert_hidden_from_bob("get", reverse("inbox:record", args=[record.pk]))
+    assert_hidden_from_bob("post", reverse("inbox:record_delete", args=[record.pk]), {})
+    page = bob.client.get(reverse("inbox:inbox")).content.decode()
     assert "배송이" not in page
-    export = b"".join(bob.client.get(reverse("feedback:export_csv")).streaming_content).decode()
+    export = b"".join(bob.client.get(reverse("inbox:export_csv")).streaming_content).decode()
     assert "배송이" not in export
     assert Feedback.objects.get(id=record.pk).deleted_at is None
 
@@ -205,7 +205,7 @@ def test_xlsx_export_has_the_analysis_columns_keeps_text_as_text_and_is_audited(
 
     add(alice, text='=HYPERLINK("http://evil.example") 배송 문의', channel="email")
     analysis_run_batch(owner="w")
-    response = alice.client.get(f"{reverse('feedback:export_xlsx')}?channel=review&channel=email")
+    response = alice.client.get(f"{reverse('inbox:export_xlsx')}?channel=review&channel=email")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
@@ -230,13 +230,13 @@ def member_of_viewer_forbidden(alice: Member) -> bool:
     from soriloop.conftest import make_member
 
     viewer = make_member("viewer@a.example", alice.workspace, role="viewer")
-    return viewer.client.get(reverse("feedback:export_xlsx")).status_code == 403
+    return viewer.client.get(reverse("inbox:export_xlsx")).status_code == 403
 
 
 def test_a_garbage_date_is_named_on_the_page_and_the_good_filters_still_apply(
     alice: Member, records
 ) -> None:
-    url = reverse("feedback:inbox")
+    url = reverse("inbox:inbox")
     wanted = alice.client.get(f"{url}?channel=review", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
     page = alice.client.get(
         f"{url}?channel=review&date_from=garbage", HTTP_ACCEPT_LANGUAGE="ko"
@@ -263,7 +263,7 @@ def test_csv_export_escapes_cells_that_a_spreadsheet_would_run(alice: Member) ->
     for n, payload in enumerate(FORMULAS):
         add(alice, text=payload, touchpoint=payload[:60], source="app", external_id=f"f{n}")
     add(alice, text="fine", customer={"name": "=2+3", "email": "e@x.example"})
-    response = alice.client.get(reverse("feedback:export_csv"))
+    response = alice.client.get(reverse("inbox:export_csv"))
     body = b"".join(response.streaming_content).decode("utf-8")
     rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
     stored = {f.pk: f for f in Feedback.objects.all()}
@@ -280,7 +280,7 @@ def test_csv_export_escapes_cells_that_a_spreadsheet_would_run(alice: Member) ->
 def test_csv_export_keeps_negative_numbers_in_numeric_columns(alice: Member) -> None:
     from zoneinfo import ZoneInfo
 
-    from soriloop.feedback.export import csv_lines
+    from soriloop.inbox.export import csv_lines
 
     record = add(alice, text="-5 stars, awful")
     record.score, record.score_kind = -1.5, "nps"

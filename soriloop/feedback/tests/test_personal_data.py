@@ -61,7 +61,7 @@ def _assert_original(body: str) -> None:
 def test_agents_and_viewers_see_the_record_page_masked(
     alice: Member, member_of_a: Callable[[str], Member], record: Feedback, role: str
 ) -> None:
-    url = reverse("feedback:record", args=[record.pk])
+    url = reverse("inbox:record", args=[record.pk])
     _assert_original(_page(alice.client, url))
     body = _page(member_of_a(role).client, url)
     _assert_masked(body)
@@ -73,14 +73,14 @@ def test_owners_and_admins_see_the_original(
     alice: Member, member_of_a: Callable[[str], Member], record: Feedback, role: str
 ) -> None:
     member = alice if role == "owner" else member_of_a(role)
-    _assert_original(_page(member.client, reverse("feedback:record", args=[record.pk])))
+    _assert_original(_page(member.client, reverse("inbox:record", args=[record.pk])))
 
 
 def test_the_inbox_shows_agents_the_text_masked(
     alice: Member, member_of_a: Callable[[str], Member], record: Feedback
 ) -> None:
-    assert "1234-5678" in _page(alice.client, reverse("feedback:inbox"))
-    body = _page(member_of_a("agent").client, reverse("feedback:inbox"))
+    assert "1234-5678" in _page(alice.client, reverse("inbox:inbox"))
+    body = _page(member_of_a("agent").client, reverse("inbox:inbox"))
     assert "1234-5678" not in body
     assert "[전화번호]" in body
 
@@ -89,7 +89,7 @@ def test_an_agents_csv_export_is_masked_and_an_admins_is_not(
     alice: Member, member_of_a: Callable[[str], Member], record: Feedback
 ) -> None:
     def export(member: Member) -> str:
-        response = member.client.get(reverse("feedback:export_csv"))
+        response = member.client.get(reverse("inbox:export_csv"))
         assert response.status_code == 200
         return b"".join(response.streaming_content).decode("utf-8-sig")
 
@@ -105,7 +105,7 @@ def test_an_agents_csv_export_is_masked_and_an_admins_is_not(
 def test_an_agents_xlsx_export_is_masked(
     member_of_a: Callable[[str], Member], record: Feedback
 ) -> None:
-    response = member_of_a("agent").client.get(reverse("feedback:export_xlsx"))
+    response = member_of_a("agent").client.get(reverse("inbox:export_xlsx"))
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
     cells = " ".join(str(c) for row in book.active.iter_rows(values_only=True) for c in row)
     _assert_masked(cells)

@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from soriloop.analysis.services import analysis_run_batch
 from soriloop.conftest import PASSWORD, Member
+from soriloop.core.changes import changes_drain
 from soriloop.insights.rollups import rollups_refresh
 from soriloop.insights.tests.test_rollups import SAMPLES, ingest
 
@@ -20,6 +21,7 @@ def seeded(member: Member) -> Member:
     for index, sample in enumerate(SAMPLES):
         ingest(member, index, sample)
     analysis_run_batch(owner="w")
+    changes_drain()
     rollups_refresh()
     return member
 
@@ -234,6 +236,7 @@ def test_a_topic_without_segments_says_so_not_that_nothing_is_analysed(alice: Me
 
     add(alice, text="배송이 너무 늦어요. 일주일째 안 와요", channel="review")
     analysis_run_batch(owner="w")
+    changes_drain()
     rollups_refresh()
     html = alice.client.get("/dashboard/topics/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     segments = html[html.index("By segment") :]

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from soriloop.conftest import Member
+from soriloop.core.changes import changes_drain
 from soriloop.insights.tests.test_dashboard import WEEK, seeded, sign_in
 
 pytestmark = pytest.mark.browser
@@ -97,6 +98,7 @@ def test_no_page_scrolls_sideways_on_a_phone(
     demo_feedback_load(workspace=alice.workspace)
     while analysis_run_batch(owner="w"):
         pass
+    changes_drain()
     rollups_refresh()
     record = alice.workspace.feedback.order_by("id").first()
     services.api_key_create(actor=alice.membership, name="주문 시스템 연동 키", scope="write")

@@ -4,6 +4,7 @@ from django.test import Client
 
 from soriloop.accounts.tests.test_api_keys import assert_envelope
 from soriloop.conftest import Member
+from soriloop.core.changes import changes_drain
 from soriloop.feedback.tests.test_inbox import add
 from soriloop.insights.rollups import rollups_refresh
 
@@ -32,6 +33,7 @@ def test_the_breakdown_is_paged(alice: Member, api_key_of) -> None:
     for n in range(5):
         for _ in range(5 - n):
             add(alice, text="배송", source=f"shop-{n}", received_at="2026-03-02T10:00:00")
+    changes_drain()
     rollups_refresh()
     key = api_key_of(alice, "read")
     period = {"date_from": "2026-03-01", "date_to": "2026-03-07", "group_by": "source"}

@@ -10,6 +10,7 @@ from django.test import Client
 from soriloop.analysis.corrections import analysis_correct
 from soriloop.analysis.services import analysis_run_batch
 from soriloop.conftest import Member
+from soriloop.core.changes import changes_drain
 from soriloop.feedback.filters import FeedbackFilter
 from soriloop.feedback.selectors import feedback_records
 from soriloop.feedback.services import feedback_delete, feedback_ingest, feedback_update
@@ -60,6 +61,7 @@ def snapshot(workspace_id: int) -> list[tuple]:
 
 
 def assert_equal_to_recount(workspace_id: int) -> None:
+    changes_drain()
     rollups_refresh()
     assert not DirtyDay.objects.exists()
     incremental = snapshot(workspace_id)
@@ -126,6 +128,7 @@ def test_metrics_count_exactly_the_records_the_inbox_lists(
     shop: Member, api_key_of, query: dict
 ) -> None:
     analysis_run_batch(owner="w")
+    changes_drain()
     rollups_refresh()
     base = {"date_from": "2026-03-01", "date_to": "2026-03-07"}
     f = FeedbackFilter.from_query({**base, **query})
@@ -153,6 +156,7 @@ def test_metrics_count_exactly_the_records_the_inbox_lists(
 
 def test_breakdowns_agree_with_the_total_and_name_topics(shop: Member, api_key_of) -> None:
     analysis_run_batch(owner="w")
+    changes_drain()
     rollups_refresh()
     f = FeedbackFilter.from_query({"date_from": "2026-03-01", "date_to": "2026-03-07"})
     by_channel = grouped(shop.workspace, f, PERIOD, "channel")
@@ -197,8 +201,10 @@ def test_the_metrics_api_rejects_bad_parameters_by_name(shop: Member, api_key_of
 
 def test_a_workspace_sees_only_its_own_numbers(shop: Member, bob: Member, api_key_of) -> None:
     analysis_run_batch(owner="w")
+    changes_drain()
     rollups_refresh()
     ingest(bob, 0, SAMPLES[1])
+    changes_drain()
     rollups_refresh()
     f = FeedbackFilter.from_query({"date_from": "2026-03-01", "date_to": "2026-03-07"})
     assert grouped(bob.workspace, f, PERIOD)[0][1]["n"] == 1
@@ -222,6 +228,7 @@ def test_rollups_rebuild_restores_lost_rows_from_the_command_line(shop: Member) 
     from django.core.management import call_command
 
     analysis_run_batch(owner="w")
+    changes_drain()
     rollups_refresh()
     before = snapshot(shop.workspace.pk)
     Rollup.objects.filter(workspace=shop.workspace, day=DAY).delete()
@@ -247,6 +254,7 @@ def test_every_rollup_level_groups_like_a_count_of_the_records(
     from soriloop.insights.selectors import _facet, _grouped_raw, level_for
 
     analysis_run_batch(owner="w")
+    changes_drain()
     rollups_refresh()
     f = FeedbackFilter.from_query(query)
     facet, value = _facet(f, group)
@@ -269,12 +277,15 @@ def test_a_day_marked_again_and_again_is_recounted_at_most_every_few_seconds(
     clock = [1000.0]
     monkeypatch.setattr(rollups.time, "monotonic", lambda: clock[0])
     monkeypatch.setattr(rollups, "_recounted", {})
+    changes_drain()
     rollups_refresh()
     assert not DirtyDay.objects.exists()
     ingest(shop, 99, ("또 늦었어요", "email", "", None, "", "", 0))
+    changes_drain()
     assert rollups_refresh() == 0, "recounted a moment ago: the mark waits"
     assert DirtyDay.objects.exists()
     clock[0] += 2
+    changes_drain()
     assert rollups_refresh() == 1
     assert not DirtyDay.objects.exists()
     assert_equal_to_recount(shop.workspace.pk)

@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from soriloop.accounts.selectors import workspace_find
 from soriloop.analysis.meaning import meaning_run_batch
 from soriloop.analysis.models import Enrichment
+from soriloop.analysis.queue import queue_requeue
 from soriloop.analysis.services import analysis_run_batch
-from soriloop.feedback.services import feedback_reanalyze
 
 Labels = tuple[str, str, str]  # sentiment, "|topic|keys|", "|type|names|"
 
@@ -54,7 +54,7 @@ class Command(BaseCommand):
         if target is None:
             raise CommandError(f"no workspace {workspace!r}")
         before = _labels(target.pk)
-        queued = feedback_reanalyze(workspace=target)
+        queued = queue_requeue(workspace=target)
         owner = "reanalyze-cli"
         while analysis_run_batch(owner=owner):
             pass

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from soriloop.accounts.selectors import workspace_find
+from soriloop.core.changes import changes_drain
 from soriloop.insights.rollups import rollups_rebuild, rollups_refresh
 
 
@@ -22,6 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, action: str, workspace: str | None, **options: Any) -> None:
         started = time.perf_counter()
         if action == "refresh":
+            changes_drain()  # what the worker's consumer would mark, marked now
             drained = 0
             while step := rollups_refresh():
                 drained += step

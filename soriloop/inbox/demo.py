@@ -9,6 +9,7 @@ from django.db import transaction
 
 from soriloop.accounts import services
 from soriloop.accounts.models import ApiKey, ApiScope, Membership, Role, User, Workspace
+from soriloop.feedback.demo import demo_feedback_load
 
 DEMO_EMAIL = "demo@soriloop.local"
 DEMO_WORKSPACE = "소리루프 데모"
@@ -52,8 +53,6 @@ def demo_refresh() -> DemoLogin:
     _key, plaintext = services.api_key_create(
         actor=membership, name=DEMO_KEY_NAME, scope=ApiScope.WRITE
     )
-    from soriloop.feedback.demo import demo_feedback_load
-
     demo_feedback_load(workspace=membership.workspace)
     return DemoLogin(
         email=DEMO_EMAIL, password=password, api_key=plaintext, workspace=membership.workspace

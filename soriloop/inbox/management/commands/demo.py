@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from soriloop.accounts.demo import demo_refresh
+from soriloop.inbox.demo import demo_refresh
 
 
 class Command(BaseCommand):
