@@ -9,6 +9,7 @@ from soriloop.analysis.api import router as analysis_router
 from soriloop.core import errors
 from soriloop.feedback.api import router as feedback_router
 from soriloop.insights.api import router as insights_router
+from soriloop.surveys.api import router as surveys_router
 
 api = NinjaAPI(
     title="Soriloop API",
@@ -24,3 +25,4 @@ api.add_router("", accounts_router)
 api.add_router("", feedback_router)
 api.add_router("", analysis_router)
 api.add_router("", insights_router)
+api.add_router("", surveys_router)

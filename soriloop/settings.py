@@ -271,6 +271,18 @@ CHANGE_LOG_RETENTION_DAYS = env_int(
     "Days the change log keeps an event every consumer has read.",
     minimum=0,
 )
+SURVEY_LINK_DAYS = env_int(
+    "SURVEY_LINK_DAYS", 30, "Days an invitation's single-use link stays valid.", minimum=1
+)
+SURVEY_PARTIAL_AFTER_HOURS = env_int(
+    "SURVEY_PARTIAL_AFTER_HOURS",
+    24,
+    "Hours after its last answer a partial response becomes feedback.",
+    minimum=1,
+)
+SURVEY_RATE_PER_IP = env_int(
+    "SURVEY_RATE_PER_IP", 60, "Answers a minute one IP may send to public links.", minimum=1
+)
 CHANGE_LOG_LAG_WARN_SECONDS = env_int(
     "CHANGE_LOG_LAG_WARN_SECONDS",
     300,
@@ -337,6 +349,7 @@ WORKER_LOOPS = [
     "soriloop.analysis.adapt.adapt_scan",
     "soriloop.feedback.services.feedback_purge_deleted",
     "soriloop.core.changes.changes_prune",
+    "soriloop.surveys.services.responses_record_partial",
 ]
 ADAPT_SECONDS = env_int(
     "ADAPT_SECONDS",

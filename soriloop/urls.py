@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("soriloop.feedback.urls")),
     path("", include("soriloop.analysis.urls")),
     path("", include("soriloop.insights.urls")),
+    path("", include("soriloop.surveys.urls")),
     path("", include("soriloop.inbox.urls")),
     path("", include("soriloop.core.urls")),
 ]

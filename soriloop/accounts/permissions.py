@@ -20,6 +20,7 @@ class Action(StrEnum):
     MANAGE_SETTINGS = "manage_settings"
     VIEW_AUDIT = "view_audit"
     VIEW_PERSONAL_DATA = "view_personal_data"  # the original text, metadata and contacts
+    MANAGE_SURVEYS = "manage_surveys"  # build, publish, close, invite
     GRANT_OWNER = "grant_owner"
     DELETE_WORKSPACE = "delete_workspace"
 
@@ -35,6 +36,7 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.MANAGE_SETTINGS: Role.ADMIN,
     Action.VIEW_AUDIT: Role.ADMIN,
     Action.VIEW_PERSONAL_DATA: Role.ADMIN,
+    Action.MANAGE_SURVEYS: Role.ADMIN,
     Action.GRANT_OWNER: Role.OWNER,
     Action.DELETE_WORKSPACE: Role.OWNER,
 }

@@ -94,6 +94,10 @@ FIELD_LABELS = {
     "mapping": _("Column mapping"),
 }
 AUDIT_ACTIONS = {
+    "survey.created": _("Survey created"),
+    "survey.changed": _("Survey changed"),
+    "survey.published": _("Survey published"),
+    "survey.closed": _("Survey closed"),
     "analysis.adapt": _("Adaptation requested"),
     "analysis.corrected": _("Analysis corrected"),
     "analysis.reanalyze": _("Re-analysis requested"),

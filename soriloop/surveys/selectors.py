@@ -1,0 +1,146 @@
+"""Reads of surveys: lists, a link's survey, and each survey's results."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db.models import QuerySet
+
+from soriloop.accounts.models import Workspace
+from soriloop.insights.metrics import Totals, ces, csat, nps
+from soriloop.surveys.models import Invitation, Response, Survey
+from soriloop.surveys.questions import SCALES, shown
+from soriloop.surveys.services import Link
+
+
+def surveys_of(*, workspace: Workspace) -> QuerySet[Survey]:
+    return Survey.objects.filter(workspace=workspace).order_by("-created_at")
+
+
+def survey_get(*, workspace: Workspace, survey_id: int) -> Survey | None:
+    return Survey.objects.filter(workspace=workspace, pk=survey_id).first()
+
+
+def link_find(*, token: str = "", public_key: str = "") -> Link | None:
+    """The survey (and invitation) a respondent's link names, or None for a bad link."""
+    if token:
+        invitation = (
+            Invitation.objects.select_related("survey__workspace", "customer")
+            .filter(token=token)
+            .first()
+        )
+        return Link(invitation.survey, invitation) if invitation else None
+    survey = Survey.objects.select_related("workspace").filter(public_key=public_key).first()
+    return Link(survey) if survey and public_key else None
+
+
+def _scale_totals(kind: str, values: Iterable[int]) -> Totals:
+    totals = Totals.zero()
+    for v in values:
+        if kind == "nps":
+            totals["nps_n"] += 1
+            totals["nps_promoters"] += v >= 9
+            totals["nps_detractors"] += v <= 6
+        elif kind == "csat":
+            totals["csat_n"] += 1
+            totals["csat_sum"] += v
+            totals["csat_satisfied"] += v >= 4
+        elif kind == "ces":
+            totals["ces_n"] += 1
+            totals["ces_sum"] += v
+            totals["ces_sq"] += v * v
+            totals["ces_easy"] += v >= 5
+    return totals
+
+
+def _summary(question: Mapping[str, Any], values: list[Any]) -> dict[str, Any]:
+    kind = question["kind"]
+    if kind in SCALES:
+        low, high = SCALES[kind]
+        scale = Counter(values)
+        summary: dict[str, Any] = {
+            "mean": round(sum(values) / len(values), 2) if values else None,
+            "distribution": {str(v): scale.get(v, 0) for v in range(low, high + 1)},
+        }
+        metric = {"nps": nps, "csat": csat, "ces": ces}.get(kind)
+        if metric is not None:
+            summary[kind] = metric(_scale_totals(kind, values)).as_dict()
+        return summary
+    if kind in ("single", "multiple"):
+        picked: Counter[str] = Counter()
+        for value in values:
+            for item in value if isinstance(value, list) else [value]:
+                picked["other" if isinstance(item, Mapping) else str(item)] += 1
+        counts: dict[str, int] = {c["key"]: picked.get(c["key"], 0) for c in question["choices"]}
+        if question.get("other"):
+            counts["other"] = picked.get("other", 0)
+        return {"counts": counts}
+    if kind == "text":
+        return {"answered": len(values)}
+    return {"filled": len(values)}
+
+
+def _metric(kind: str, responses: list[Response]) -> dict[str, Any]:
+    """The survey's NPS / CSAT / CES over every finished response: the score, n and 95% CI."""
+    values = [
+        r.answers[q["key"]]
+        for r in responses
+        for q in r.version.questions
+        if q["kind"] == kind and q["key"] in r.answers
+    ]
+    metric = {"nps": nps, "csat": csat, "ces": ces}[kind](_scale_totals(kind, values))
+    found = metric.as_dict()
+    return {"score": found["value"], "n": found["n"], "ci": found["ci95"]}
+
+
+def _trend(responses: list[Response]) -> list[dict[str, Any]]:
+    """NPS by the week each response finished (Monday first)."""
+    weeks: dict[dt.date, list[Response]] = {}
+    for r in responses:
+        assert r.finished_at is not None
+        day = r.finished_at.date()
+        weeks.setdefault(day - dt.timedelta(days=day.weekday()), []).append(r)
+    return [
+        {"week": week.isoformat(), "nps": _metric("nps", group)}
+        for week, group in sorted(weeks.items())
+    ]
+
+
+def survey_results(*, survey: Survey) -> dict[str, Any]:
+    """Counts (invited, started, finished), the response rate, each question's summary and
+    drop-off, NPS / CSAT / CES with their 95% CI, and the weekly NPS trend."""
+    responses = list(
+        Response.objects.filter(survey=survey).select_related("version").order_by("id")
+    )
+    started = [r for r in responses if r.answers or r.finished_at]
+    finished = [r for r in responses if r.finished_at is not None]
+    invited = Invitation.objects.filter(survey=survey).count()
+    questions = []
+    for q in survey.current.questions:
+        values = [r.answers[q["key"]] for r in started if q["key"] in r.answers]
+        reached = sum(1 for r in started if shown(q, r.answers))
+        questions.append(
+            {
+                "key": q["key"],
+                "kind": q["kind"],
+                "n": len(values),
+                "reached": reached,
+                "dropoff": round(1 - len(values) / reached, 3) if reached else None,
+                "summary": _summary(q, values),
+            }
+        )
+    return {
+        "invited": invited,
+        "started": len(started),
+        "finished": len(finished),
+        "response_rate": round(len(finished) / invited, 3) if invited else None,
+        "completion_rate": round(len(finished) / len(started), 3) if started else None,
+        "questions": questions,
+        "nps": _metric("nps", finished),
+        "csat": _metric("csat", finished),
+        "ces": _metric("ces", finished),
+        "trend": _trend(finished),
+    }

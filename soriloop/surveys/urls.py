@@ -1,0 +1,12 @@
+from django.urls import path
+
+from soriloop.surveys import respond
+
+app_name = "surveys"
+
+urlpatterns = [
+    path("s/p/<str:key>/", respond.survey_page, name="public"),
+    path("s/p/<str:key>/answers", respond.survey_answers, name="public_answers"),
+    path("s/<str:token>/", respond.survey_page, name="invitation"),
+    path("s/<str:token>/answers", respond.survey_answers, name="invitation_answers"),
+]
