@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -13,6 +17,9 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from soriloop.accounts import services
 from soriloop.accounts.models import Membership, Role, User, Workspace
+from soriloop.feedback.models import Feedback
+from soriloop.feedback.services import feedback_ingest
+from soriloop.feedback.validation import parse_feedback
 
 PASSWORD = "correct horse battery staple"
 
@@ -38,6 +45,12 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @dataclass
 class Member:
     user: User
@@ -56,6 +69,42 @@ def make_member(email: str, workspace: Workspace | None, role: str = Role.OWNER)
     client = Client()
     client.force_login(user)
     return Member(user=user, workspace=workspace, membership=membership, client=client)
+
+
+def add(member: Member, **data: Any) -> Feedback:
+    """One record in ``member``'s workspace through the ingest door, as a channel sends it.
+
+    ``data`` is a channel's JSON body (``text``, ``score``, ``customer``, ...) and ``channel``;
+    naive times are read in Asia/Seoul.
+    """
+    item = parse_feedback(
+        data,
+        channel=data.get("channel", "api"),
+        tz=ZoneInfo("Asia/Seoul"),
+        now=dt.datetime.now(dt.UTC),
+    )
+    return feedback_ingest(workspace=member.workspace, items=[item])[0].feedback
+
+
+def api(method: str, path: str, key: str | None = None, body: object = None) -> Any:
+    """Call ``/api/v1{path}`` with ``key`` as its Bearer token; ``body`` goes as JSON."""
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    kwargs: dict[str, Any] = {"headers": headers}
+    if body is not None:
+        kwargs["data"] = body if isinstance(body, str) else json.dumps(body)
+        kwargs["content_type"] = "application/json"
+    return getattr(Client(), method)(f"/api/v1{path}", **kwargs)
+
+
+def assert_envelope(response: Any, status: int, code: str) -> dict[str, Any]:
+    """``response`` has ``status`` and the error envelope with ``code``; returns the error."""
+    assert response.status_code == status, response.content
+    error = response.json()["error"]
+    assert error["code"] == code
+    assert isinstance(error["message"], str)
+    assert error["message"]
+    assert isinstance(error["fields"], dict)
+    return error
 
 
 @pytest.fixture

@@ -1,4 +1,3 @@
-import json
 import re
 
 import pytest
@@ -7,26 +6,7 @@ from django.urls import reverse
 
 from soriloop.accounts import services
 from soriloop.accounts.models import ApiKey, AuditEvent
-from soriloop.conftest import Member
-
-
-def api(method: str, path: str, key: str | None = None, body: object = None):
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
-    kwargs = {"headers": headers}
-    if body is not None:
-        kwargs["data"] = body if isinstance(body, str) else json.dumps(body)
-        kwargs["content_type"] = "application/json"
-    return getattr(Client(), method)(f"/api/v1{path}", **kwargs)
-
-
-def assert_envelope(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content
-    error = response.json()["error"]
-    assert error["code"] == code
-    assert isinstance(error["message"], str)
-    assert error["message"]
-    assert isinstance(error["fields"], dict)
-    return error
+from soriloop.conftest import Member, api, assert_envelope
 
 
 def test_a_valid_key_reads_its_workspace(alice: Member, api_key_of) -> None:

@@ -20,10 +20,9 @@ from soriloop.analysis.engine.topics import CompiledTopic, Lesson, TopicSpec, ta
 from soriloop.analysis.models import AnalysisSettings, Correction, Enrichment, WorkspaceModel
 from soriloop.analysis.services import analysis_run_batch
 from soriloop.analysis.taxonomy import compiled_topics, topic_save
-from soriloop.conftest import Member
+from soriloop.conftest import Member, add
 from soriloop.feedback.models import Feedback
 from soriloop.feedback.services import feedback_ingest, feedback_reanalyze
-from soriloop.feedback.tests.test_inbox import add
 from soriloop.feedback.validation import parse_feedback
 
 GOOD = ["포장이 꼼꼼해요", "배송이 빨라요", "기사님이 친절해요", "재구매 의사 있어요", "품질이 좋아요",

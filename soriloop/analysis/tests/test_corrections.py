@@ -7,9 +7,8 @@ from django.test import Client
 from soriloop.accounts.models import AuditEvent
 from soriloop.analysis.models import Correction
 from soriloop.analysis.services import analysis_run_batch
-from soriloop.conftest import Member
+from soriloop.conftest import Member, add
 from soriloop.feedback.services import feedback_reanalyze
-from soriloop.feedback.tests.test_inbox import add
 
 
 def analysed(member: Member, text: str):

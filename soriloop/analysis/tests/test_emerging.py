@@ -9,8 +9,7 @@ from soriloop.analysis.emerging import emerging_detect, emerging_reject
 from soriloop.analysis.engine.embed import clusters, embed
 from soriloop.analysis.models import EmergingIssue, Enrichment, Topic
 from soriloop.analysis.services import analysis_run_batch
-from soriloop.conftest import Member
-from soriloop.feedback.tests.test_inbox import add
+from soriloop.conftest import Member, add
 
 POINTS = [
     "포인트 적립이 또 안 됐어요 짜증나네요",

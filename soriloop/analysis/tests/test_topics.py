@@ -11,8 +11,7 @@ from soriloop.analysis.engine.pipeline import TextIn, analyze
 from soriloop.analysis.models import Topic
 from soriloop.analysis.services import analysis_run_batch
 from soriloop.analysis.taxonomy import compiled_topics, topics_of
-from soriloop.conftest import Member
-from soriloop.feedback.tests.test_inbox import add
+from soriloop.conftest import Member, add
 
 
 @pytest.mark.parametrize(

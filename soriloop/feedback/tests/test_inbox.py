@@ -8,23 +8,9 @@ import pytest
 from django.urls import reverse
 
 from soriloop.accounts.models import AuditEvent
-from soriloop.conftest import Member
+from soriloop.conftest import Member, add
 from soriloop.feedback.models import Feedback
-from soriloop.feedback.services import channel_settings_get, feedback_ingest
-from soriloop.feedback.validation import parse_feedback
-
-
-def add(member: Member, **data) -> Feedback:
-    import datetime as dt
-    from zoneinfo import ZoneInfo
-
-    item = parse_feedback(
-        data,
-        channel=data.get("channel", "api"),
-        tz=ZoneInfo("Asia/Seoul"),
-        now=dt.datetime.now(dt.UTC),
-    )
-    return feedback_ingest(workspace=member.workspace, items=[item])[0].feedback
+from soriloop.feedback.services import channel_settings_get
 
 
 @pytest.fixture

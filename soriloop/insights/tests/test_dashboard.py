@@ -9,19 +9,9 @@ from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
 from soriloop.analysis.services import analysis_run_batch
-from soriloop.conftest import PASSWORD, Member
+from soriloop.conftest import Member, add
 from soriloop.insights.rollups import rollups_refresh
-from soriloop.insights.tests.test_rollups import SAMPLES, ingest
-
-WEEK = "date_from=2026-03-01&date_to=2026-03-07"
-
-
-def seeded(member: Member) -> Member:
-    for index, sample in enumerate(SAMPLES):
-        ingest(member, index, sample)
-    analysis_run_batch(owner="w")
-    rollups_refresh()
-    return member
+from soriloop.insights.tests.shop import SAMPLES, WEEK, ingest, seeded, sign_in
 
 
 def counts(html: str, attribute: str = "data-count") -> list[tuple[str, int]]:
@@ -59,13 +49,6 @@ def test_a_bad_filter_is_named_and_the_page_still_answers(alice: Member) -> None
     response = alice.client.get("/dashboard/?date_from=soon&grain=year")
     assert response.status_code == 200
     assert "date_from" in response.content.decode()
-
-
-def sign_in(page: Page, url: str, email: str = "alice@a.example", korean: bool = True) -> None:
-    page.goto(f"{url}/accounts/login/?next=/dashboard/%3F{WEEK.replace('&', '%26')}")
-    page.get_by_label("이메일" if korean else "E-mail").fill(email)
-    page.get_by_label("비밀번호" if korean else "Password").fill(PASSWORD)
-    page.get_by_test_id("sign-in").click()
 
 
 def test_korean_dashboard_a_chart_bar_drills_down_to_its_records(
@@ -230,8 +213,6 @@ def test_the_report_prints_volume_as_a_count(alice: Member) -> None:
 
 
 def test_a_topic_without_segments_says_so_not_that_nothing_is_analysed(alice: Member) -> None:
-    from soriloop.feedback.tests.test_inbox import add
-
     add(alice, text="배송이 너무 늦어요. 일주일째 안 와요", channel="review")
     analysis_run_batch(owner="w")
     rollups_refresh()

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from soriloop.conftest import Member
-from soriloop.insights.tests.test_dashboard import WEEK, seeded, sign_in
+from soriloop.insights.tests.shop import WEEK, seeded, sign_in
 
 pytestmark = pytest.mark.browser
 

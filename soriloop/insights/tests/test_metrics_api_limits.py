@@ -2,9 +2,7 @@
 
 from django.test import Client
 
-from soriloop.accounts.tests.test_api_keys import assert_envelope
-from soriloop.conftest import Member
-from soriloop.feedback.tests.test_inbox import add
+from soriloop.conftest import Member, add, assert_envelope
 from soriloop.insights.rollups import rollups_refresh
 
 
