@@ -295,7 +295,10 @@ def test_topic_corrections_teach_the_taxonomy_and_new_records_follow(
     analysis_run_batch(owner="w")
     topics = Enrichment.objects.get(feedback=fresh).topics
     assert [t["key"] for t in topics][:1] == ["membership"], topics
-    # another workspace's taxonomy learned nothing
+    # alice's taxonomy learned; another workspace's learned nothing
+    assert compiled_topics(workspace=alice.workspace) != compiled_topics(
+        workspace=alice.workspace, adapted=False
+    )
     assert compiled_topics(workspace=bob.workspace) == compiled_topics(
         workspace=bob.workspace, adapted=False
     )
@@ -466,3 +469,6 @@ def test_bob_cannot_switch_alices_model(adapted: Member, bob: Member) -> None:
     assert 'value="shipped"' not in bob.client.get("/settings/analysis/").content.decode()
     assert not AuditEvent.objects.filter(workspace=alice.workspace, action="analysis.model")
     assert AuditEvent.objects.filter(workspace=bob.workspace, action="analysis.model").count() == 1
+    # the same request from alice switches her model
+    assert alice.client.post("/settings/analysis/model/", {"model": "shipped"}).status_code == 302
+    assert adapt.current_model(alice.workspace.pk) is adapt.sentiment_model()

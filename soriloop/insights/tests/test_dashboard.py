@@ -37,11 +37,13 @@ def test_every_tile_and_topic_opens_exactly_the_records_it_counts(alice: Member)
     assert dict(links)[f"/inbox/?{WEEK.replace('&', '&')}"] == 8
 
 
-def test_a_workspace_without_feedback_is_told_what_to_do(alice: Member, bob: Member) -> None:
+def test_a_workspace_without_feedback_is_told_what_to_do(
+    alice: Member, assert_only_alice_sees
+) -> None:
     seeded(alice)
-    html = bob.client.get("/dashboard/").content.decode()
+    # alice's dashboard shows her tiles and her latest texts; bob's shows none of them
+    html = assert_only_alice_sees("/dashboard/", 'data-testid="tile-volume"', "일주일째")
     assert 'data-testid="empty"' in html
-    assert "일주일째" not in html, "nothing of another workspace shows"
 
 
 def test_a_bad_filter_is_named_and_the_page_still_answers(alice: Member) -> None:
@@ -104,10 +106,9 @@ def test_english_dashboard_filter_change_and_live_feed(
     context.close()
 
 
-def test_another_workspace_cannot_read_the_live_feed(alice: Member, bob: Member) -> None:
+def test_another_workspace_cannot_read_the_live_feed(alice: Member, assert_only_alice_sees) -> None:
     ingest(alice, 1, SAMPLES[1])
-    assert "친절" not in bob.client.get("/dashboard/live/").content.decode()
-    assert "친절" in alice.client.get("/dashboard/live/").content.decode()
+    assert_only_alice_sees("/dashboard/live/", "친절")
     assert Client().get("/dashboard/live/").status_code == 302
 
 

@@ -169,18 +169,19 @@ def test_a_workspace_sees_only_its_own_numbers(shop: Member, bob: Member, api_ke
     ingest(bob, 0, SAMPLES[1])
     rollups_refresh()
     f = FeedbackFilter.from_query({"date_from": "2026-03-01", "date_to": "2026-03-07"})
-    assert grouped(bob.workspace, f, PERIOD)[0][1]["n"] == 1
     assert grouped(shop.workspace, f, PERIOD)[0][1]["n"] == 8
-    body = (
-        Client()
-        .get(
-            "/api/v1/metrics",
-            {"date_from": "2026-03-01", "date_to": "2026-03-07"},
-            headers={"Authorization": f"Bearer {api_key_of(bob, 'read')}"},
+    assert grouped(bob.workspace, f, PERIOD)[0][1]["n"] == 1
+    for member, volume in ((shop, 8), (bob, 1)):
+        body = (
+            Client()
+            .get(
+                "/api/v1/metrics",
+                {"date_from": "2026-03-01", "date_to": "2026-03-07"},
+                headers={"Authorization": f"Bearer {api_key_of(member, 'read')}"},
+            )
+            .json()
         )
-        .json()
-    )
-    assert body["metrics"]["volume"]["value"] == 1
+        assert body["metrics"]["volume"]["value"] == volume, member.user.email
 
 
 def test_rollups_rebuild_restores_lost_rows_from_the_command_line(shop: Member) -> None:
