@@ -221,6 +221,36 @@ def test_an_insert_leaves_a_customer_another_writer_created_first_as_it_is(
     ]
 
 
+def test_a_gained_identifier_that_belongs_to_another_profile_is_left_out_and_the_rest_kept(
+    alice: Member,
+) -> None:
+    kim, lee = resolve(
+        alice, CustomerRef(email="kim@example.com"), CustomerRef(phone="01012345678")
+    )
+    # the e-mail finds kim, whose blank phone would take lee's number
+    (found,) = resolve(
+        alice,
+        CustomerRef(
+            email="kim@example.com",
+            phone="01012345678",
+            external_id="c-9",
+            name="Kim",
+            attributes={"segment": "vip"},
+        ),
+    )
+    assert found.pk == kim.pk and found.phone is None
+    stored = Customer.objects.get(pk=kim.pk)
+    assert stored.phone is None, "profiles are not merged"
+    assert (stored.external_id, stored.name, stored.attributes) == (
+        "c-9",
+        "Kim",
+        {"segment": "vip"},
+    )
+    assert Customer.objects.get(pk=lee.pk).phone == "01012345678"
+    # the transaction goes on after the refused save
+    assert resolve(alice, CustomerRef(email="new@example.com"))[0].pk is not None
+
+
 def test_a_segment_change_recounts_the_days_of_the_customers_feedback(
     alice: Member, bob: Member, api_key_of
 ) -> None:
