@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -13,6 +17,9 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from soriloop.accounts import services
 from soriloop.accounts.models import Membership, Role, User, Workspace
+from soriloop.feedback.models import Feedback
+from soriloop.feedback.services import feedback_ingest
+from soriloop.feedback.validation import parse_feedback
 
 PASSWORD = "correct horse battery staple"
 
@@ -38,6 +45,12 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @dataclass
 class Member:
     user: User
@@ -56,6 +69,42 @@ def make_member(email: str, workspace: Workspace | None, role: str = Role.OWNER)
     client = Client()
     client.force_login(user)
     return Member(user=user, workspace=workspace, membership=membership, client=client)
+
+
+def add(member: Member, **data: Any) -> Feedback:
+    """One record in ``member``'s workspace through the ingest door, as a channel sends it.
+
+    ``data`` is a channel's JSON body (``text``, ``score``, ``customer``, ...) and ``channel``;
+    naive times are read in Asia/Seoul.
+    """
+    item = parse_feedback(
+        data,
+        channel=data.get("channel", "api"),
+        tz=ZoneInfo("Asia/Seoul"),
+        now=dt.datetime.now(dt.UTC),
+    )
+    return feedback_ingest(workspace=member.workspace, items=[item])[0].feedback
+
+
+def api(method: str, path: str, key: str | None = None, body: object = None) -> Any:
+    """Call ``/api/v1{path}`` with ``key`` as its Bearer token; ``body`` goes as JSON."""
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    kwargs: dict[str, Any] = {"headers": headers}
+    if body is not None:
+        kwargs["data"] = body if isinstance(body, str) else json.dumps(body)
+        kwargs["content_type"] = "application/json"
+    return getattr(Client(), method)(f"/api/v1{path}", **kwargs)
+
+
+def assert_envelope(response: Any, status: int, code: str) -> dict[str, Any]:
+    """``response`` has ``status`` and the error envelope with ``code``; returns the error."""
+    assert response.status_code == status, response.content
+    error = response.json()["error"]
+    assert error["code"] == code
+    assert isinstance(error["message"], str)
+    assert error["message"]
+    assert isinstance(error["fields"], dict)
+    return error
 
 
 @pytest.fixture
@@ -89,23 +138,81 @@ def api_key_of() -> Callable[[Member, str], str]:
     return create
 
 
+def text_of(response: Any) -> str:
+    """The body of ``response`` as text: streamed (exports) or not; JSON with its non-ASCII
+    characters as themselves, so a Korean text is found in it as written."""
+    if response.streaming:
+        return b"".join(response.streaming_content).decode()
+    if response.get("Content-Type", "").startswith("application/json"):
+        return json.dumps(response.json(), ensure_ascii=False)
+    return response.content.decode()
+
+
 @pytest.fixture
-def assert_hidden_from_bob(bob: Member) -> Callable[..., None]:
-    """Request something of workspace A as bob: it must answer 404, never 403 or data.
+def request_as() -> Callable[..., Any]:
+    """Send one request as a member: their signed-in session, or (``api=True``) a write API
+    key of theirs as a Bearer token, ``data`` then going as JSON."""
+    keys: dict[int, str] = {}
 
-    ``api_key``: call as bob's API key (Bearer) instead of his signed-in session.
-    """
-    _key, bob_key = services.api_key_create(actor=bob.membership, name="bob", scope="write")
-
-    def check(method: str, url: str, data: dict[str, Any] | None = None, api: bool = False) -> None:
-        client = Client() if api else bob.client
-        headers = {"Authorization": f"Bearer {bob_key}"} if api else {}
-        kwargs: dict[str, Any] = {"headers": headers}
+    def send(
+        member: Member, method: str, url: str, data: dict[str, Any] | None = None, api: bool = False
+    ) -> Any:
+        kwargs: dict[str, Any] = {}
+        if api and member.membership.pk not in keys:
+            _key, keys[member.membership.pk] = services.api_key_create(
+                actor=member.membership, name=f"{member.user.name} test", scope="write"
+            )
+        if api:
+            kwargs["headers"] = {"Authorization": f"Bearer {keys[member.membership.pk]}"}
         if data is not None:
-            kwargs["data"] = data
+            kwargs["data"] = json.dumps(data) if api else data
             if api:
                 kwargs["content_type"] = "application/json"
-        response = getattr(client, method.lower())(url, **kwargs)
+        client = Client() if api else member.client
+        return getattr(client, method.lower())(url, **kwargs)
+
+    return send
+
+
+@pytest.fixture
+def assert_only_alice_sees(alice: Member, bob: Member, request_as) -> Callable[..., str]:
+    """GET ``url`` as alice, then as bob: alice's answer is a 200 holding every one of
+    ``shown``, bob's (``bob_status``: 200 for a list of his own, 404 for a thing of alice's)
+    holds none of them. Returns bob's body, to check what he does see.
+
+    Alice's half is the control: a page that renders nothing fails it, so bob's half cannot
+    pass for want of anything to show.
+    """
+
+    def check(url: str, *shown: str, api: bool = False, bob_status: int = 200) -> str:
+        assert shown, "name what alice sees"
+        response = request_as(alice, "get", url, api=api)
+        assert response.status_code == 200, (url, response.status_code)
+        page = text_of(response)
+        missing = [s for s in shown if s not in page]
+        assert not missing, (url, "alice does not see", missing, page[:300])
+        response = request_as(bob, "get", url, api=api)
+        assert response.status_code == bob_status, (url, response.status_code)
+        page = text_of(response)
+        leaked = [s for s in shown if s in page]
+        assert not leaked, (url, "bob sees", leaked)
+        return page
+
+    return check
+
+
+@pytest.fixture
+def assert_hidden_from_bob(bob: Member, request_as) -> Callable[..., None]:
+    """Send a change to something of workspace A as bob: it must answer 404, never 403 or data.
+
+    The test then checks nothing changed, and that the same request from alice does change
+    it (else a wrong URL would pass). Reads go through ``assert_only_alice_sees``.
+    ``api``: as bob's API key (Bearer) instead of his signed-in session.
+    """
+
+    def check(method: str, url: str, data: dict[str, Any] | None = None, api: bool = False) -> None:
+        assert method.lower() != "get", "a read: use assert_only_alice_sees"
+        response = request_as(bob, method, url, data, api=api)
         assert response.status_code == 404, (url, response.status_code, response.content[:300])
 
     return check

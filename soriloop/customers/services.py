@@ -156,7 +156,9 @@ def customer_resolve_many(
     """The customer for each ref (None for None or empty refs), created when unknown.
 
     Matches by external id, then e-mail, then phone. A known customer gains identifiers and
-    attributes it did not have. Runs a bounded number of queries per call, not per ref.
+    attributes it did not have, except an identifier another profile has (not merged).
+    Matching and creating run a bounded number of queries per call, not per ref; each
+    customer that gained something is saved on its own.
     """
     wanted = [r for r in refs if r is not None and not r.is_empty]
     if not wanted:
@@ -187,9 +189,26 @@ def customer_resolve_many(
 
 
 def _save_quietly(customer: Customer) -> None:
-    """Save enrichment unless it would collide with another profile's identifier."""
+    """Save enrichment. An identifier that another profile of the workspace already has is
+    left out (profiles are not merged); the rest the customer gained is still saved."""
     try:
         with transaction.atomic():
             customer.save()
     except IntegrityError:
-        customer.refresh_from_db()
+        for key in _taken(customer):
+            setattr(customer, key, None)  # enrichment only fills blanks: it was NULL
+        try:
+            with transaction.atomic():
+                customer.save()
+        except IntegrityError:  # taken meanwhile by a concurrent writer: keep what is stored
+            customer.refresh_from_db()
+
+
+def _taken(customer: Customer) -> list[str]:
+    """The identifiers of ``customer`` that another profile of its workspace has."""
+    others = Customer.objects.filter(workspace_id=customer.workspace_id).exclude(pk=customer.pk)
+    return [
+        key
+        for key in _KEYS
+        if getattr(customer, key) and others.filter(**{key: getattr(customer, key)}).exists()
+    ]

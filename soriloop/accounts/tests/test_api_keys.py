@@ -7,26 +7,7 @@ from django.urls import reverse
 
 from soriloop.accounts import services
 from soriloop.accounts.models import ApiKey, AuditEvent
-from soriloop.conftest import Member
-
-
-def api(method: str, path: str, key: str | None = None, body: object = None):
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
-    kwargs = {"headers": headers}
-    if body is not None:
-        kwargs["data"] = body if isinstance(body, str) else json.dumps(body)
-        kwargs["content_type"] = "application/json"
-    return getattr(Client(), method)(f"/api/v1{path}", **kwargs)
-
-
-def assert_envelope(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content
-    error = response.json()["error"]
-    assert error["code"] == code
-    assert isinstance(error["message"], str)
-    assert error["message"]
-    assert isinstance(error["fields"], dict)
-    return error
+from soriloop.conftest import Member, api, assert_envelope
 
 
 def test_a_valid_key_reads_its_workspace(alice: Member, api_key_of) -> None:
@@ -70,9 +51,11 @@ def test_a_revoked_key_stops_working(alice: Member, api_key_of) -> None:
     assert AuditEvent.objects.filter(action="api_key.revoked").exists()
 
 
-def test_a_key_only_ever_sees_its_own_workspace(alice: Member, bob: Member, api_key_of) -> None:
-    body = api("get", "/workspace", api_key_of(bob, "read")).json()
-    assert body["id"] == bob.workspace.id
+def test_a_key_only_ever_sees_its_own_workspace(
+    alice: Member, bob: Member, assert_only_alice_sees
+) -> None:
+    bobs = json.loads(assert_only_alice_sees("/api/v1/workspace", alice.workspace.name, api=True))
+    assert (bobs["id"], bobs["name"]) == (bob.workspace.id, bob.workspace.name)
 
 
 def test_a_read_only_key_cannot_write(alice: Member, api_key_of) -> None:
@@ -125,10 +108,12 @@ def test_openapi_docs_are_served_locally(db: None) -> None:
 
 
 def test_keys_are_revoked_only_within_their_workspace(alice: Member, bob: Member) -> None:
-    _key, _plain = services.api_key_create(actor=alice.membership, name="a", scope="read")
-    response = bob.client.post(reverse("accounts:api_key_revoke", args=[_key.id]))
-    assert response.status_code == 404
-    assert ApiKey.objects.get(id=_key.id).revoked_at is None
+    key, _plain = services.api_key_create(actor=alice.membership, name="a", scope="read")
+    revoke = reverse("accounts:api_key_revoke", args=[key.id])
+    assert bob.client.post(revoke).status_code == 404
+    assert ApiKey.objects.get(id=key.id).revoked_at is None
+    assert alice.client.post(revoke).status_code == 302
+    assert ApiKey.objects.get(id=key.id).revoked_at is not None, "alice's own request revokes it"
 
 
 def test_a_revoked_key_stops_at_once_in_the_process_that_revoked_it(

@@ -1,7 +1,6 @@
 """API rate limits: per key and per workspace, 429 with Retry-After and the envelope."""
 
-from soriloop.accounts.tests.test_api_keys import api, assert_envelope
-from soriloop.conftest import Member
+from soriloop.conftest import Member, api, assert_envelope
 
 
 def test_a_key_over_its_limit_gets_429_with_retry_after(

@@ -59,6 +59,13 @@ def test_someone_else_signed_in_cannot_use_the_invitation(alice: Member, bob: Me
     path = invite(alice, "carol@c.example")
     bob.client.post(path)
     assert not Membership.objects.filter(user=bob.user, workspace=alice.workspace).exists()
+    # the invitation still works for the person it was sent to
+    password = "carol's strong password"
+    carol = Client().post(path, {"name": "Carol", "password": password, "password_again": password})
+    assert carol.status_code == 302
+    assert Membership.objects.filter(
+        user__email="carol@c.example", workspace=alice.workspace
+    ).exists()
 
 
 def test_a_withdrawn_invitation_no_longer_opens(alice: Member) -> None:

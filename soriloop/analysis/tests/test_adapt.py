@@ -21,10 +21,9 @@ from soriloop.analysis.models import AnalysisSettings, Correction, Enrichment, W
 from soriloop.analysis.queue import queue_requeue
 from soriloop.analysis.services import analysis_run_batch
 from soriloop.analysis.taxonomy import compiled_topics, topic_save
-from soriloop.conftest import Member
+from soriloop.conftest import Member, add
 from soriloop.feedback.models import Feedback
 from soriloop.feedback.services import feedback_ingest
-from soriloop.feedback.tests.test_inbox import add
 from soriloop.feedback.validation import parse_feedback
 
 GOOD = ["포장이 꼼꼼해요", "배송이 빨라요", "기사님이 친절해요", "재구매 의사 있어요", "품질이 좋아요",
@@ -297,7 +296,10 @@ def test_topic_corrections_teach_the_taxonomy_and_new_records_follow(
     analysis_run_batch(owner="w")
     topics = Enrichment.objects.get(feedback=fresh).topics
     assert [t["key"] for t in topics][:1] == ["membership"], topics
-    # another workspace's taxonomy learned nothing
+    # alice's taxonomy learned; another workspace's learned nothing
+    assert compiled_topics(workspace=alice.workspace) != compiled_topics(
+        workspace=alice.workspace, adapted=False
+    )
     assert compiled_topics(workspace=bob.workspace) == compiled_topics(
         workspace=bob.workspace, adapted=False
     )
@@ -468,3 +470,6 @@ def test_bob_cannot_switch_alices_model(adapted: Member, bob: Member) -> None:
     assert 'value="shipped"' not in bob.client.get("/settings/analysis/").content.decode()
     assert not AuditEvent.objects.filter(workspace=alice.workspace, action="analysis.model")
     assert AuditEvent.objects.filter(workspace=bob.workspace, action="analysis.model").count() == 1
+    # the same request from alice switches her model
+    assert alice.client.post("/settings/analysis/model/", {"model": "shipped"}).status_code == 302
+    assert adapt.current_model(alice.workspace.pk) is adapt.sentiment_model()

@@ -8,8 +8,7 @@ from soriloop.accounts.models import AuditEvent
 from soriloop.analysis.models import Correction
 from soriloop.analysis.queue import queue_requeue
 from soriloop.analysis.services import analysis_run_batch
-from soriloop.conftest import Member
-from soriloop.feedback.tests.test_inbox import add
+from soriloop.conftest import Member, add
 
 
 def analysed(member: Member, text: str):
@@ -106,7 +105,7 @@ def test_records_waiting_for_analysis_cannot_be_corrected(alice: Member, api_key
 
 
 def test_viewers_cannot_correct_and_bob_cannot_reach_alices_records(
-    alice: Member, member_of_a, assert_hidden_from_bob
+    alice: Member, member_of_a, assert_hidden_from_bob, request_as
 ) -> None:
     record = analysed(alice, "좋아요")
     viewer = member_of_a("viewer")
@@ -114,10 +113,17 @@ def test_viewers_cannot_correct_and_bob_cannot_reach_alices_records(
         viewer.client.post(f"/inbox/{record.pk}/correct/", {"sentiment": "negative"}).status_code
         == 403
     )
-    assert_hidden_from_bob("post", f"/inbox/{record.pk}/correct/", {"sentiment": "negative"})
-    assert_hidden_from_bob(
-        "patch", f"/api/v1/feedback/{record.pk}/analysis", {"sentiment": "negative"}, api=True
-    )
+    form, api = f"/inbox/{record.pk}/correct/", f"/api/v1/feedback/{record.pk}/analysis"
+    assert_hidden_from_bob("post", form, {"sentiment": "negative"})
+    assert_hidden_from_bob("patch", api, {"sentiment": "negative"}, api=True)
     record.refresh_from_db()
     assert record.enrichment.sentiment_label == "positive"
     assert not Correction.objects.exists()
+    # the same corrections from alice are saved
+    assert alice.client.post(form, {"sentiment": "negative"}).status_code == 302
+    record.refresh_from_db()
+    assert record.enrichment.sentiment_label == "negative"
+    response = request_as(alice, "patch", api, {"sentiment": "neutral"}, api=True)
+    assert response.status_code == 200, response.content
+    record.refresh_from_db()
+    assert record.enrichment.sentiment_label == "neutral"

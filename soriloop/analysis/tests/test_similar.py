@@ -9,9 +9,8 @@ from soriloop.analysis.engine.similar import signature, similarities
 from soriloop.analysis.meaning import meaning_run_batch
 from soriloop.analysis.models import Enrichment
 from soriloop.analysis.services import analysis_run_batch
-from soriloop.conftest import Member
+from soriloop.conftest import Member, add
 from soriloop.core.changes import changes_drain
-from soriloop.feedback.tests.test_inbox import add
 from soriloop.insights.models import DirtyDay
 
 

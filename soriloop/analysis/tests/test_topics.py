@@ -11,8 +11,7 @@ from soriloop.analysis.engine.pipeline import TextIn, analyze
 from soriloop.analysis.models import Topic
 from soriloop.analysis.services import analysis_run_batch
 from soriloop.analysis.taxonomy import compiled_topics, topics_of
-from soriloop.conftest import Member
-from soriloop.feedback.tests.test_inbox import add
+from soriloop.conftest import Member, add
 
 
 @pytest.mark.parametrize(
@@ -90,7 +89,7 @@ def test_a_topic_can_be_switched_off(alice: Member) -> None:
 
 
 def test_viewers_see_topics_and_bob_cannot_edit_alices(
-    alice: Member, member_of_a, assert_hidden_from_bob
+    alice: Member, member_of_a, assert_hidden_from_bob, assert_only_alice_sees
 ) -> None:
     viewer = member_of_a("viewer")
     assert viewer.client.get("/settings/topics/").status_code == 200
@@ -99,10 +98,14 @@ def test_viewers_see_topics_and_bob_cannot_edit_alices(
     )
     assert viewer.client.post("/settings/reanalyze/").status_code == 403
     topic = topics_of(workspace=alice.workspace)[0]
-    assert_hidden_from_bob(
-        "post", f"/settings/topics/{topic.pk}/", {"name_ko": "hacked", "name_en": "hacked"}
-    )
-    assert Topic.objects.get(pk=topic.pk).name_ko != "hacked"
+    url = f"/settings/topics/{topic.pk}/"
+    renamed = {"name_ko": "바뀐 이름", "name_en": "Renamed", "keywords": "배송", "active": "on"}
+    assert_hidden_from_bob("post", url, renamed)
+    assert Topic.objects.get(pk=topic.pk).name_ko != "바뀐 이름"
+    # the same change from alice renames it, on her page only
+    assert alice.client.post(url, renamed).status_code == 302
+    assert Topic.objects.get(pk=topic.pk).name_ko == "바뀐 이름"
+    assert_only_alice_sees("/settings/topics/", "바뀐 이름")
 
 
 def test_eval_topics_classifies_into_a_taxonomy_from_a_file(

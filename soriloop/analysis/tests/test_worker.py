@@ -12,11 +12,10 @@ from django.test import Client
 from soriloop.analysis.models import AnalysisSettings, Enrichment
 from soriloop.analysis.queue import queue_claim, queue_release_orphans
 from soriloop.analysis.services import analysis_run_batch
-from soriloop.conftest import Member, subprocess_env
+from soriloop.conftest import Member, add, subprocess_env
 from soriloop.core.changes import changes_drain
 from soriloop.feedback.models import Feedback
 from soriloop.feedback.services import feedback_delete
-from soriloop.feedback.tests.test_inbox import add
 
 
 def test_pending_records_are_analysed_once(alice: Member) -> None:

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from soriloop.accounts import services
-from soriloop.conftest import PASSWORD, Member
+from soriloop.conftest import PASSWORD, Member, add
 from soriloop.feedback.models import Feedback
 
 pytestmark = pytest.mark.browser
@@ -28,8 +28,6 @@ def sign_in(page: Page, url: str) -> list[str]:
 def test_pages_work_under_the_policy_without_violations(
     live_server, alice: Member, page: Page
 ) -> None:
-    from soriloop.feedback.tests.test_inbox import add
-
     record = add(alice, text="배송이 너무 늦어요", score=1, score_kind="stars")
     violations = sign_in(page, live_server.url)
 

@@ -5,7 +5,6 @@ import http.cookiejar
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,12 +16,7 @@ import pytest
 from django.core.management import call_command
 
 from soriloop.accounts.models import ApiKey, Membership
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from soriloop.conftest import free_port
 
 
 def test_demo_prints_a_working_sign_in_and_key(db: None, capsys) -> None:

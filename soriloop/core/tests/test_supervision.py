@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from soriloop.core.tests.test_cli import free_port
+from soriloop.conftest import free_port
 
 WAIT = 90.0  # seconds: generous bounds for a busy machine, never a measured speed
 

@@ -252,21 +252,29 @@ def test_unauthenticated_calls_are_refused(db: None) -> None:
 
 
 def test_bob_cannot_read_change_or_delete_alices_feedback(
-    alice: Member, bob: Member, key: str, api_key_of, assert_hidden_from_bob
+    alice: Member, bob: Member, key: str, api_key_of, assert_only_alice_sees, assert_hidden_from_bob
 ) -> None:
     created = call(
         "post", "/feedback", key, {"text": "alice's secret", "source": "s", "external_id": "e"}
     ).json()
     url = f"/api/v1/feedback/{created['id']}"
-    assert_hidden_from_bob("get", url, api=True)
+    assert_only_alice_sees(url, "alice's secret", api=True, bob_status=404)
+    listed = assert_only_alice_sees("/api/v1/feedback", "alice's secret", api=True)
+    assert json.loads(listed)["items"] == []
     assert_hidden_from_bob("patch", url, {"touchpoint": "x"}, api=True)
     assert_hidden_from_bob("delete", url, api=True)
-    bob_key = api_key_of(bob, "write")
-    assert call("get", "/feedback", bob_key).json()["items"] == []
+    assert Feedback.objects.get(id=created["id"]).touchpoint == ""
+    assert Feedback.objects.get(id=created["id"]).deleted_at is None
     # the same source + external id in bob's workspace is bob's own record, not a duplicate
+    bob_key = api_key_of(bob, "write")
     mine = call("post", "/feedback", bob_key, {"text": "bob's", "source": "s", "external_id": "e"})
     assert mine.status_code == 201
     assert Feedback.objects.get(id=created["id"]).text == "alice's secret"
+    # the same changes from alice's key do what bob's could not
+    assert call("patch", url[len("/api/v1") :], key, {"touchpoint": "x"}).status_code == 200
+    assert Feedback.objects.get(id=created["id"]).touchpoint == "x"
+    assert call("delete", url[len("/api/v1") :], key).status_code in (200, 204)
+    assert Feedback.objects.get(id=created["id"]).deleted_at is not None
 
 
 def test_widget_and_email_senders_with_an_address_get_a_reply(

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from soriloop.conftest import PASSWORD, Member
+from soriloop.conftest import PASSWORD, Member, add
 from soriloop.feedback.models import Feedback
 from soriloop.feedback.services import channel_settings_get
 
@@ -94,8 +94,6 @@ def test_the_hosted_page_in_both_languages(
 def test_staff_search_the_inbox_in_korean_and_open_a_record(
     live_server, alice: Member, page: Page
 ) -> None:
-    from soriloop.feedback.tests.test_inbox import add
-
     add(alice, text="배송이 너무 늦어요", score=1, score_kind="stars")
     add(alice, text="포장이 꼼꼼해요", score=5, score_kind="stars")
     page.goto(f"{live_server.url}/accounts/login/")

@@ -258,14 +258,16 @@ def test_uploading_an_unreadable_file_shows_why(alice: Member) -> None:
 
 
 def test_viewers_cannot_import_and_bob_cannot_see_alices_imports(
-    alice: Member, member_of_a, assert_hidden_from_bob, tmp_path: Path
+    alice: Member, member_of_a, assert_only_alice_sees, tmp_path: Path
 ) -> None:
     viewer = member_of_a("viewer")
     upload = io.BytesIO(b"text\nhi\n")
     upload.name = "x.csv"
     assert viewer.client.post(reverse("feedback:imports"), {"file": upload}).status_code == 403
-    job = run_import(alice, write_csv(tmp_path / "a.csv", [["text"], ["alice only"]]))
-    assert_hidden_from_bob("get", reverse("feedback:import_detail", args=[job.pk]))
+    job = run_import(alice, write_csv(tmp_path / "alices-reviews.csv", [["text"], ["alice only"]]))
+    detail = reverse("feedback:import_detail", args=[job.pk])
+    assert_only_alice_sees(detail, "alices-reviews.csv", bob_status=404)
+    assert_only_alice_sees(reverse("feedback:imports"), "alices-reviews.csv", detail)
 
 
 def test_a_runaway_quote_costs_its_own_row_only(alice: Member, tmp_path: Path) -> None:

@@ -8,23 +8,9 @@ import pytest
 from django.urls import reverse
 
 from soriloop.accounts.models import AuditEvent
-from soriloop.conftest import Member
+from soriloop.conftest import Member, add
 from soriloop.feedback.models import Feedback
-from soriloop.feedback.services import channel_settings_get, feedback_ingest
-from soriloop.feedback.validation import parse_feedback
-
-
-def add(member: Member, **data) -> Feedback:
-    import datetime as dt
-    from zoneinfo import ZoneInfo
-
-    item = parse_feedback(
-        data,
-        channel=data.get("channel", "api"),
-        tz=ZoneInfo("Asia/Seoul"),
-        now=dt.datetime.now(dt.UTC),
-    )
-    return feedback_ingest(workspace=member.workspace, items=[item])[0].feedback
+from soriloop.feedback.services import channel_settings_get
 
 
 @pytest.fixture
@@ -184,16 +170,19 @@ def test_channel_settings_show_the_snippet_and_save_origins(alice: Member) -> No
 
 
 def test_bob_reaches_none_of_alices_feedback_pages(
-    alice: Member, records, assert_hidden_from_bob, bob: Member
+    alice: Member, records, bob: Member, assert_only_alice_sees, assert_hidden_from_bob
 ) -> None:
     record = records[0]
-    assert_hidden_from_bob("get", reverse("inbox:record", args=[record.pk]))
-    assert_hidden_from_bob("post", reverse("inbox:record_delete", args=[record.pk]), {})
-    page = bob.client.get(reverse("inbox:inbox")).content.decode()
-    assert "배송이" not in page
-    export = b"".join(bob.client.get(reverse("inbox:export_csv")).streaming_content).decode()
-    assert "배송이" not in export
+    add(bob, text="bobs own shop is fine")
+    assert_only_alice_sees(reverse("inbox:record", args=[record.pk]), record.text, bob_status=404)
+    for name in ("inbox:inbox", "inbox:export_csv"):
+        bobs = assert_only_alice_sees(reverse(name), *(r.text for r in records))
+        assert "bobs own shop is fine" in bobs, f"{name}: bob sees his own records"
+    delete = reverse("inbox:record_delete", args=[record.pk])
+    assert_hidden_from_bob("post", delete, {})
     assert Feedback.objects.get(id=record.pk).deleted_at is None
+    assert alice.client.post(delete).status_code == 302
+    assert Feedback.objects.get(id=record.pk).deleted_at is not None, "alice's own delete works"
 
 
 def test_xlsx_export_has_the_analysis_columns_keeps_text_as_text_and_is_audited(

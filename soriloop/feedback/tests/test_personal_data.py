@@ -13,9 +13,8 @@ from openpyxl import load_workbook
 
 from soriloop.accounts.services import api_key_create
 from soriloop.analysis.services import analysis_run_batch
-from soriloop.conftest import Member
+from soriloop.conftest import Member, add
 from soriloop.feedback.models import Feedback
-from soriloop.feedback.tests.test_inbox import add
 
 TEXT = "환불 부탁해요. 연락처 (010) 1234-5678, 메일 kim＠example．com, 국민은행 123456-01-123456"
 SECRETS = ["1234-5678", "kim＠example．com", "123456-01-123456"]

@@ -9,21 +9,10 @@ from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
 from soriloop.analysis.services import analysis_run_batch
-from soriloop.conftest import PASSWORD, Member
+from soriloop.conftest import Member, add
 from soriloop.core.changes import changes_drain
 from soriloop.insights.rollups import rollups_refresh
-from soriloop.insights.tests.test_rollups import SAMPLES, ingest
-
-WEEK = "date_from=2026-03-01&date_to=2026-03-07"
-
-
-def seeded(member: Member) -> Member:
-    for index, sample in enumerate(SAMPLES):
-        ingest(member, index, sample)
-    analysis_run_batch(owner="w")
-    changes_drain()
-    rollups_refresh()
-    return member
+from soriloop.insights.tests.shop import SAMPLES, WEEK, ingest, seeded, sign_in
 
 
 def counts(html: str, attribute: str = "data-count") -> list[tuple[str, int]]:
@@ -49,11 +38,13 @@ def test_every_tile_and_topic_opens_exactly_the_records_it_counts(alice: Member)
     assert dict(links)[f"/inbox/?{WEEK.replace('&', '&')}"] == 8
 
 
-def test_a_workspace_without_feedback_is_told_what_to_do(alice: Member, bob: Member) -> None:
+def test_a_workspace_without_feedback_is_told_what_to_do(
+    alice: Member, assert_only_alice_sees
+) -> None:
     seeded(alice)
-    html = bob.client.get("/dashboard/").content.decode()
+    # alice's dashboard shows her tiles and her latest texts; bob's shows none of them
+    html = assert_only_alice_sees("/dashboard/", 'data-testid="tile-volume"', "일주일째")
     assert 'data-testid="empty"' in html
-    assert "일주일째" not in html, "nothing of another workspace shows"
 
 
 def test_a_bad_filter_is_named_and_the_page_still_answers(alice: Member) -> None:
@@ -61,13 +52,6 @@ def test_a_bad_filter_is_named_and_the_page_still_answers(alice: Member) -> None
     response = alice.client.get("/dashboard/?date_from=soon&grain=year")
     assert response.status_code == 200
     assert "date_from" in response.content.decode()
-
-
-def sign_in(page: Page, url: str, email: str = "alice@a.example", korean: bool = True) -> None:
-    page.goto(f"{url}/accounts/login/?next=/dashboard/%3F{WEEK.replace('&', '%26')}")
-    page.get_by_label("이메일" if korean else "E-mail").fill(email)
-    page.get_by_label("비밀번호" if korean else "Password").fill(PASSWORD)
-    page.get_by_test_id("sign-in").click()
 
 
 def test_korean_dashboard_a_chart_bar_drills_down_to_its_records(
@@ -123,10 +107,9 @@ def test_english_dashboard_filter_change_and_live_feed(
     context.close()
 
 
-def test_another_workspace_cannot_read_the_live_feed(alice: Member, bob: Member) -> None:
+def test_another_workspace_cannot_read_the_live_feed(alice: Member, assert_only_alice_sees) -> None:
     ingest(alice, 1, SAMPLES[1])
-    assert "친절" not in bob.client.get("/dashboard/live/").content.decode()
-    assert "친절" in alice.client.get("/dashboard/live/").content.decode()
+    assert_only_alice_sees("/dashboard/live/", "친절")
     assert Client().get("/dashboard/live/").status_code == 302
 
 
@@ -232,8 +215,6 @@ def test_the_report_prints_volume_as_a_count(alice: Member) -> None:
 
 
 def test_a_topic_without_segments_says_so_not_that_nothing_is_analysed(alice: Member) -> None:
-    from soriloop.feedback.tests.test_inbox import add
-
     add(alice, text="배송이 너무 늦어요. 일주일째 안 와요", channel="review")
     analysis_run_batch(owner="w")
     changes_drain()

@@ -1,9 +1,8 @@
 """Workspace keyword ranking: what is new this period rises, what is always said sinks."""
 
 from soriloop.analysis.services import analysis_run_batch
-from soriloop.conftest import Member
+from soriloop.conftest import Member, add
 from soriloop.feedback.filters import FeedbackFilter
-from soriloop.feedback.tests.test_inbox import add
 from soriloop.insights.selectors import keyword_ranking
 
 

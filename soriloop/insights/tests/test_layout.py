@@ -7,7 +7,7 @@ from playwright.sync_api import Browser, expect
 
 from soriloop.conftest import Member
 from soriloop.core.changes import changes_drain
-from soriloop.insights.tests.test_dashboard import WEEK, seeded, sign_in
+from soriloop.insights.tests.shop import WEEK, seeded, sign_in
 
 pytestmark = pytest.mark.browser
 

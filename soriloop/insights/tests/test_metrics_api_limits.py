@@ -2,10 +2,8 @@
 
 from django.test import Client
 
-from soriloop.accounts.tests.test_api_keys import assert_envelope
-from soriloop.conftest import Member
+from soriloop.conftest import Member, add, assert_envelope
 from soriloop.core.changes import changes_drain
-from soriloop.feedback.tests.test_inbox import add
 from soriloop.insights.rollups import rollups_refresh
 
 

@@ -2,7 +2,6 @@
 reader (inbox list, metrics, API) agrees on what a filter matches."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -13,44 +12,13 @@ from soriloop.conftest import Member
 from soriloop.core.changes import changes_drain
 from soriloop.feedback.filters import FeedbackFilter
 from soriloop.feedback.selectors import feedback_records
-from soriloop.feedback.services import feedback_delete, feedback_ingest, feedback_update
-from soriloop.feedback.validation import parse_feedback
+from soriloop.feedback.services import feedback_delete, feedback_update
 from soriloop.insights.models import DirtyDay, Rollup
 from soriloop.insights.rollups import rollups_rebuild, rollups_refresh
 from soriloop.insights.selectors import Period, from_rollups, grouped, period_of
+from soriloop.insights.tests.shop import DAY, SAMPLES, ingest
 
-SEOUL = ZoneInfo("Asia/Seoul")
-DAY = dt.date(2026, 3, 2)
 PERIOD = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 7))
-
-SAMPLES = [
-    # text, channel, score kind, score, segment, touchpoint, day offset
-    ("배송이 너무 늦어요. 일주일째 안 와요", "review", "stars", 1, "vip", "delivery", 0),
-    ("상담원이 정말 친절했어요", "email", "csat", 5, "vip", "support", 0),
-    ("앱이 결제할 때마다 튕겨요", "api", "nps", 2, "new", "checkout", 1),
-    ("The app crashes at checkout every time", "api", "nps", 3, "new", "checkout", 1),
-    ("Great service, thank you!", "widget", "nps", 10, "", "", 2),
-    ("가격이 너무 비싸요", "survey", "ces", 2, "new", "", 2),
-    ("환불은 언제 되나요?", "email", "", None, "vip", "support", 3),
-    ("", "survey", "nps", 9, "vip", "", 3),
-]
-
-
-def ingest(member: Member, index: int, sample: tuple) -> None:
-    text, channel, kind, score, segment, touchpoint, offset = sample
-    data: dict = {
-        "text": text,
-        "received_at": f"{DAY + dt.timedelta(days=offset)}T12:00:00",
-        "touchpoint": touchpoint,
-        "customer": {
-            "external_id": f"c{index}",
-            "attributes": {"segment": segment} if segment else {},
-        },
-    }
-    if kind:
-        data.update(score=score, score_kind=kind)
-    item = parse_feedback(data, channel=channel, tz=SEOUL, now=dt.datetime.now(dt.UTC))
-    feedback_ingest(workspace=member.workspace, items=[item])
 
 
 def snapshot(workspace_id: int) -> list[tuple]:
@@ -207,18 +175,19 @@ def test_a_workspace_sees_only_its_own_numbers(shop: Member, bob: Member, api_ke
     changes_drain()
     rollups_refresh()
     f = FeedbackFilter.from_query({"date_from": "2026-03-01", "date_to": "2026-03-07"})
-    assert grouped(bob.workspace, f, PERIOD)[0][1]["n"] == 1
     assert grouped(shop.workspace, f, PERIOD)[0][1]["n"] == 8
-    body = (
-        Client()
-        .get(
-            "/api/v1/metrics",
-            {"date_from": "2026-03-01", "date_to": "2026-03-07"},
-            headers={"Authorization": f"Bearer {api_key_of(bob, 'read')}"},
+    assert grouped(bob.workspace, f, PERIOD)[0][1]["n"] == 1
+    for member, volume in ((shop, 8), (bob, 1)):
+        body = (
+            Client()
+            .get(
+                "/api/v1/metrics",
+                {"date_from": "2026-03-01", "date_to": "2026-03-07"},
+                headers={"Authorization": f"Bearer {api_key_of(member, 'read')}"},
+            )
+            .json()
         )
-        .json()
-    )
-    assert body["metrics"]["volume"]["value"] == 1
+        assert body["metrics"]["volume"]["value"] == volume, member.user.email
 
 
 def test_rollups_rebuild_restores_lost_rows_from_the_command_line(shop: Member) -> None:
