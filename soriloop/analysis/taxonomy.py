@@ -1,11 +1,10 @@
-"""A workspace's topic taxonomy: seeded from the starter set, edited by people, compiled for
-the engine (cached per process until the taxonomy changes)."""
+"""A workspace's topic taxonomy: the starter set when the workspace is created, edited by
+people, compiled for the engine (cached per process until the taxonomy changes)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
@@ -29,15 +28,14 @@ from soriloop.analysis.starter import STARTER_TOPICS
 _compiled: dict[tuple[int, bool, bool], tuple[object, list[CompiledTopic]]] = {}
 
 
+def topics_seed(*, workspace: Workspace) -> None:
+    """Give a workspace just created the starter taxonomy (a step of ``workspace_create``,
+    registered in ``AnalysisConfig.ready``; migration 0007 did it for older workspaces)."""
+    Topic.objects.bulk_create([Topic(workspace=workspace, **topic) for topic in STARTER_TOPICS])
+
+
 def topics_of(*, workspace: Workspace) -> list[Topic]:
-    """The workspace's topics, seeded with the starter taxonomy the first time."""
-    topics = list(Topic.objects.filter(workspace=workspace))
-    if topics:
-        return topics
-    with transaction.atomic():
-        Topic.objects.bulk_create(
-            [Topic(workspace=workspace, **topic) for topic in STARTER_TOPICS], ignore_conflicts=True
-        )
+    """The workspace's topics; reads only (an empty taxonomy stays empty)."""
     return list(Topic.objects.filter(workspace=workspace))
 
 
