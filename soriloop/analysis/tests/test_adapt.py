@@ -17,7 +17,13 @@ from soriloop.analysis import adapt, services, views
 from soriloop.analysis.corrections import analysis_correct
 from soriloop.analysis.engine.pipeline import TextIn, analyze
 from soriloop.analysis.engine.topics import CompiledTopic, Lesson, TopicSpec, taught
-from soriloop.analysis.models import AnalysisSettings, Correction, Enrichment, WorkspaceModel
+from soriloop.analysis.models import (
+    AnalysisSettings,
+    Correction,
+    Enrichment,
+    Topic,
+    WorkspaceModel,
+)
 from soriloop.analysis.services import analysis_run_batch
 from soriloop.analysis.taxonomy import compiled_topics, topic_save
 from soriloop.conftest import Member
@@ -263,7 +269,9 @@ PREDICATES = ["적립이 안 됐어요", "사라졌어요", "안 들어왔어요
 @pytest.fixture
 def membership(alice: Member) -> Member:
     """A topic the taxonomy knows only by name and one keyword, and 40 records people sorted
-    into it by hand (none of them says the keyword)."""
+    into it by hand (none of them says the keyword). The workspace switched the starter
+    topics off: its taxonomy is this one topic."""
+    Topic.objects.filter(workspace=alice.workspace).update(active=False)
     topic_save(
         actor=alice.membership, name_ko="멤버십", name_en="Membership", keywords="멤버십",
         examples="",
