@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from soriloop.accounts.models import Membership, Workspace
 from soriloop.accounts.permissions import Action, require
 from soriloop.accounts.services import audit_record
+from soriloop.analysis.engine.embed import ENCODER, Encoder
 from soriloop.analysis.engine.lang import detect_language
 from soriloop.analysis.engine.pipeline import tokens_for
 from soriloop.analysis.engine.topics import (
@@ -25,7 +26,9 @@ from soriloop.analysis.engine.topics import (
 from soriloop.analysis.models import Topic, WorkspaceModel
 from soriloop.analysis.starter import STARTER_TOPICS
 
-_compiled: dict[tuple[int, bool, bool], tuple[object, list[CompiledTopic]]] = {}
+# by workspace, adapted, and the encoder's id when compiled with meaning (0 without); each
+# entry holds its encoder, so that id cannot go to another encoder while the entry is kept
+_compiled: dict[tuple[int, bool, int], tuple[object, Encoder, list[CompiledTopic]]] = {}
 
 
 def topics_seed(*, workspace: Workspace) -> None:
@@ -57,11 +60,15 @@ def lessons_path(workspace_id: int) -> str | None:
 
 
 def compiled_topics(
-    *, workspace: Workspace, adapted: bool = True, meaning: bool = False
+    *,
+    workspace: Workspace,
+    adapted: bool = True,
+    meaning: bool = False,
+    encoder: Encoder = ENCODER,
 ) -> list[CompiledTopic]:
     """The active topics ready for ``assign_topics``, moved by what the workspace's corrections
-    taught them unless ``adapted`` is false, with their embedding centroids when ``meaning``;
-    recompiled only after an edit or an adaptation."""
+    taught them unless ``adapted`` is false, with their embedding centroids by ``encoder``
+    when ``meaning``; recompiled only after an edit or an adaptation."""
     topics = [t for t in topics_of(workspace=workspace) if t.active]
     lessons = lessons_path(workspace.pk) if adapted else None
     stamp = (
@@ -69,9 +76,10 @@ def compiled_topics(
         Topic.objects.filter(workspace=workspace).aggregate(m=Max("updated_at"))["m"],
         lessons,
     )
-    cached = _compiled.get((workspace.pk, adapted, meaning))
+    key = (workspace.pk, adapted, id(encoder) if meaning else 0)
+    cached = _compiled.get(key)
     if cached is not None and cached[0] == stamp:
-        return cached[1]
+        return cached[2]
     specs = [
         TopicSpec(t.key, t.key, tuple(t.keywords), tuple(t.examples), (t.name_ko, t.name_en))
         for t in topics
@@ -80,10 +88,10 @@ def compiled_topics(
     for spec in specs:
         examples = list(spec.examples)
         tokens.append(tokens_for(examples, [detect_language(e).language for e in examples]))
-    compiled = compile_topics(specs, tokens, meaning=meaning)
+    compiled = compile_topics(specs, tokens, meaning=meaning, encoder=encoder)
     if lessons:
         compiled = taught(compiled, load_lessons(Path(lessons)))
-    _compiled[(workspace.pk, adapted, meaning)] = (stamp, compiled)
+    _compiled[key] = (stamp, encoder, compiled)
     return compiled
 
 

@@ -16,6 +16,7 @@ from soriloop.accounts.models import AuditEvent
 from soriloop.analysis import adapt, services, views
 from soriloop.analysis.corrections import analysis_correct
 from soriloop.analysis.engine.pipeline import TextIn, analyze
+from soriloop.analysis.engine.store import MODELS
 from soriloop.analysis.engine.topics import CompiledTopic, Lesson, TopicSpec, taught
 from soriloop.analysis.models import (
     AnalysisSettings,
@@ -107,20 +108,17 @@ def test_adapting_reports_dev_scores_and_switches_in_a_head_that_is_not_worse(
     assert all(f"+ws{alice.workspace.pk}-" in v for v in versions), versions
 
 
-def test_a_head_that_scores_worse_is_not_switched_in(
-    reviews: Member, bob: Member, monkeypatch
-) -> None:
-    def backwards(head, examples, **kwargs):
+def test_a_head_that_scores_worse_is_not_switched_in(reviews: Member, bob: Member) -> None:
+    def backwards(head, examples):
         return -head.weights, -head.bias  # says the opposite of what it should
 
-    monkeypatch.setattr(adapt, "fine_tuned", backwards)
-    report = adapt.adapt_sentiment(workspace=reviews.workspace)
+    report = adapt.adapt_sentiment(workspace=reviews.workspace, fine_tune=backwards)
     assert report["switched_in"] is False and report["accepted"] is False
     assert report["after"]["accuracy"] < report["before"]["accuracy"]
     assert "workspace" in report["worse_on"] and "worse" in report["reason"]
     assert not WorkspaceModel.objects.exists()
-    assert adapt.current_model(reviews.workspace.pk) is adapt.sentiment_model()
-    assert adapt.current_model(bob.workspace.pk) is adapt.sentiment_model()
+    assert adapt.current_model(reviews.workspace.pk) is MODELS.sentiment()
+    assert adapt.current_model(bob.workspace.pk) is MODELS.sentiment()
 
 
 def test_too_few_labels_are_reported_not_trained(alice: Member) -> None:
@@ -248,7 +246,7 @@ def test_a_head_taught_that_questions_are_complaints_loses_on_the_cx_dev_sets_an
     assert report["cx_after"]["en"]["macro_f1"] < report["cx_before"]["en"]["macro_f1"]
     assert "cx-en" in report["reason"]
     assert not WorkspaceModel.objects.exists()
-    assert adapt.current_model(alice.workspace.pk) is adapt.sentiment_model()
+    assert adapt.current_model(alice.workspace.pk) is MODELS.sentiment()
 
 
 def test_without_the_cx_dev_sets_no_head_is_switched_in(
@@ -311,13 +309,14 @@ def test_topic_corrections_teach_the_taxonomy_and_new_records_follow(
 
 
 def test_taught_topics_that_score_worse_are_not_switched_in(
-    membership: Member, monkeypatch, settings, tmp_path
+    membership: Member, settings, tmp_path
 ) -> None:
     settings.DATA_DIR = tmp_path
     first = adapt.adapt_topics(workspace=membership.workspace)
     assert first["switched_in"] is True
-    monkeypatch.setattr(adapt, "taught", lambda topics, lessons: list(topics))  # learns nothing
-    second = adapt.adapt_topics(workspace=membership.workspace)
+    second = adapt.adapt_topics(
+        workspace=membership.workspace, teach=lambda topics, lessons: list(topics)
+    )  # learns nothing
     assert second["switched_in"] is False, second
     assert second["before"] == first["after"] and second["after"]["macro_f1"] == 0.0
     active = WorkspaceModel.objects.get(kind="topics", active=True)
@@ -420,7 +419,7 @@ def test_an_admin_switches_back_to_the_shipped_model_and_again_to_the_adapted_on
     assert adapt.current_model(alice.workspace.pk).version == version
     response = alice.client.post("/settings/analysis/model/", {"model": "shipped"})
     assert response.status_code == 302
-    assert adapt.current_model(alice.workspace.pk) is adapt.sentiment_model()
+    assert adapt.current_model(alice.workspace.pk) is MODELS.sentiment()
     event = AuditEvent.objects.get(workspace=alice.workspace, action="analysis.model")
     assert event.data == {"sentiment": "shipped", "adapted": version}
     fresh = add(alice, text="배송이 빨라요 감사합니다")
@@ -444,7 +443,7 @@ def test_a_new_adaptation_waits_while_an_admin_chose_the_shipped_model(adapted: 
     report = adapt.adapt_sentiment(workspace=adapted.workspace)
     assert report["accepted"] is True and report["switched_in"] is False
     assert report["why"] == "kept_shipped"
-    assert adapt.current_model(adapted.workspace.pk) is adapt.sentiment_model()
+    assert adapt.current_model(adapted.workspace.pk) is MODELS.sentiment()
 
 
 def test_an_agent_cannot_switch_models_and_bad_choices_are_refused(
@@ -452,14 +451,14 @@ def test_an_agent_cannot_switch_models_and_bad_choices_are_refused(
 ) -> None:
     agent = member_of_a("agent")
     assert agent.client.post("/settings/analysis/model/", {"model": "shipped"}).status_code == 403
-    assert adapt.current_model(adapted.workspace.pk) is not adapt.sentiment_model()
+    assert adapt.current_model(adapted.workspace.pk) is not MODELS.sentiment()
     assert 'value="shipped"' not in agent.client.get("/settings/analysis/").content.decode()
     response = adapted.client.post("/settings/analysis/model/", {"model": "mine"}, follow=True)
     with translation.override("ko"):
         choose = translation.gettext("Choose the shipped or the adapted model.")
     assert choose in response.content.decode()
     assert client.post("/settings/analysis/model/", {"model": "shipped"}).status_code == 302
-    assert adapt.current_model(adapted.workspace.pk) is not adapt.sentiment_model()
+    assert adapt.current_model(adapted.workspace.pk) is not MODELS.sentiment()
     assert not AuditEvent.objects.filter(action="analysis.model").exists()
 
 
@@ -467,7 +466,7 @@ def test_bob_cannot_switch_alices_model(adapted: Member, bob: Member) -> None:
     alice = adapted
     assert 'value="shipped"' in alice.client.get("/settings/analysis/").content.decode()
     assert bob.client.post("/settings/analysis/model/", {"model": "shipped"}).status_code == 302
-    assert adapt.current_model(alice.workspace.pk) is not adapt.sentiment_model()
+    assert adapt.current_model(alice.workspace.pk) is not MODELS.sentiment()
     response = bob.client.post("/settings/analysis/model/", {"model": "adapted"}, follow=True)
     with translation.override("ko"):
         none_yet = translation.gettext("This workspace has no adapted model yet.")
