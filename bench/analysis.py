@@ -21,7 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from soriloop.analysis.engine.lang import detect_language
-from soriloop.analysis.engine.pipeline import TextIn, analyze, sentiment_model, tokens_for
+from soriloop.analysis.engine.pipeline import TextIn, analyze, tokens_for
+from soriloop.analysis.engine.store import MODELS
 from soriloop.analysis.engine.topics import TopicSpec, compile_topics
 from soriloop.analysis.starter import STARTER_TOPICS
 
@@ -44,7 +45,7 @@ def main() -> None:
         " ".join(rng.choice(PARTS) for _ in range(rng.randint(1, 4))) for _ in range(args.records)
     ]
     started = time.perf_counter()
-    sentiment_model()
+    MODELS.sentiment()
     specs = [
         TopicSpec(t["key"], t["key"], tuple(t["keywords"]), tuple(t["examples"]),
                   (t["name_ko"], t["name_en"]))

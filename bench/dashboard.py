@@ -65,7 +65,6 @@ def generate(records: int, rebuild: bool, seed: int = 7) -> tuple[Any, float, fl
 
     from soriloop.accounts.models import User, Workspace
     from soriloop.accounts.services import user_create, workspace_create
-    from soriloop.analysis.taxonomy import topics_of
     from soriloop.feedback.models import Feedback
     from soriloop.insights.rollups import rollups_rebuild
 
@@ -82,8 +81,7 @@ def generate(records: int, rebuild: bool, seed: int = 7) -> tuple[Any, float, fl
     )
     if workspace is not None:
         workspace.delete()
-    workspace = workspace_create(name=name, owner=user)
-    topics_of(workspace=workspace)
+    workspace = workspace_create(name=name, owner=user)  # with the starter topics
     rng = random.Random(seed)
     started = time.perf_counter()
     with transaction.atomic():

@@ -21,6 +21,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from soriloop.accounts import tokens
+from soriloop.accounts.hooks import workspace_setups_run
 from soriloop.accounts.models import (
     ApiKey,
     ApiScope,
@@ -97,7 +98,8 @@ def workspace_create(
     timezone_name: str = "Asia/Seoul",
     default_language: str = Language.KOREAN,
 ) -> Workspace:
-    """Create a workspace with ``owner`` as its first owner."""
+    """Create a workspace with ``owner`` as its first owner, set up by every app that
+    registered a step for it (``accounts.hooks``: the starter topics, say)."""
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("A workspace needs a name.")})
@@ -109,6 +111,7 @@ def workspace_create(
         default_language=default_language,
     )
     Membership.objects.create(workspace=workspace, user=owner, role=Role.OWNER)
+    workspace_setups_run(workspace=workspace)
     audit_record(workspace=workspace, actor=owner, action="workspace.created", target=name)
     return workspace
 

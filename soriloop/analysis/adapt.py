@@ -17,8 +17,8 @@ import hashlib
 import logging
 import time
 import unicodedata
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +30,14 @@ from django.utils import timezone
 
 from soriloop.accounts.models import Workspace
 from soriloop.analysis.cxdev import DevSetsMissing, cx_scores
-from soriloop.analysis.engine.embed import DIMENSIONS, embed
+from soriloop.analysis.engine.embed import DIMENSIONS, ENCODER, Encoder, embed
 from soriloop.analysis.engine.features import Features, featurize
-from soriloop.analysis.engine.heads import fine_tuned
+from soriloop.analysis.engine.heads import LinearHead, fine_tuned
 from soriloop.analysis.engine.lang import detect_language
 from soriloop.analysis.engine.pii import find_pii, redact
-from soriloop.analysis.engine.pipeline import TextIn, analyze, sentiment_model, tokens_for
+from soriloop.analysis.engine.pipeline import TextIn, analyze, tokens_for
 from soriloop.analysis.engine.sentiment import LABELS, SentimentModel
+from soriloop.analysis.engine.store import MODELS, ModelStore
 from soriloop.analysis.engine.topics import (
     CompiledTopic,
     Lesson,
@@ -60,6 +61,12 @@ MIN_TOPIC_EXAMPLES = 20  # records with corrected topics
 MIN_TOPIC_DEV = 5
 CORRECTION_WEIGHT = 3.0  # a person's word counts more than a score
 Scores = dict[str, Any]  # {"n", "accuracy", "macro_f1"}
+# how a head learns from examples (engine.heads.fine_tuned): (weights, biases) after it
+FineTune = Callable[
+    [LinearHead, Sequence[tuple[Features, int, float]]], tuple[np.ndarray, np.ndarray]
+]
+# how topics learn from lessons (engine.topics.taught)
+Teach = Callable[[Sequence[CompiledTopic], Mapping[str, Lesson]], list[CompiledTopic]]
 
 
 @dataclass(frozen=True)
@@ -167,8 +174,11 @@ def _features(texts: list[str]) -> list[Features]:
     return [featurize(text, toks) for text, toks in zip(texts, tokens, strict=True)]
 
 
-def _dev_scores(model: SentimentModel, dev: list[Labelled]) -> Scores:
-    results = analyze([TextIn(e.text) for e in dev], model=model, meaning=True)
+def _dev_scores(
+    model: SentimentModel, dev: list[Labelled], encoder: Encoder, models: ModelStore
+) -> Scores:
+    items = [TextIn(e.text) for e in dev]
+    results = analyze(items, model=model, meaning=True, encoder=encoder, models=models)
     found = score_sentiment([e.label for e in dev], results)
     return {"n": found["n"], "accuracy": found["accuracy"], "macro_f1": found["macro_f1"]}
 
@@ -182,9 +192,9 @@ def adapted_model(workspace_id: int) -> WorkspaceModel | None:
     )
 
 
-def current_model(workspace_id: int) -> SentimentModel:
-    """The head that analyses the workspace's records: its adapted one, unless an admin chose
-    the shipped one (or there is none)."""
+def current_model(workspace_id: int, *, models: ModelStore = MODELS) -> SentimentModel:
+    """The head of ``models`` that analyses the workspace's records: its adapted one, unless
+    an admin chose the shipped one (or there is none)."""
     shipped = AnalysisSettings.objects.filter(sentiment_model="shipped")
     active = (
         WorkspaceModel.objects.filter(workspace_id=workspace_id, kind="sentiment", active=True)
@@ -194,13 +204,8 @@ def current_model(workspace_id: int) -> SentimentModel:
         .first()
     )
     if active and Path(active).exists():
-        return _load(active)
-    return sentiment_model()
-
-
-@lru_cache(maxsize=16)
-def _load(path: str) -> SentimentModel:
-    return SentimentModel.load(Path(path))
+        return models.sentiment_file(Path(active))
+    return models.sentiment()
 
 
 def _not_worse(after: Scores, before: Scores) -> bool:
@@ -223,10 +228,17 @@ def _too_few(labelled: LabelledSet, dev: list[Labelled]) -> dict[str, Any] | Non
     return None
 
 
-def adapt_sentiment(*, workspace: Workspace) -> dict[str, Any]:
-    """Fine-tune the shipped head on the workspace's distinct labelled texts; switch it in
-    only when it is not worse than the shipped head on the workspace's held-out texts and on
-    each customer-service dev set. Returns a report (``switched_in``, else ``reason``)."""
+def adapt_sentiment(
+    *,
+    workspace: Workspace,
+    fine_tune: FineTune = fine_tuned,
+    encoder: Encoder = ENCODER,
+    models: ModelStore = MODELS,
+) -> dict[str, Any]:
+    """Fine-tune the shipped head of ``models`` on the workspace's distinct labelled texts
+    (by ``fine_tune``); switch it in only when it is not worse than the shipped head on the
+    workspace's held-out texts and on each customer-service dev set (both read with meaning,
+    by ``encoder``). Returns a report (``switched_in``, else ``reason``)."""
     labelled = labelled_records(workspace)
     train, dev = sentiment_split(labelled.examples)
     report: dict[str, Any] = {
@@ -246,15 +258,15 @@ def adapt_sentiment(*, workspace: Workspace) -> dict[str, Any]:
     )
     if refused := _too_few(labelled, dev):
         return report | refused
-    shipped = sentiment_model()
+    shipped = models.sentiment()
     try:
-        cx_before = cx_scores(shipped, remember=True)
+        cx_before = cx_scores(shipped, remember=True, encoder=encoder, models=models)
     except DevSetsMissing as exc:
         reason = f"the customer-service dev sets are missing: {exc}"
         return report | {"why": "no_cx_dev", "reason": reason}
     started = time.perf_counter()
-    model = _fine_tuned(shipped, train, workspace)
-    report |= _compared(shipped, model, dev, cx_before)
+    model = _fine_tuned(shipped, train, workspace, fine_tune)
+    report |= _compared(shipped, model, dev, cx_before, encoder, models)
     report["seconds"] = round(time.perf_counter() - started, 1)
     if report["worse_on"]:
         reason = (
@@ -276,14 +288,14 @@ def adapt_sentiment(*, workspace: Workspace) -> dict[str, Any]:
 
 
 def _fine_tuned(
-    shipped: SentimentModel, train: list[Labelled], workspace: Workspace
+    shipped: SentimentModel, train: list[Labelled], workspace: Workspace, fine_tune: FineTune
 ) -> SentimentModel:
     """The shipped head after a few epochs on the workspace's training texts. Only the
     weights of the words they use move; the biases stay the shipped ones: tuned on 120 Korean
     texts they moved English customer-service macro-F1 from 0.43 to 0.30, a shift of the prior
     reaching texts nothing in the workspace resembles."""
     features = _features([e.text for e in train])
-    weights, _bias = fine_tuned(
+    weights, _bias = fine_tune(
         shipped,
         [(f, LABELS.index(e.label), e.weight) for e, f in zip(train, features, strict=True)],
     )
@@ -296,11 +308,14 @@ def _compared(
     model: SentimentModel,
     dev: list[Labelled],
     cx_before: dict[str, Scores],
+    encoder: Encoder,
+    models: ModelStore,
 ) -> dict[str, Any]:
     """Both heads' scores on the workspace's held-out texts and on each customer-service dev
     set, and where the new one is worse (``worse_on``: "workspace", "cx-ko", "cx-en")."""
-    before, after = _dev_scores(shipped, dev), _dev_scores(model, dev)
-    cx_after = cx_scores(model)
+    before = _dev_scores(shipped, dev, encoder, models)
+    after = _dev_scores(model, dev, encoder, models)
+    cx_after = cx_scores(model, encoder=encoder, models=models)
     worse = [] if _not_worse(after, before) else ["workspace"]
     worse += [f"cx-{lang}" for lang in cx_before if not _not_worse(cx_after[lang], cx_before[lang])]
     return {
@@ -381,16 +396,19 @@ def _lessons(base: list[CompiledTopic], train: list[TopicExample]) -> dict[str, 
     }
 
 
-def adapt_topics(*, workspace: Workspace) -> dict[str, Any]:
-    """Teach the taxonomy's centroids from people's topic corrections; compare the current and
-    the taught topics on dev and switch in only if not worse; returns a report."""
+def adapt_topics(
+    *, workspace: Workspace, teach: Teach = taught, encoder: Encoder = ENCODER
+) -> dict[str, Any]:
+    """Teach the taxonomy's centroids from people's topic corrections (by ``teach``, records
+    and topics embedded by ``encoder``); compare the current and the taught topics on dev and
+    switch in only if not worse; returns a report."""
     labelled = topic_labelled(workspace)
     report: dict[str, Any] = {"workspace": workspace.pk, "examples": len(labelled)}
     texts = [text for _, text, _ in labelled]
     examples = [
         (pk, (text, features, vector, gold))
         for (pk, text, gold), features, vector in zip(
-            labelled, _features(texts), embed(texts), strict=True
+            labelled, _features(texts), embed(texts, encoder=encoder), strict=True
         )
     ]
     # held out by a hash of the text, not the record id: the same records split the same way
@@ -401,11 +419,12 @@ def adapt_topics(*, workspace: Workspace) -> dict[str, Any]:
     if len(examples) < MIN_TOPIC_EXAMPLES or len(dev) < MIN_TOPIC_DEV:
         need = f"needs {MIN_TOPIC_EXAMPLES} records with corrected topics, {MIN_TOPIC_DEV} for dev"
         return report | {"switched_in": False, "reason": need}
-    base = compiled_topics(workspace=workspace, adapted=False, meaning=True)
+    base = compiled_topics(workspace=workspace, adapted=False, meaning=True, encoder=encoder)
     keys = [t.spec.key for t in base]
-    before = _topic_scores(compiled_topics(workspace=workspace, meaning=True), dev, keys)
+    current = compiled_topics(workspace=workspace, meaning=True, encoder=encoder)
+    before = _topic_scores(current, dev, keys)
     lessons = _lessons(base, train)
-    after = _topic_scores(taught(base, lessons), dev, keys)
+    after = _topic_scores(teach(base, lessons), dev, keys)
     version = f"topics+ws{workspace.pk}-{timezone.now():%Y%m%d%H%M%S}"
     better = (after["macro_f1"], after["accuracy"]) >= (before["macro_f1"], before["accuracy"])
     report.update(

@@ -6,9 +6,12 @@ class AnalysisConfig(AppConfig):
     label = "analysis"
 
     def ready(self) -> None:
+        from soriloop.accounts.hooks import workspace_setup_register
         from soriloop.analysis.services import enrichments_forget_purged
+        from soriloop.analysis.taxonomy import topics_seed
         from soriloop.core.changes import consumer_register
 
+        workspace_setup_register(topics_seed)  # a new workspace begins with the starter topics
         consumer_register(
             name="analysis-forget", types=["feedback.purged"], handle=enrichments_forget_purged
         )

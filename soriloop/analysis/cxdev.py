@@ -11,8 +11,10 @@ from typing import Any
 
 from django.conf import settings
 
+from soriloop.analysis.engine.embed import ENCODER, Encoder
 from soriloop.analysis.engine.pipeline import TextIn, analyze
 from soriloop.analysis.engine.sentiment import LABELS, SentimentModel
+from soriloop.analysis.engine.store import MODELS, ModelStore
 from soriloop.analysis.training import score_sentiment
 
 LANGUAGES = ("ko", "en")
@@ -31,7 +33,7 @@ class DevSet:
 
 Stamp = tuple[str, int, int]  # path, mtime, size of one file
 _sets: dict[tuple[Stamp, ...], dict[str, DevSet]] = {}
-_scores: dict[tuple[tuple[Stamp, ...], int, str], dict[str, dict[str, Any]]] = {}
+_scores: dict[tuple[tuple[Stamp, ...], int, str, int, int], dict[str, dict[str, Any]]] = {}
 
 
 def _stamps(folder: Path) -> tuple[Stamp, ...]:
@@ -75,18 +77,25 @@ def cx_dev_sets() -> dict[str, DevSet]:
     return _sets[stamps]
 
 
-def cx_scores(model: SentimentModel, *, remember: bool = False) -> dict[str, dict[str, Any]]:
+def cx_scores(
+    model: SentimentModel,
+    *,
+    remember: bool = False,
+    encoder: Encoder = ENCODER,
+    models: ModelStore = MODELS,
+) -> dict[str, dict[str, Any]]:
     """``model``'s accuracy and macro-F1 on each dev set (``{"ko": {"n", "accuracy",
-    "macro_f1"}, "en": ...}``); with ``remember`` (the shipped head, scored on every
-    adaptation) kept for as long as the files and the model object stay the same. Raises
-    DevSetsMissing."""
+    "macro_f1"}, "en": ...}``), read with meaning by ``encoder`` and the other heads of
+    ``models``; with ``remember`` (the shipped head, scored on every adaptation) kept for as
+    long as the files and the objects read with stay the same. Raises DevSetsMissing."""
     sets = cx_dev_sets()
-    key = (_stamps(Path(settings.CX_DEV_DIR)), id(model), model.version)
+    key = (_stamps(Path(settings.CX_DEV_DIR)), id(model), model.version, id(encoder), id(models))
     if remember and key in _scores:
         return _scores[key]
     found = {}
     for language, dev in sets.items():
-        scored = score_sentiment(list(dev.gold), analyze(dev.items, model=model, meaning=True))
+        results = analyze(dev.items, model=model, meaning=True, encoder=encoder, models=models)
+        scored = score_sentiment(list(dev.gold), results)
         found[language] = {k: scored[k] for k in ("n", "accuracy", "macro_f1")}
     if remember:
         _scores[key] = found

@@ -17,7 +17,14 @@ from django.utils.text import slugify
 from soriloop.accounts.models import Membership, Workspace
 from soriloop.accounts.permissions import Action, require
 from soriloop.accounts.services import audit_record
-from soriloop.analysis.engine.embed import DIMENSIONS, clusters, embed, unpack_many
+from soriloop.analysis.engine.embed import (
+    DIMENSIONS,
+    ENCODER,
+    Encoder,
+    clusters,
+    embed,
+    unpack_many,
+)
 from soriloop.analysis.models import AnalysisSettings, EmergingIssue, Enrichment, Topic
 from soriloop.analysis.schedule import Periodic
 
@@ -34,9 +41,12 @@ def _label(words: Sequence[str], korean: bool) -> str:
     return " · ".join(chosen)[:80]
 
 
-def emerging_detect(*, workspace: Workspace, today: dt.date | None = None) -> list[EmergingIssue]:
-    """Group the workspace's recent unassigned negative feedback; create or refresh proposed
-    issues (never one a person already accepted or rejected). Returns the issues seen now."""
+def emerging_detect(
+    *, workspace: Workspace, today: dt.date | None = None, encoder: Encoder = ENCODER
+) -> list[EmergingIssue]:
+    """Group the workspace's recent unassigned negative feedback (embedded by ``encoder`` where
+    the meaning pass has not stored a vector yet); create or refresh proposed issues (never
+    one a person already accepted or rejected). Returns the issues seen now."""
     today = today or workspace.today()
     since = today - dt.timedelta(days=WINDOW_DAYS - 1)
     rows = list(
@@ -54,7 +64,7 @@ def emerging_detect(*, workspace: Workspace, today: dt.date | None = None) -> li
     if stored:
         vectors[[i for i, _raw in stored]] = unpack_many([raw for _i, raw in stored])
     if missing:
-        vectors[missing] = embed([rows[i][2] or rows[i][1] for i in missing])
+        vectors[missing] = embed([rows[i][2] or rows[i][1] for i in missing], encoder=encoder)
     known = [
         (issue, np.frombuffer(bytes(issue.centroid), np.float32))
         for issue in EmergingIssue.objects.filter(workspace=workspace)

@@ -23,12 +23,13 @@ from typing import Any
 from django.db import transaction
 
 from soriloop.analysis.adapt import current_model
-from soriloop.analysis.engine.embed import embed, pack
+from soriloop.analysis.engine.embed import ENCODER, Encoder, embed, pack
 from soriloop.analysis.engine.features import Features, featurize
 from soriloop.analysis.engine.kinds import feedback_types, type_cues
 from soriloop.analysis.engine.lang import detect_language
-from soriloop.analysis.engine.pipeline import MEANING, meaning_head, tokens_for
+from soriloop.analysis.engine.pipeline import MEANING, tokens_for
 from soriloop.analysis.engine.sentiment import Meaning
+from soriloop.analysis.engine.store import MODELS, ModelStore
 from soriloop.analysis.engine.tokens import Token
 from soriloop.analysis.engine.topics import CompiledTopic, assign_topics
 from soriloop.analysis.models import Enrichment
@@ -43,11 +44,17 @@ BATCH = 64  # about 0.1 s of embedding: the labels loop is never kept waiting lo
 
 
 def meaning_run_batch(
-    *, owner: str = "", limit: int = BATCH, workspace_id: int | None = None
+    *,
+    owner: str = "",
+    limit: int = BATCH,
+    workspace_id: int | None = None,
+    encoder: Encoder = ENCODER,
+    models: ModelStore = MODELS,
 ) -> int:
     """Embed up to ``limit`` analysed records (of one workspace, if given) that have no vector
-    yet, newest first, and re-assign their topics with meaning; returns how many it handled.
-    Idempotent: two workers picking the same records store the same result."""
+    yet, newest first, by ``encoder``, and re-assign their topics and sentiment with meaning
+    (the heads of ``models``); returns how many it handled. Idempotent: two workers picking
+    the same records store the same result."""
     pending = Enrichment.objects.filter(vector=None)
     if workspace_id is not None:
         pending = pending.filter(workspace_id=workspace_id)
@@ -57,7 +64,7 @@ def meaning_run_batch(
     if not rows:
         return 0
     texts = [row.redacted_text or row.feedback.text for row in rows]
-    vectors = embed(texts)
+    vectors = embed(texts, encoder=encoder)
     tokens = tokens_for(
         texts,
         [row.language or detect_language(t).language for row, t in zip(rows, texts, strict=True)],
@@ -68,7 +75,7 @@ def meaning_run_batch(
         for row, text, vector, toks in zip(rows, texts, vectors, tokens, strict=True):
             fields: dict[str, Any] = {"vector": pack(vector) if text.strip() else b""}
             features = featurize(text, toks)
-            if text.strip() and _sentiment_again(row, text, features, toks, vector):
+            if text.strip() and _sentiment_again(row, text, features, toks, vector, models):
                 changed.append(row.feedback)
             fields.update(
                 sentiment_label=row.sentiment_label,
@@ -82,7 +89,7 @@ def meaning_run_batch(
                 workspace = row.feedback.workspace
                 if workspace.pk not in taxonomies:
                     taxonomies[workspace.pk] = (
-                        compiled_topics(workspace=workspace, meaning=True),
+                        compiled_topics(workspace=workspace, meaning=True, encoder=encoder),
                         topic_names(workspace_id=workspace.pk),
                     )
                 topics, names = taxonomies[workspace.pk]
@@ -102,19 +109,24 @@ def meaning_run_batch(
 
 
 def _sentiment_again(
-    row: Enrichment, text: str, features: Features, tokens: list[Token], vector: Any
+    row: Enrichment,
+    text: str,
+    features: Features,
+    tokens: list[Token],
+    vector: Any,
+    models: ModelStore,
 ) -> bool:
     """Read the sentiment of a record labelled without meaning again, blended with the meaning
     head, and its types after it, into ``row``; True when a label changed. People's
     corrections stay."""
-    head = meaning_head()
+    head = models.meaning()
     if (
         head is None
         or MEANING in row.model_version
         or {"sentiment", "types"} & set(row.corrections)
     ):
         return False
-    model = current_model(row.workspace_id)
+    model = current_model(row.workspace_id, models=models)
     blend = Meaning(head, vector, row.language, type_cues(text))
     sentiment = model.predict(text, features, meaning=blend)
     types = [

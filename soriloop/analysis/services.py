@@ -16,11 +16,12 @@ from soriloop.accounts.permissions import Action, require
 from soriloop.accounts.services import audit_record
 from soriloop.analysis.adapt import adapted_model, current_model
 from soriloop.analysis.corrections import apply_corrections, latest_corrections
-from soriloop.analysis.engine.embed import pack
+from soriloop.analysis.engine.embed import ENCODER, Encoder, pack
 from soriloop.analysis.engine.heads import Evidence
 from soriloop.analysis.engine.pii import mask_json
 from soriloop.analysis.engine.pipeline import Analysis, TextIn, analyze
 from soriloop.analysis.engine.similar import signature, to_bytes
+from soriloop.analysis.engine.store import MODELS, ModelStore
 from soriloop.analysis.engine.topics import TopicMatch
 from soriloop.analysis.models import AnalysisSettings, Enrichment
 from soriloop.analysis.queue import queue_claim, queue_finish, queue_release_orphans, queue_requeue
@@ -98,8 +99,17 @@ def _enrichment(
     return enrichment
 
 
-def analysis_run_batch(*, owner: str, limit: int = BATCH) -> int:
-    """Claim, analyse and store one micro-batch; returns how many records it handled.
+def analysis_run_batch(
+    *,
+    owner: str,
+    limit: int = BATCH,
+    inline_meaning: int = INLINE_MEANING,
+    encoder: Encoder = ENCODER,
+    models: ModelStore = MODELS,
+) -> int:
+    """Claim, analyse and store one micro-batch; returns how many records it handled. A batch
+    of at most ``inline_meaning`` records is embedded by ``encoder`` at once; the heads come
+    from ``models``.
 
     Idempotent: a record analysed again gets its enrichment replaced, never duplicated.
     """
@@ -112,7 +122,14 @@ def analysis_run_batch(*, owner: str, limit: int = BATCH) -> int:
     }
     default = AnalysisSettings()
     try:
-        results = _analyze(records, settings, default)
+        results = _analyze(
+            records,
+            settings,
+            default,
+            inline_meaning=inline_meaning,
+            encoder=encoder,
+            models=models,
+        )
     except Exception:  # one bad batch must not stop the analyser; the records say failed
         logger.exception("analysis failed for feedback %s..%s", records[0].pk, records[-1].pk)
         with transaction.atomic():
@@ -154,7 +171,13 @@ def analysis_run_batch(*, owner: str, limit: int = BATCH) -> int:
 
 
 def _analyze(
-    records: list[Feedback], settings: dict[int, AnalysisSettings], default: AnalysisSettings
+    records: list[Feedback],
+    settings: dict[int, AnalysisSettings],
+    default: AnalysisSettings,
+    *,
+    inline_meaning: int,
+    encoder: Encoder,
+    models: ModelStore,
 ) -> list[Analysis]:
     """Analyse in groups that share a workspace (its taxonomy) and a redaction choice."""
     groups: dict[tuple[int, bool], list[Feedback]] = {}
@@ -164,19 +187,30 @@ def _analyze(
     found: dict[int, Analysis] = {}
     for (workspace_id, redact_pii), group in groups.items():
         texts = [TextIn(r.text) for r in group]
-        model = current_model(workspace_id)  # adapted to the workspace, when it has one
+        # adapted to the workspace, when it has one
+        model = current_model(workspace_id, models=models)
         results = None
-        if len(records) <= INLINE_MEANING:
+        if len(records) <= inline_meaning:
             try:
-                topics = compiled_topics(workspace=group[0].workspace, meaning=True)
+                topics = compiled_topics(
+                    workspace=group[0].workspace, meaning=True, encoder=encoder
+                )
                 results = analyze(
-                    texts, redact_pii=redact_pii, topics=topics, model=model, meaning=True
+                    texts,
+                    redact_pii=redact_pii,
+                    topics=topics,
+                    model=model,
+                    meaning=True,
+                    encoder=encoder,
+                    models=models,
                 )
             except Exception:  # the labels must not wait on the encoder: the meaning pass retries
                 logger.exception("embedding failed; labelling feedback without meaning")
         if results is None:
             topics = compiled_topics(workspace=group[0].workspace)
-            results = analyze(texts, redact_pii=redact_pii, topics=topics, model=model)
+            results = analyze(
+                texts, redact_pii=redact_pii, topics=topics, model=model, models=models
+            )
         for record, result in zip(group, results, strict=True):
             found[record.pk] = result
     return [found[r.pk] for r in records]

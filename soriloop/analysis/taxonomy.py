@@ -1,11 +1,10 @@
-"""A workspace's topic taxonomy: seeded from the starter set, edited by people, compiled for
-the engine (cached per process until the taxonomy changes)."""
+"""A workspace's topic taxonomy: the starter set when the workspace is created, edited by
+people, compiled for the engine (cached per process until the taxonomy changes)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
@@ -14,6 +13,7 @@ from django.utils.translation import get_language
 from soriloop.accounts.models import Membership, Workspace
 from soriloop.accounts.permissions import Action, require
 from soriloop.accounts.services import audit_record
+from soriloop.analysis.engine.embed import ENCODER, Encoder
 from soriloop.analysis.engine.lang import detect_language
 from soriloop.analysis.engine.pipeline import tokens_for
 from soriloop.analysis.engine.topics import (
@@ -26,18 +26,19 @@ from soriloop.analysis.engine.topics import (
 from soriloop.analysis.models import Topic, WorkspaceModel
 from soriloop.analysis.starter import STARTER_TOPICS
 
-_compiled: dict[tuple[int, bool, bool], tuple[object, list[CompiledTopic]]] = {}
+# by workspace, adapted, and the encoder's id when compiled with meaning (0 without); each
+# entry holds its encoder, so that id cannot go to another encoder while the entry is kept
+_compiled: dict[tuple[int, bool, int], tuple[object, Encoder, list[CompiledTopic]]] = {}
+
+
+def topics_seed(*, workspace: Workspace) -> None:
+    """Give a workspace just created the starter taxonomy (a step of ``workspace_create``,
+    registered in ``AnalysisConfig.ready``; migration 0007 did it for older workspaces)."""
+    Topic.objects.bulk_create([Topic(workspace=workspace, **topic) for topic in STARTER_TOPICS])
 
 
 def topics_of(*, workspace: Workspace) -> list[Topic]:
-    """The workspace's topics, seeded with the starter taxonomy the first time."""
-    topics = list(Topic.objects.filter(workspace=workspace))
-    if topics:
-        return topics
-    with transaction.atomic():
-        Topic.objects.bulk_create(
-            [Topic(workspace=workspace, **topic) for topic in STARTER_TOPICS], ignore_conflicts=True
-        )
+    """The workspace's topics; reads only (an empty taxonomy stays empty)."""
     return list(Topic.objects.filter(workspace=workspace))
 
 
@@ -59,11 +60,15 @@ def lessons_path(workspace_id: int) -> str | None:
 
 
 def compiled_topics(
-    *, workspace: Workspace, adapted: bool = True, meaning: bool = False
+    *,
+    workspace: Workspace,
+    adapted: bool = True,
+    meaning: bool = False,
+    encoder: Encoder = ENCODER,
 ) -> list[CompiledTopic]:
     """The active topics ready for ``assign_topics``, moved by what the workspace's corrections
-    taught them unless ``adapted`` is false, with their embedding centroids when ``meaning``;
-    recompiled only after an edit or an adaptation."""
+    taught them unless ``adapted`` is false, with their embedding centroids by ``encoder``
+    when ``meaning``; recompiled only after an edit or an adaptation."""
     topics = [t for t in topics_of(workspace=workspace) if t.active]
     lessons = lessons_path(workspace.pk) if adapted else None
     stamp = (
@@ -71,9 +76,10 @@ def compiled_topics(
         Topic.objects.filter(workspace=workspace).aggregate(m=Max("updated_at"))["m"],
         lessons,
     )
-    cached = _compiled.get((workspace.pk, adapted, meaning))
+    key = (workspace.pk, adapted, id(encoder) if meaning else 0)
+    cached = _compiled.get(key)
     if cached is not None and cached[0] == stamp:
-        return cached[1]
+        return cached[2]
     specs = [
         TopicSpec(t.key, t.key, tuple(t.keywords), tuple(t.examples), (t.name_ko, t.name_en))
         for t in topics
@@ -82,10 +88,10 @@ def compiled_topics(
     for spec in specs:
         examples = list(spec.examples)
         tokens.append(tokens_for(examples, [detect_language(e).language for e in examples]))
-    compiled = compile_topics(specs, tokens, meaning=meaning)
+    compiled = compile_topics(specs, tokens, meaning=meaning, encoder=encoder)
     if lessons:
         compiled = taught(compiled, load_lessons(Path(lessons)))
-    _compiled[(workspace.pk, adapted, meaning)] = (stamp, compiled)
+    _compiled[key] = (stamp, encoder, compiled)
     return compiled
 
 

@@ -164,12 +164,16 @@ ERROR_BACKOFF = 5.0  # seconds a loop waits after its step raised
 
 
 class LoopThread(threading.Thread):
-    """Calls ``step`` until stopped; sleeps ``idle`` seconds whenever a step found no work."""
+    """Calls ``step`` until stopped; sleeps ``idle`` seconds whenever a step found no work,
+    and ``backoff`` seconds after a step raised."""
 
-    def __init__(self, *, name: str, step: Callable[[], int], idle: float) -> None:
+    def __init__(
+        self, *, name: str, step: Callable[[], int], idle: float, backoff: float = ERROR_BACKOFF
+    ) -> None:
         super().__init__(name=name, daemon=True)
         self.step = step
         self.idle = idle
+        self.backoff = backoff
         self.stopped = threading.Event()
 
     def run(self) -> None:
@@ -182,8 +186,8 @@ class LoopThread(threading.Thread):
                     logger.warning("%s: database error; retrying", self.name, exc_info=True)
                     busy = 0
                 except Exception:  # a bug or a broken model must not end the loop for good
-                    logger.exception("%s failed; retrying in %s s", self.name, ERROR_BACKOFF)
-                    self.stopped.wait(ERROR_BACKOFF)
+                    logger.exception("%s failed; retrying in %s s", self.name, self.backoff)
+                    self.stopped.wait(self.backoff)
                     continue
                 if not busy:
                     self.stopped.wait(self.idle)

@@ -22,6 +22,7 @@ EXPECTED = {
         Action.MANAGE_SETTINGS,
         Action.VIEW_AUDIT,
         Action.VIEW_PERSONAL_DATA,
+        Action.MANAGE_SURVEYS,
     },
     "owner": set(Action) - {Action.VIEW},
 }

