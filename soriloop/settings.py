@@ -283,6 +283,14 @@ SURVEY_PARTIAL_AFTER_HOURS = env_int(
 SURVEY_RATE_PER_IP = env_int(
     "SURVEY_RATE_PER_IP", 60, "Answers a minute one IP may send to public links.", minimum=1
 )
+WEBHOOK_ALLOWED_PRIVATE_HOSTS = env_list(
+    "WEBHOOK_ALLOWED_PRIVATE_HOSTS",
+    [],
+    "Hosts or networks (CIDR) webhooks may reach although private or loopback.",
+)
+WEBHOOK_SENDERS = env_int(
+    "WEBHOOK_SENDERS", 8, "Threads of a worker sending webhooks, one endpoint each.", minimum=1
+)
 CHANGE_LOG_LAG_WARN_SECONDS = env_int(
     "CHANGE_LOG_LAG_WARN_SECONDS",
     300,
@@ -350,6 +358,7 @@ WORKER_LOOPS = [
     "soriloop.feedback.services.feedback_purge_deleted",
     "soriloop.core.changes.changes_prune",
     "soriloop.surveys.services.responses_record_partial",
+    "soriloop.alerts.webhooks.webhooks_deliver",
 ]
 ADAPT_SECONDS = env_int(
     "ADAPT_SECONDS",

@@ -94,6 +94,9 @@ FIELD_LABELS = {
     "mapping": _("Column mapping"),
 }
 AUDIT_ACTIONS = {
+    "webhook.created": _("Webhook created"),
+    "webhook.changed": _("Webhook changed"),
+    "webhook.deleted": _("Webhook deleted"),
     "survey.created": _("Survey created"),
     "survey.changed": _("Survey changed"),
     "survey.published": _("Survey published"),
