@@ -10,6 +10,8 @@ from soriloop.analysis.engine.embed import clusters, embed
 from soriloop.analysis.models import EmergingIssue, Enrichment, Topic
 from soriloop.analysis.services import analysis_run_batch
 from soriloop.conftest import Member
+from soriloop.feedback.selectors import feedback_get
+from soriloop.feedback.services import feedback_delete
 from soriloop.feedback.tests.test_inbox import add
 
 POINTS = [
@@ -74,7 +76,10 @@ def test_accepting_renames_into_a_topic_and_rejecting_is_for_good(
     (issue,) = emerging_detect(workspace=alice.workspace)
     page = alice.client.get("/dashboard/emerging/").content.decode()
     assert 'data-testid="issue"' in page
+    assert all(f'data-id="{pk}"' in page for pk in issue.example_ids[:3]), "its examples"
     assert "적립" not in bob.client.get("/dashboard/emerging/").content.decode()
+    dashboard = alice.client.get("/dashboard/").content.decode()
+    assert 'data-testid="emerging"' in dashboard and issue.label_ko in dashboard
     response = alice.client.post(
         "/dashboard/emerging/",
         {
@@ -90,6 +95,7 @@ def test_accepting_renames_into_a_topic_and_rejecting_is_for_good(
     assert topic.examples and topic.keywords
     assert AuditEvent.objects.filter(action="emerging.accepted").exists()
     assert emerging_detect(workspace=alice.workspace) == [], "accepted: not proposed again"
+    assert 'data-testid="emerging"' not in alice.client.get("/dashboard/").content.decode()
     assert (
         bob.client.post("/dashboard/emerging/", {"issue": issue.pk, "action": "reject"}).status_code
         == 404
@@ -106,6 +112,11 @@ def test_a_rejected_issue_stays_rejected(unassigned_complaints: Member, member_o
         ).status_code
         == 403
     )
+    deleted = feedback_get(workspace=alice.workspace, feedback_id=issue.example_ids[0])
+    feedback_delete(workspace=alice.workspace, feedback=deleted, actor=None)
+    page = alice.client.get("/dashboard/emerging/").content.decode()
+    assert f'data-id="{deleted.pk}"' not in page, "a deleted record is no example"
+    assert f'data-id="{issue.example_ids[1]}"' in page
     emerging_reject(actor=alice.membership, issue=issue)
     assert emerging_detect(workspace=alice.workspace) == []
     assert EmergingIssue.objects.get().status == "rejected"
