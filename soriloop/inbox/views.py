@@ -36,7 +36,7 @@ from soriloop.feedback.filters import BadFilter, FeedbackFilter
 from soriloop.feedback.forms import FilterForm
 from soriloop.feedback.models import Feedback
 from soriloop.inbox.export import csv_lines, xlsx_file
-from soriloop.insights.selectors import record_count
+from soriloop.insights.selectors import feedback_count
 
 
 @member_required
@@ -82,7 +82,7 @@ def inbox(request: HttpRequest, membership: Membership) -> HttpResponse:
             request.GET or None, topics=topic_choices(workspace=membership.workspace)
         ),
         "filter_errors": errors,
-        "total": record_count(membership.workspace, filters),
+        "total": feedback_count(workspace=membership.workspace, filters=filters),
         "can_write": can(membership, Action.WRITE_FEEDBACK),
         "can_export": can(membership, Action.EXPORT),
         "first_page": not cursor,
