@@ -8,6 +8,11 @@ from soriloop.accounts.models import ApiKey, AuditEvent, Invitation, Membership,
 from soriloop.accounts.permissions import Action, require
 
 
+def user_exists(*, email: str) -> bool:
+    """Whether someone has signed up with exactly this e-mail address."""
+    return User.objects.filter(email=email).exists()
+
+
 def memberships_of(*, user: User) -> QuerySet[Membership]:
     return (
         Membership.objects.select_related("workspace")

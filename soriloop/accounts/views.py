@@ -160,7 +160,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     invite = services.invitation_find(token=token)
     user: User | None = request.user if request.user.is_authenticated else None
-    existing = User.objects.filter(email=invite.email).exists()
+    existing = selectors.user_exists(email=invite.email)
     form = SignUpForm(request.POST or None) if user is None and not existing else None
     if request.method == "POST":
         if user is None and form is not None and form.is_valid():

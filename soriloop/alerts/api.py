@@ -245,7 +245,10 @@ def delivery_list(
 )
 def delivery_replay(request: HttpRequest, webhook_id: int, delivery_id: int) -> HttpResponse:
     endpoint = _endpoint(request, webhook_id)
-    if endpoint is None or not selectors.deliveries_of(endpoint=endpoint).filter(pk=delivery_id):
+    if (
+        endpoint is None
+        or selectors.delivery_get(endpoint=endpoint, delivery_id=delivery_id) is None
+    ):
         return envelope(404, "No such delivery of this webhook.")
     return _json(
         {"replayed": services.deliveries_replay(endpoint=endpoint, delivery_ids=[delivery_id])}
@@ -262,10 +265,8 @@ def delivery_replay_dead(request: HttpRequest, webhook_id: int) -> HttpResponse:
     endpoint = _endpoint(request, webhook_id)
     if endpoint is None:
         return _missing()
-    dead = selectors.deliveries_of(endpoint=endpoint, state="dead").values_list("id", flat=True)
-    return _json(
-        {"replayed": services.deliveries_replay(endpoint=endpoint, delivery_ids=list(dead))}
-    )
+    dead = selectors.dead_letter_ids(endpoint=endpoint)
+    return _json({"replayed": services.deliveries_replay(endpoint=endpoint, delivery_ids=dead)})
 
 
 @router.post(

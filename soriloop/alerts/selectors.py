@@ -26,3 +26,13 @@ def deliveries_of(
     if before:
         found = found.filter(id__lt=before)
     return found
+
+
+def delivery_get(*, endpoint: WebhookEndpoint, delivery_id: int) -> WebhookDelivery | None:
+    return WebhookDelivery.objects.filter(endpoint=endpoint, pk=delivery_id).first()
+
+
+def dead_letter_ids(*, endpoint: WebhookEndpoint) -> list[int]:
+    return list(
+        WebhookDelivery.objects.filter(endpoint=endpoint, state="dead").values_list("id", flat=True)
+    )

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from soriloop.accounts.models import Workspace
 from soriloop.analysis.engine.embed import unpack, unpack_many
 from soriloop.analysis.engine.similar import from_bytes, similarities
-from soriloop.analysis.models import Enrichment, Topic
+from soriloop.analysis.models import EmergingIssue, Enrichment, Topic, WorkspaceModel
+from soriloop.feedback.filters import FeedbackFilter
 from soriloop.feedback.models import Feedback
+from soriloop.feedback.selectors import feedback_records
 
 
 def analysis_json(record: Feedback) -> dict[str, Any] | None:
@@ -152,3 +156,63 @@ def duplicate_groups(
     for i in range(len(ids)):
         groups.setdefault(root(i), []).append(ids[i])
     return sorted((sorted(g) for g in groups.values() if len(g) > 1), key=lambda g: (-len(g), g[0]))
+
+
+def workspace_models_active(*, workspace: Workspace) -> list[WorkspaceModel]:
+    """The workspace's own models that passed their checks, by kind."""
+    return list(WorkspaceModel.objects.filter(workspace=workspace, active=True).order_by("kind"))
+
+
+def emerging_proposed(*, workspace: Workspace, limit: int) -> list[EmergingIssue]:
+    """The ``limit`` largest emerging issues still waiting for a decision."""
+    issues = EmergingIssue.objects.filter(workspace=workspace, status=EmergingIssue.Status.PROPOSED)
+    return list(issues.order_by("-size")[:limit])
+
+
+def emerging_issue_get(*, workspace: Workspace, issue_id: int | None) -> EmergingIssue | None:
+    """The workspace's proposed issue ``issue_id``; None when it is decided, another
+    workspace's, unknown, or no id was given."""
+    if issue_id is None:
+        return None
+    return EmergingIssue.objects.filter(
+        workspace=workspace, pk=issue_id, status=EmergingIssue.Status.PROPOSED
+    ).first()
+
+
+@dataclass(frozen=True)
+class EmergingEntry:
+    issue: EmergingIssue
+    examples: list[Feedback]  # its most typical live records
+
+
+@dataclass(frozen=True)
+class EmergingList:
+    proposed: list[EmergingEntry]
+    decided: list[EmergingIssue]
+
+
+EMERGING_LISTED = 50
+EMERGING_EXAMPLES = 3
+
+
+def emerging_list(*, workspace: Workspace) -> EmergingList:
+    """The workspace's emerging issues, proposed first and largest first (at most
+    ``EMERGING_LISTED``), each proposed one with up to ``EMERGING_EXAMPLES`` live records."""
+    issues = list(
+        EmergingIssue.objects.filter(workspace=workspace).order_by("status", "-size")[
+            :EMERGING_LISTED
+        ]
+    )
+    proposed = [i for i in issues if i.status == EmergingIssue.Status.PROPOSED]
+    wanted = {pk for issue in proposed for pk in issue.example_ids[:EMERGING_EXAMPLES]}
+    live = feedback_records(workspace=workspace, filters=FeedbackFilter()).filter(pk__in=wanted)
+    found = {record.pk: record for record in live}
+    return EmergingList(
+        proposed=[
+            EmergingEntry(
+                issue, [found[pk] for pk in issue.example_ids[:EMERGING_EXAMPLES] if pk in found]
+            )
+            for issue in proposed
+        ],
+        decided=[i for i in issues if i.status != EmergingIssue.Status.PROPOSED],
+    )

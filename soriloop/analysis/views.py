@@ -21,11 +21,10 @@ from soriloop.analysis import services
 from soriloop.analysis.adapt import MIN_PER_CLASS, adapted_model
 from soriloop.analysis.corrections import analysis_correct
 from soriloop.analysis.emerging import emerging_accept, emerging_detect, emerging_reject
-from soriloop.analysis.models import EmergingIssue, WorkspaceModel
+from soriloop.analysis.selectors import emerging_issue_get, emerging_list, workspace_models_active
 from soriloop.analysis.taxonomy import topic_save, topics_of
 from soriloop.core.fields import parse_id
 from soriloop.feedback import selectors as feedback_selectors
-from soriloop.feedback.models import Feedback
 
 
 class AnalysisSettingsForm(forms.Form):
@@ -75,9 +74,7 @@ def analysis_settings(request: HttpRequest, membership: Membership) -> HttpRespo
             if (run := current.adapt_report.get(kind))
         ],
         "sentiment_sets": _sentiment_sets(current.adapt_report.get("sentiment") or {}),
-        "models": WorkspaceModel.objects.filter(
-            workspace=membership.workspace, active=True
-        ).order_by("kind"),
+        "models": workspace_models_active(workspace=membership.workspace),
         "adapted": adapted,
         "using_adapted": adapted is not None and current.sentiment_model == "adapted",
     }
@@ -246,9 +243,9 @@ def emerging(request: HttpRequest, membership: Membership) -> HttpResponse:
             found = emerging_detect(workspace=workspace)
             messages.success(request, _("%(n)d emerging issues found.") % {"n": len(found)})
             return redirect("analysis:emerging")
-        issue = EmergingIssue.objects.filter(
-            workspace=workspace, pk=parse_id(request.POST.get("issue")) or 0, status="proposed"
-        ).first()
+        issue = emerging_issue_get(
+            workspace=workspace, issue_id=parse_id(request.POST.get("issue"))
+        )
         if issue is None:
             raise Http404
         if action == "accept":
@@ -267,22 +264,10 @@ def emerging(request: HttpRequest, membership: Membership) -> HttpResponse:
             emerging_reject(actor=membership, issue=issue)
             messages.success(request, _("The issue will not be proposed again."))
         return redirect("analysis:emerging")
-    issues = list(
-        EmergingIssue.objects.filter(workspace=workspace).order_by("status", "-size")[:50]
-    )
-    examples = {
-        r.pk: r
-        for r in Feedback.objects.filter(
-            workspace=workspace,
-            deleted_at__isnull=True,
-            pk__in=[pk for issue in issues for pk in issue.example_ids[:3]],
-        )
-    }
-    for issue in issues:
-        issue.examples = [examples[pk] for pk in issue.example_ids[:3] if pk in examples]  # type: ignore[attr-defined]
+    issues = emerging_list(workspace=workspace)
     context = {
-        "proposed": [i for i in issues if i.status == "proposed"],
-        "decided": [i for i in issues if i.status != "proposed"],
+        "proposed": issues.proposed,
+        "decided": issues.decided,
         "can_manage": can(membership, Action.MANAGE_SETTINGS),
     }
     return render(request, "analysis/emerging.html", context)

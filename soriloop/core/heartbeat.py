@@ -86,6 +86,30 @@ def heartbeats_stopped(*, now: dt.datetime | None = None) -> list[WorkerHeartbea
     return list(WorkerHeartbeat.objects.filter(last_seen__lt=stale).order_by("last_seen"))
 
 
+def workers_status() -> dict[str, object]:
+    """For /healthz: the newest heartbeat, how many workers beat recently, and those that
+    stopped beating (killed or hung) until a live worker's maintenance logs and forgets them;
+    ``ok`` while the newest beat is recent."""
+    stale_after = dt.timedelta(seconds=settings.WORKER_HEARTBEAT_SECONDS * 3)
+    stopped = [
+        {"worker_id": b.worker_id, "pid": b.pid, "hostname": b.hostname,
+         "last_seen": b.last_seen.isoformat()}
+        for b in heartbeats_stopped()[:20]
+    ]  # fmt: skip
+    beat = WorkerHeartbeat.objects.order_by("-last_seen").first()
+    if beat is None:
+        return {"ok": False, "last_seen": None, "age_seconds": None, "workers": 0, "stopped": []}
+    age = timezone.now() - beat.last_seen
+    alive = WorkerHeartbeat.objects.filter(last_seen__gte=timezone.now() - stale_after).count()
+    return {
+        "ok": age <= stale_after,
+        "last_seen": beat.last_seen.isoformat(),
+        "age_seconds": round(age.total_seconds(), 1),
+        "workers": alive,
+        "stopped": stopped,
+    }
+
+
 def heartbeat_report_stopped() -> None:
     """Maintenance: log each worker that stopped beating without saying goodbye (killed,
     hung, its machine gone), then forget it; /healthz lists it until then."""

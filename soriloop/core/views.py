@@ -2,41 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from soriloop.core.changes import consumers_lag
-from soriloop.core.heartbeat import heartbeats_stopped
-from soriloop.core.models import WorkerHeartbeat
-
-
-def _worker_status() -> dict[str, object]:
-    """The newest heartbeat, how many workers beat recently, and those that stopped beating
-    (killed or hung) until a live worker's maintenance logs and forgets them."""
-    stale_after = dt.timedelta(seconds=settings.WORKER_HEARTBEAT_SECONDS * 3)
-    stopped = [
-        {"worker_id": b.worker_id, "pid": b.pid, "hostname": b.hostname,
-         "last_seen": b.last_seen.isoformat()}
-        for b in heartbeats_stopped()[:20]
-    ]  # fmt: skip
-    beat = WorkerHeartbeat.objects.order_by("-last_seen").first()
-    if beat is None:
-        return {"ok": False, "last_seen": None, "age_seconds": None, "workers": 0, "stopped": []}
-    age = timezone.now() - beat.last_seen
-    alive = WorkerHeartbeat.objects.filter(last_seen__gte=timezone.now() - stale_after).count()
-    return {
-        "ok": age <= stale_after,
-        "last_seen": beat.last_seen.isoformat(),
-        "age_seconds": round(age.total_seconds(), 1),
-        "workers": alive,
-        "stopped": stopped,
-    }
+from soriloop.core.heartbeat import workers_status
 
 
 @never_cache
@@ -46,7 +20,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        worker = _worker_status()
+        worker = workers_status()
         changes = _changes_status()
     except DatabaseError as exc:
         body = {"status": "down", "database": {"ok": False, "error": str(exc)}, "worker": None}

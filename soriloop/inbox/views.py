@@ -5,7 +5,6 @@ imports it."""
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from zoneinfo import ZoneInfo
 
@@ -24,31 +23,28 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from soriloop.accounts import selectors as accounts_selectors
 from soriloop.accounts.decorators import member_required
 from soriloop.accounts.models import Membership
 from soriloop.accounts.permissions import Action, can, require
 from soriloop.analysis.engine.kinds import TYPES
-from soriloop.analysis.selectors import similar_feedback, similar_in_meaning
 from soriloop.analysis.taxonomy import topic_choices, topics_of
 from soriloop.feedback import selectors, services
 from soriloop.feedback.filters import BadFilter, FeedbackFilter
 from soriloop.feedback.forms import FilterForm
-from soriloop.feedback.models import Feedback
 from soriloop.inbox.export import csv_lines, xlsx_file
-from soriloop.insights.selectors import record_count
+from soriloop.inbox.selectors import feedback_similar, home_get
+from soriloop.insights.selectors import feedback_count
 
 
 @member_required
 def home(request: HttpRequest, membership: Membership) -> HttpResponse:
-    records = selectors.feedback_records(workspace=membership.workspace, filters=FeedbackFilter())
-    since = timezone.now() - dt.timedelta(days=7)
+    home = home_get(membership=membership)
     context = {
-        "member_count": accounts_selectors.members_of(actor=membership).count(),
+        "member_count": home.member_count,
         "api_url": f"{django_settings.SITE_URL}/api/v1",
-        "feedback_total": records.count(),
-        "feedback_week": records.filter(received_at__gte=since).count(),
-        "latest": list(records.select_related("customer")[:5]),
+        "feedback_total": home.feedback_total,
+        "feedback_week": home.feedback_week,
+        "latest": home.latest,
     }
     return render(request, "inbox/home.html", context)
 
@@ -82,7 +78,7 @@ def inbox(request: HttpRequest, membership: Membership) -> HttpResponse:
             request.GET or None, topics=topic_choices(workspace=membership.workspace)
         ),
         "filter_errors": errors,
-        "total": record_count(membership.workspace, filters),
+        "total": feedback_count(workspace=membership.workspace, filters=filters),
         "can_write": can(membership, Action.WRITE_FEEDBACK),
         "can_export": can(membership, Action.EXPORT),
         "first_page": not cursor,
@@ -107,31 +103,9 @@ def record(request: HttpRequest, membership: Membership, feedback_id: int) -> Ht
             ("negative", _("Negative")),
         ],
         "all_topics": topics_of(workspace=membership.workspace),
-        "similar": _similar_records(membership, item),
+        "similar": feedback_similar(workspace=membership.workspace, record=item),
     }
     return render(request, "inbox/record.html", context)
-
-
-def _similar_records(
-    membership: Membership, item: Feedback
-) -> dict[str, list[tuple[Feedback, float]]]:
-    """Records like this one: worded alike (near-duplicates) and, once the meaning pass has
-    embedded it, alike in meaning."""
-    found = {
-        "wording": similar_feedback(record=item, limit=5),
-        "meaning": similar_in_meaning(record=item, limit=5) or [],
-    }
-    ids = {pk for pairs in found.values() for pk, _score in pairs}
-    records = {
-        r.pk: r
-        for r in selectors.feedback_records(
-            workspace=membership.workspace, filters=FeedbackFilter()
-        ).filter(id__in=ids)
-    }
-    return {
-        by: [(records[pk], score) for pk, score in pairs if pk in records]
-        for by, pairs in found.items()
-    }
 
 
 @member_required

@@ -19,12 +19,12 @@ from soriloop.feedback.schemas import FilterQuery
 from soriloop.insights.selectors import (
     GRAINS,
     GROUPS,
-    breakdown_page,
-    overview,
-    period_of,
-    series_points,
+    metrics_breakdown_page,
+    metrics_overview,
+    period_get,
+    series_length,
 )
-from soriloop.insights.spikes import detect
+from soriloop.insights.spikes import spikes_detect
 
 router = Router(tags=["metrics"])
 
@@ -98,10 +98,14 @@ def metrics_get(
         problems.update(_too_long(key, parsed, grain))
     if problems:
         return envelope(422, "The request has invalid parameters.", problems)
-    data = overview(key.workspace, parsed, grain)
-    data["filter"] = parsed.to_query()
+    data: dict[str, Any] = {
+        **metrics_overview(workspace=key.workspace, filters=parsed, grain=grain),
+        "filter": parsed.to_query(),
+    }
     if group_by:
-        page = breakdown_page(key.workspace, parsed, group_by, limit=limit, offset=offset)
+        page = metrics_breakdown_page(
+            workspace=key.workspace, filters=parsed, group=group_by, limit=limit, offset=offset
+        )
         data["breakdown"] = {"by": group_by, **page}
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
 
@@ -110,7 +114,7 @@ def _too_long(key: ApiKey, filters: FeedbackFilter, grain: str) -> dict[str, lis
     """Why the series would be too long to answer, by field (empty: it is not)."""
     if grain not in GRAINS:
         return {}
-    points = series_points(period_of(key.workspace, filters), grain)
+    points = series_length(period=period_get(workspace=key.workspace, filters=filters), grain=grain)
     if points <= settings.METRICS_MAX_POINTS:
         return {}
     coarser = GRAINS[GRAINS.index(grain) + 1 :]
@@ -137,7 +141,7 @@ def spikes_get(request: HttpRequest, date: str = "") -> HttpResponse:
     day = parse_day(date) if date else key.workspace.today()
     if day is None:
         return envelope(422, "The request has invalid parameters.", {"date": [DAY_PROBLEM]})
-    items = [s.as_dict() for s in detect(key.workspace, day)]
+    items = [s.as_dict() for s in spikes_detect(workspace=key.workspace, today=day)]
     return JsonResponse(
         {"date": day.isoformat(), "items": items}, json_dumps_params={"ensure_ascii": False}
     )

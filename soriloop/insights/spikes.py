@@ -82,8 +82,9 @@ def _window(
     return total[0], total[1], total[2]
 
 
-def detect(workspace: Workspace, today: dt.date, topic: str = "") -> list[Spike]:
-    """Spikes of the last day and of the last 7 days up to ``today``, largest first."""
+def spikes_detect(*, workspace: Workspace, today: dt.date, topic: str = "") -> list[Spike]:
+    """Spikes of the last day and of the last 7 days up to ``today`` (of one topic when
+    given), largest first; a topic rising by the day and by the week is named once."""
     first = today - dt.timedelta(days=7 * (WEEKS + 1))
     counts = _counts(workspace, first, today)
     found: list[Spike] = []

@@ -18,35 +18,32 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from soriloop.accounts.decorators import member_required
-from soriloop.accounts.models import Membership, Workspace
+from soriloop.accounts.models import Membership
 from soriloop.accounts.permissions import Action, can
-from soriloop.analysis.engine.pii import mask_text
-from soriloop.analysis.models import EmergingIssue
-from soriloop.analysis.selectors import topic_names
 from soriloop.analysis.taxonomy import topic_choices
 from soriloop.core.fields import parse_day
 from soriloop.feedback.filters import SENTIMENTS, BadFilter, FeedbackFilter
 from soriloop.feedback.forms import FilterForm
 from soriloop.feedback.models import Channel
-from soriloop.feedback.selectors import feedback_newest, feedback_records
 from soriloop.feedback.services import export_audit
-from soriloop.insights.metrics import summary
 from soriloop.insights.selectors import (
     GRAINS,
+    TOP_TOPICS,
+    BreakdownItem,
+    Comparison,
+    NamedSpike,
     Period,
-    breakdown,
+    SeriesPoint,
     bucket_days,
-    compare_values,
-    keyword_ranking,
-    level_for,
-    overview,
-    period_of,
-    topic_hints,
-    totals,
+    comparison_get,
+    dashboard_get,
+    keywords_rank,
+    live_feed_get,
+    metrics_breakdown,
+    period_get,
+    report_get,
+    topic_explorer_get,
 )
-from soriloop.insights.spikes import detect
-
-LIVE_ROWS = 8
 
 
 def _inbox(f: FeedbackFilter, **changes: Any) -> str:
@@ -94,7 +91,7 @@ def _page(request: HttpRequest, membership: Membership) -> _Page:
     grain = request.GET.get("grain", "day")
     if grain not in GRAINS:
         grain = "day"
-    period = period_of(membership.workspace, f)
+    period = period_get(workspace=membership.workspace, filters=f)
     context = {
         "form": FilterForm(
             request.GET or None, topics=topic_choices(workspace=membership.workspace)
@@ -114,18 +111,20 @@ def _page(request: HttpRequest, membership: Membership) -> _Page:
 TREND_MIN_N = 5
 
 
-def _thin_points_left_out(point: dict[str, Any]) -> dict[str, Any]:
-    drawn = dict(point)
+def _thin_points_left_out(point: SeriesPoint) -> dict[str, Any]:
+    drawn: dict[str, Any] = dict(point)
     for metric in ("nps", "net_sentiment"):
         if drawn.get(f"{metric}_n", 0) < TREND_MIN_N:
             drawn[metric] = None
     return drawn
 
 
-def _charts(page: _Page, series: list[dict[str, Any]]) -> dict[str, Any]:
+def _charts(page: _Page, series: list[SeriesPoint]) -> dict[str, Any]:
     points = []
     for point in map(_thin_points_left_out, series):
-        start, end = bucket_days(dt.date.fromisoformat(point["start"]), page.grain, page.period)
+        start, end = bucket_days(
+            start=dt.date.fromisoformat(point["start"]), grain=page.grain, period=page.period
+        )
         within = replace(page.dated, date_from=start, date_to=end)
         hrefs = {s: _inbox(within, sentiment=s) for s in SENTIMENTS}
         hrefs["nps"] = _inbox(within, score_kind="nps")  # the answers behind an NPS point
@@ -143,55 +142,49 @@ def _charts(page: _Page, series: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _named(
-    items: list[dict[str, Any]], link: Callable[[str], str], labels: dict[str, Any] | None = None
+    items: list[BreakdownItem], link: Callable[[str], str], labels: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
+    """Breakdown items with the name to show (in the page's language) and their link."""
     language = (get_language() or "ko")[:2]
+    named = []
     for item in items:
-        item["name"] = item.get(f"name_{language}") or (labels or {}).get(item["key"], item["key"])
-        item["href"] = link(item["key"])
-    return items
+        name = item.get(f"name_{language}") or (labels or {}).get(item["key"], item["key"])
+        named.append({**item, "name": name, "href": link(item["key"])})
+    return named
 
 
 @member_required
 def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
-    workspace = membership.workspace
     page = _page(request, membership)
-    data = overview(workspace, page.dated, page.grain)
-    # Topics the rollups cannot split this way are counted from records after the page loads.
-    topics = _top_topics(workspace, page) if level_for(page.dated, "topic") is not None else None
-    negative = replace(page.dated, sentiment="negative")
+    board = dashboard_get(workspace=membership.workspace, filters=page.f, grain=page.grain)
     context = {
         **page.context,
-        "data": data,
-        "tiles": _tiles(page.dated, data["metrics"]),
-        "topics": topics,
-        "charts": _charts(page, data["series"]),
-        "negative": feedback_newest(workspace=workspace, filters=negative, limit=5),
-        "negative_href": _inbox(negative),
-        "spikes": _spikes(workspace),
-        "emerging": list(
-            EmergingIssue.objects.filter(workspace=workspace, status="proposed").order_by("-size")[
-                :5
-            ]
-        ),
-        "live": _live(membership),
-        "anything": feedback_records(workspace=workspace, filters=FeedbackFilter()).exists(),
+        "data": board.overview,
+        "tiles": _tiles(board.filters, board.overview["metrics"]),
+        # None: the rollups cannot split this filter by topic; the card loads after the page
+        "topics": None if board.topics is None else _topics_linked(board.topics, board.filters),
+        "charts": _charts(page, board.overview["series"]),
+        "negative": board.negative,
+        "negative_href": _inbox(board.negative_filter),
+        "spikes": _spikes(board.spikes),
+        "emerging": board.emerging,
+        "live": board.live,
+        "anything": board.anything,
     }
     return render(request, "insights/dashboard.html", context)
 
 
-def _spikes(workspace: Workspace, topic: str = "") -> list[dict[str, Any]]:
-    """Today's and this week's spikes, named and linked to their records."""
-    names = topic_names(workspace_id=workspace.pk)
-    index = 0 if (get_language() or "ko").startswith("ko") else 1
+def _spikes(spikes: list[NamedSpike]) -> list[dict[str, Any]]:
+    """Spikes named in the page's language and linked to their records."""
+    korean = (get_language() or "ko").startswith("ko")
     return [
         {
-            "spike": spike,
-            "name": names.get(spike.topic, (spike.topic, spike.topic))[index],
-            "href": _inbox(spike.filter),
-            "count": spike.now if spike.kind == "volume" else None,
+            "spike": named.spike,
+            "name": named.name_ko if korean else named.name_en,
+            "href": _inbox(named.spike.filter),
+            "count": named.spike.now if named.spike.kind == "volume" else None,
         }
-        for spike in detect(workspace, workspace.today(), topic=topic)
+        for named in spikes
     ]
 
 
@@ -199,42 +192,36 @@ def _spikes(workspace: Workspace, topic: str = "") -> list[dict[str, Any]]:
 def topics(request: HttpRequest, membership: Membership) -> HttpResponse:
     """Topic explorer: a topic's trend, keywords, co-occurring topics, channels, segments and
     examples, for the filter of the page."""
-    workspace = membership.workspace
     page = _page(request, membership)
-    base = replace(page.dated, topic="")
-    listed = _named(
-        breakdown(workspace, base, "topic", limit=50),
-        lambda key: reverse("insights:topics") + "?" + base.to_query(topic=key),
-    )
+    explorer = topic_explorer_get(workspace=membership.workspace, filters=page.f, grain=page.grain)
+    base = explorer.filters
+
+    def explore(key: str) -> str:
+        return reverse("insights:topics") + "?" + base.to_query(topic=key)
+
+    listed = _named(explorer.topics, explore)
     context: dict[str, Any] = {**page.context, "topics": listed, "chosen": None}
-    key = page.f.topic or (listed[0]["key"] if listed else "")
-    if key:
-        chosen = replace(page.dated, topic=key)
-        data = overview(workspace, chosen, page.grain)
-        hints = topic_hints(workspace, chosen, key)
-        names = dict((t["key"], t["name"]) for t in listed)
-
-        def explore(k: str) -> str:
-            return reverse("insights:topics") + "?" + base.to_query(topic=k)
-
+    focus = explorer.chosen
+    if focus is not None:
+        chosen, names = focus.filters, {t["key"]: t["name"] for t in listed}
         context.update(
-            chosen={"key": key, "name": names.get(key, key), "href": _inbox(chosen)},
-            data=data,
-            tiles=_tiles(chosen, data["metrics"]),
-            charts=_charts(replace(page, dated=chosen), data["series"]),
-            hints=hints,
-            keywords=[(w, n, _inbox(chosen, q=w)) for w, n in hints["keywords"]],
-            together=[(names.get(k, k), n, explore(k)) for k, n in hints["together"]],
+            chosen={
+                "key": focus.key,
+                "name": names.get(focus.key, focus.key),
+                "href": _inbox(chosen),
+            },
+            data=focus.overview,
+            tiles=_tiles(chosen, focus.overview["metrics"]),
+            charts=_charts(replace(page, dated=chosen), focus.overview["series"]),
+            hints=focus.hints,
+            keywords=[(w, n, _inbox(chosen, q=w)) for w, n in focus.hints.keywords],
+            together=[(names.get(k, k), n, explore(k)) for k, n in focus.hints.together],
             channels=_named(
-                breakdown(workspace, chosen, "channel"),
-                lambda c: _inbox(chosen, channel=(c,)),
-                dict(Channel.choices),
+                focus.channels, lambda c: _inbox(chosen, channel=(c,)), dict(Channel.choices)
             ),
-            segments=_named(
-                breakdown(workspace, chosen, "segment"), lambda s: _inbox(chosen, segment=s)
-            ),
-            examples=feedback_newest(workspace=workspace, filters=chosen, limit=8),
-            spikes=_spikes(workspace, topic=key),
+            segments=_named(focus.segments, lambda s: _inbox(chosen, segment=s)),
+            examples=focus.examples,
+            spikes=_spikes(focus.spikes),
         )
     return render(request, "insights/topics.html", context)
 
@@ -246,38 +233,12 @@ COMPARE_DIMENSIONS = ("channel", "segment", "touchpoint", "language", "period")
 def compare(request: HttpRequest, membership: Membership) -> HttpResponse:
     """Two cuts side by side on every metric: channels, segments, touchpoints, languages or
     periods (``a`` and ``b`` as ``2026-01-01..2026-01-31``)."""
-    workspace = membership.workspace
     page = _page(request, membership)
     dimension = request.GET.get("dim", "channel")
     if dimension not in COMPARE_DIMENSIONS:
         dimension = "channel"
-    sides: list[dict[str, Any]] = []
-    problems: list[str] = []
-    for name in ("a", "b"):
-        raw = request.GET.get(name, "").strip()
-        if not raw:
-            continue
-        try:
-            side = _side(page.dated, dimension, raw)
-        except ValueError as exc:
-            problems.append(f"{name}: {exc}")
-            continue
-        period = period_of(workspace, side)
-        totals_ = totals(workspace, side, period)
-        sides.append(
-            {"name": name, "raw": raw, "filter": side, "totals": totals_, "period": period}
-        )
-    rows = []
-    if len(sides) == 2:
-        # B measured against A: each of B's metrics carries its change from A
-        left, right = summary(sides[0]["totals"]), summary(sides[1]["totals"], sides[0]["totals"])
-        for key, label, score_kind in METRIC_ROWS:
-            rows.append({
-                "key": key, "label": label, "a": left[key], "b": right[key],
-                "change": right[key]["change"],
-                "a_href": _inbox(sides[0]["filter"], score_kind=score_kind),
-                "b_href": _inbox(sides[1]["filter"], score_kind=score_kind),
-            })  # fmt: skip
+    raws, sides, problems = _compare_sides(request, page, dimension)
+    comparison = comparison_get(workspace=membership.workspace, sides=sides)
     context = {
         **page.context,
         "dimension": dimension,
@@ -294,21 +255,58 @@ def compare(request: HttpRequest, membership: Membership) -> HttpResponse:
         # From the view, not request.GET.items in the template: a parameter named "items"
         # would shadow the method there.
         "hidden": [(k, v) for k, v in request.GET.items() if k not in {"dim", "a", "b"}],
-        "sides": sides,
-        "rows": rows,
+        "sides": [{"name": side.name, "raw": raws[side.name]} for side in comparison.sides],
+        "rows": _compare_rows(comparison),
         "problems": problems,
-        "pickers": _compare_pickers(workspace),
+        "pickers": _compare_pickers(comparison),
     }
     return render(request, "insights/compare.html", context)
 
 
-def _compare_pickers(workspace: Workspace) -> dict[str, list[tuple[str, str]]]:
+def _compare_sides(
+    request: HttpRequest, page: _Page, dimension: str
+) -> tuple[dict[str, str], list[tuple[str, FeedbackFilter]], list[str]]:
+    """The sides given (``a``, ``b``) as typed and as filters, and why the others are not."""
+    raws: dict[str, str] = {}
+    sides: list[tuple[str, FeedbackFilter]] = []
+    problems: list[str] = []
+    for name in ("a", "b"):
+        raw = request.GET.get(name, "").strip()
+        if not raw:
+            continue
+        try:
+            sides.append((name, _side(page.dated, dimension, raw)))
+        except ValueError as exc:
+            problems.append(f"{name}: {exc}")
+            continue
+        raws[name] = raw
+    return raws, sides, problems
+
+
+def _compare_rows(comparison: Comparison) -> list[dict[str, Any]]:
+    """One row per metric: A, B, B's change from A, and links to each side's records."""
+    if comparison.metrics is None:
+        return []
+    left, right = comparison.metrics
+    a, b = comparison.sides
+    return [
+        {
+            "key": key, "label": label, "a": left[key], "b": right[key],
+            "change": right[key]["change"],
+            "a_href": _inbox(a.filters, score_kind=score_kind),
+            "b_href": _inbox(b.filters, score_kind=score_kind),
+        }
+        for key, label, score_kind in METRIC_ROWS
+    ]  # fmt: skip
+
+
+def _compare_pickers(comparison: Comparison) -> dict[str, list[tuple[str, str]]]:
     """What each dimension's A and B can be: (value typed, name shown)."""
     return {
         "channel": [(str(v), str(label)) for v, label in Channel.choices],
         "language": [("ko", _("Korean")), ("en", _("English")), ("other", _("Other"))],
-        "touchpoint": [(v, v) for v in compare_values(workspace=workspace, name="touchpoint")],
-        "segment": [(v, v) for v in compare_values(workspace=workspace, name="segment")],
+        "touchpoint": [(v, v) for v in comparison.touchpoints],
+        "segment": [(v, v) for v in comparison.segments],
     }
 
 
@@ -342,29 +340,21 @@ def _side(base: FeedbackFilter, dimension: str, raw: str) -> FeedbackFilter:
     return replace(base, touchpoint=raw[:120])
 
 
-def _live(membership: Membership, after: int = 0) -> list[Any]:
-    records = feedback_records(workspace=membership.workspace, filters=FeedbackFilter())
-    if after:
-        records = records.filter(id__gt=after)
-    return list(records.select_related("customer", "enrichment")[:LIVE_ROWS])
-
-
-def _top_topics(workspace: Workspace, page: _Page) -> list[dict[str, Any]]:
-    return _named(
-        breakdown(workspace, page.dated, "topic", limit=10),
-        lambda key: _inbox(page.dated, topic=key),
-    )
+def _topics_linked(items: list[BreakdownItem], dated: FeedbackFilter) -> list[dict[str, Any]]:
+    return _named(items, lambda key: _inbox(dated, topic=key))
 
 
 @member_required
 def top_topics(request: HttpRequest, membership: Membership) -> HttpResponse:
     """The overview's topic card for filters that read records (loaded after the page)."""
     page = _page(request, membership)
-    topics = _top_topics(membership.workspace, page)
+    found = metrics_breakdown(
+        workspace=membership.workspace, filters=page.dated, group="topic", limit=TOP_TOPICS
+    )
     return render(
         request,
         "insights/_breakdown.html",
-        {"items": topics, "testid": "topics", "title": _("Topic")},
+        {"items": _topics_linked(found, page.dated), "testid": "topics", "title": _("Topic")},
     )
 
 
@@ -374,7 +364,7 @@ def keywords(request: HttpRequest, membership: Membership) -> HttpResponse:
     page = _page(request, membership)
     found = [
         (word, n, _inbox(page.dated, q=word))
-        for word, n, _score in keyword_ranking(membership.workspace, page.dated)
+        for word, n, _score in keywords_rank(workspace=membership.workspace, filters=page.dated)
     ]
     return render(request, "insights/_keywords.html", {"keywords": found})
 
@@ -382,43 +372,30 @@ def keywords(request: HttpRequest, membership: Membership) -> HttpResponse:
 @member_required
 def live(request: HttpRequest, membership: Membership) -> HttpResponse:
     """The live feed's rows (polled by the dashboard every 1.5 s)."""
-    return render(request, "insights/_live.html", {"live": _live(membership)})
+    return render(
+        request, "insights/_live.html", {"live": live_feed_get(workspace=membership.workspace)}
+    )
 
 
 def _report_context(request: HttpRequest, membership: Membership) -> dict[str, Any]:
-    workspace = membership.workspace
     page = _page(request, membership)
-    grain = page.grain if "grain" in request.GET else ("week" if page.period.days > 31 else "day")
-    data = overview(workspace, page.dated, grain)
-    top = max((p["volume"] for p in data["series"]), default=0) or 1
+    grain = page.grain if "grain" in request.GET else None  # None: the report chooses
+    report = report_get(workspace=membership.workspace, filters=page.f, grain=grain)
+    series = report.overview["series"]
+    top = max((p["volume"] for p in series), default=0) or 1
     bars = [
         {"start": p["start"], "volume": p["volume"], "height": round(100 * p["volume"] / top),
          "net": p["net_sentiment"]}
-        for p in data["series"]
+        for p in series
     ]  # fmt: skip
-    quotes = {}
-    for label in ("negative", "positive"):
-        records = feedback_records(
-            workspace=workspace, filters=replace(page.dated, sentiment=label, has_text=True)
-        )
-        quotes[label] = [
-            # personal data stays out of a report that travels, masked by today's rules
-            (r, mask_text(r.text))
-            for r in records.select_related("enrichment").order_by(
-                "-enrichment__sentiment_confidence", "-received_at"
-            )[:3]
-        ]
     return {
         **page.context,
-        "workspace": workspace,
-        "data": data,
-        "tiles": _tiles(page.dated, data["metrics"]),
-        "topics": _named(
-            breakdown(workspace, page.dated, "topic", limit=10),
-            lambda key: _inbox(page.dated, topic=key),
-        ),
+        "workspace": membership.workspace,
+        "data": report.overview,
+        "tiles": _tiles(report.filters, report.overview["metrics"]),
+        "topics": _topics_linked(report.topics, report.filters),
         "bars": bars,
-        "quotes": quotes,
+        "quotes": report.quotes,
         "generated": timezone.now(),
         "can_export": can(membership, Action.EXPORT),
         "pdf_href": reverse("insights:report_pdf")

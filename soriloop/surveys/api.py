@@ -218,8 +218,8 @@ def survey_create(request: HttpRequest, payload: SurveyIn) -> HttpResponse:
     "/surveys", auth=read_auth, summary="List the surveys", response=documented({200: SurveyPage})
 )
 def survey_list(request: HttpRequest) -> HttpResponse:
-    surveys = selectors.surveys_of(workspace=_key(request).workspace).prefetch_related("versions")
-    return _json({"items": [survey_json(s) for s in surveys[:500]]})
+    surveys = selectors.surveys_listed(workspace=_key(request).workspace, limit=500)
+    return _json({"items": [survey_json(s) for s in surveys]})
 
 
 @router.get(

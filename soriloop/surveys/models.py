@@ -47,9 +47,9 @@ class Survey(models.Model):
     @property
     def current(self) -> SurveyVersion:
         """The newest version of the questions (every survey has at least one)."""
-        version = self.versions.order_by("-number").first()
-        assert version is not None, "a survey is created with its first version"
-        return version
+        versions = list(self.versions.all())  # prefetched by lists
+        assert versions, "a survey is created with its first version"
+        return max(versions, key=lambda v: v.number)
 
 
 class SurveyVersion(models.Model):

@@ -20,6 +20,11 @@ def surveys_of(*, workspace: Workspace) -> QuerySet[Survey]:
     return Survey.objects.filter(workspace=workspace).order_by("-created_at")
 
 
+def surveys_listed(*, workspace: Workspace, limit: int) -> list[Survey]:
+    """The newest ``limit`` surveys with their versions (for ``Survey.current``)."""
+    return list(surveys_of(workspace=workspace).prefetch_related("versions")[:limit])
+
+
 def survey_get(*, workspace: Workspace, survey_id: int) -> Survey | None:
     return Survey.objects.filter(workspace=workspace, pk=survey_id).first()
 

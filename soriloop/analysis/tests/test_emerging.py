@@ -10,6 +10,8 @@ from soriloop.analysis.engine.embed import clusters, embed
 from soriloop.analysis.models import EmergingIssue, Enrichment, Topic
 from soriloop.analysis.services import analysis_run_batch
 from soriloop.conftest import Member, add
+from soriloop.feedback.selectors import feedback_get
+from soriloop.feedback.services import feedback_delete
 
 POINTS = [
     "포인트 적립이 또 안 됐어요 짜증나네요",
@@ -72,6 +74,10 @@ def test_accepting_renames_into_a_topic_and_rejecting_is_for_good(
     alice = unassigned_complaints
     (issue,) = emerging_detect(workspace=alice.workspace)
     assert_only_alice_sees("/dashboard/emerging/", 'data-testid="issue"', issue.label_ko)
+    page = alice.client.get("/dashboard/emerging/").content.decode()
+    assert all(f'data-id="{pk}"' in page for pk in issue.example_ids[:3]), "its examples"
+    dashboard = alice.client.get("/dashboard/").content.decode()
+    assert 'data-testid="emerging"' in dashboard and issue.label_ko in dashboard
     assert_hidden_from_bob("post", "/dashboard/emerging/", {"issue": issue.pk, "action": "reject"})
     assert EmergingIssue.objects.get(pk=issue.pk).status == "proposed"
     # the same form from alice, on the same issue, is carried out
@@ -90,6 +96,7 @@ def test_accepting_renames_into_a_topic_and_rejecting_is_for_good(
     assert topic.examples and topic.keywords
     assert AuditEvent.objects.filter(action="emerging.accepted").exists()
     assert emerging_detect(workspace=alice.workspace) == [], "accepted: not proposed again"
+    assert 'data-testid="emerging"' not in alice.client.get("/dashboard/").content.decode()
 
 
 def test_a_rejected_issue_stays_rejected(unassigned_complaints: Member, member_of_a) -> None:
@@ -102,6 +109,11 @@ def test_a_rejected_issue_stays_rejected(unassigned_complaints: Member, member_o
         ).status_code
         == 403
     )
+    deleted = feedback_get(workspace=alice.workspace, feedback_id=issue.example_ids[0])
+    feedback_delete(workspace=alice.workspace, feedback=deleted, actor=None)
+    page = alice.client.get("/dashboard/emerging/").content.decode()
+    assert f'data-id="{deleted.pk}"' not in page, "a deleted record is no example"
+    assert f'data-id="{issue.example_ids[1]}"' in page
     emerging_reject(actor=alice.membership, issue=issue)
     assert emerging_detect(workspace=alice.workspace) == []
     assert EmergingIssue.objects.get().status == "rejected"

@@ -242,3 +242,38 @@ def test_the_trend_draws_nps_only_where_a_point_has_enough_answers(alice: Member
         if p["net_sentiment_n"] < TREND_MIN_N:
             assert p["net_sentiment"] is None, p
     assert str(TREND_MIN_N) in data["labels"]["thin"]
+
+
+def test_dashboard_get_answers_the_metrics_apis_numbers_and_the_page_in_one_call(
+    alice: Member, bob: Member, api_key_of
+) -> None:
+    import json
+    from dataclasses import replace
+
+    from soriloop.feedback.filters import FeedbackFilter
+    from soriloop.insights.selectors import dashboard_get
+
+    seeded(alice)
+    query = {"date_from": "2026-03-01", "date_to": "2026-03-07"}
+    f = FeedbackFilter.from_query(query)
+    board = dashboard_get(workspace=alice.workspace, filters=f, grain="day")
+    key = api_key_of(alice, "read")
+    api = Client().get("/api/v1/metrics", query, headers={"Authorization": f"Bearer {key}"})
+    assert json.loads(json.dumps(board.overview)) == {
+        k: v for k, v in api.json().items() if k != "filter"
+    }
+    assert board.overview["metrics"]["volume"]["n"] == 8
+    assert board.topics and all(t["metrics"]["volume"]["n"] >= 1 for t in board.topics)
+    assert board.negative and all(
+        r.enrichment.sentiment_label == "negative" for r in board.negative
+    )
+    assert len(board.live) == 8 and board.anything
+    unsplit = dashboard_get(
+        workspace=alice.workspace,
+        filters=replace(f, segment="vip", touchpoint="support"),
+        grain="day",
+    )
+    assert unsplit.topics is None, "segment + touchpoint by topic is counted after the page"
+    assert unsplit.overview["metrics"]["volume"]["n"] == 2
+    empty = dashboard_get(workspace=bob.workspace, filters=f, grain="day")
+    assert not empty.anything and empty.live == [] and empty.overview["metrics"]["volume"]["n"] == 0

@@ -3,7 +3,7 @@
 from soriloop.analysis.services import analysis_run_batch
 from soriloop.conftest import Member, add
 from soriloop.feedback.filters import FeedbackFilter
-from soriloop.insights.selectors import keyword_ranking
+from soriloop.insights.selectors import keywords_rank
 
 
 def test_a_new_word_outranks_one_that_is_always_there(alice: Member) -> None:
@@ -16,9 +16,9 @@ def test_a_new_word_outranks_one_that_is_always_there(alice: Member) -> None:
             received_at=f"2026-03-{day:02d}T12:00:00",
         )
     analysis_run_batch(owner="w")
-    ranking = keyword_ranking(
-        alice.workspace,
-        FeedbackFilter.from_query({"date_from": "2026-03-01", "date_to": "2026-03-07"}),
+    ranking = keywords_rank(
+        workspace=alice.workspace,
+        filters=FeedbackFilter.from_query({"date_from": "2026-03-01", "date_to": "2026-03-07"}),
     )
     words = [w for w, _n, _s in ranking]
     assert "포인트" in words

@@ -15,7 +15,7 @@ from soriloop.feedback.selectors import feedback_records
 from soriloop.feedback.services import feedback_delete, feedback_update
 from soriloop.insights.models import DirtyDay, Rollup
 from soriloop.insights.rollups import rollups_rebuild, rollups_refresh
-from soriloop.insights.selectors import Period, from_rollups, grouped, period_of
+from soriloop.insights.selectors import Period, metrics_grouped, period_get, rollups_answer
 from soriloop.insights.tests.shop import DAY, SAMPLES, ingest
 
 PERIOD = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 7))
@@ -44,14 +44,23 @@ def shop(alice: Member) -> Member:
     return alice
 
 
+def volume(member: Member, f: FeedbackFilter) -> float:
+    """The records matching ``f`` in ``PERIOD``, as the rollups count them."""
+    ((_key, totals),) = metrics_grouped(workspace=member.workspace, filters=f, period=PERIOD)
+    return totals["n"]
+
+
 def test_rollups_equal_a_recount_after_ingest_analysis_corrections_edits_and_deletion(
     shop: Member,
 ) -> None:
     ws = shop.workspace.pk
     assert_equal_to_recount(ws)
-    assert grouped(shop.workspace, FeedbackFilter(), PERIOD)[0][1]["n"] == 8
+    assert volume(shop, FeedbackFilter()) == 8
     # before analysis, every record waits under sentiment "" and topic ""
-    assert [key for key, _t in grouped(shop.workspace, FeedbackFilter(), PERIOD, "topic")] == [""]
+    by_topic = metrics_grouped(
+        workspace=shop.workspace, filters=FeedbackFilter(), period=PERIOD, group="topic"
+    )
+    assert [key for key, _t in by_topic] == [""]
     analysis_run_batch(owner="w")
     assert_equal_to_recount(ws)
     record = feedback_records(workspace=shop.workspace, filters=FeedbackFilter(q="친절")).get()
@@ -63,7 +72,7 @@ def test_rollups_equal_a_recount_after_ingest_analysis_corrections_edits_and_del
     assert_equal_to_recount(ws)
     ingest(shop, 0, (*SAMPLES[0][:4], "enterprise", *SAMPLES[0][5:]))  # c0 changes segment
     assert_equal_to_recount(ws)
-    assert grouped(shop.workspace, FeedbackFilter(segment="enterprise"), PERIOD)[0][1]["n"] == 2
+    assert volume(shop, FeedbackFilter(segment="enterprise")) == 2
 
 
 FILTERS = [
@@ -101,8 +110,8 @@ def test_metrics_count_exactly_the_records_the_inbox_lists(
     base = {"date_from": "2026-03-01", "date_to": "2026-03-07"}
     f = FeedbackFilter.from_query({**base, **query})
     listed = feedback_records(workspace=shop.workspace, filters=f)
-    period = period_of(shop.workspace, f)
-    ((_key, totals),) = grouped(shop.workspace, f, period)
+    period = period_get(workspace=shop.workspace, filters=f)
+    ((_key, totals),) = metrics_grouped(workspace=shop.workspace, filters=f, period=period)
     assert totals["n"] == listed.count()
     assert totals["nps_n"] == listed.filter(score_kind="nps").count()
     key = api_key_of(shop, "read")
@@ -112,7 +121,7 @@ def test_metrics_count_exactly_the_records_the_inbox_lists(
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["metrics"]["volume"]["value"] == listed.count()
-    assert body["source"] == ("rollups" if from_rollups(f) else "records")
+    assert body["source"] == ("rollups" if rollups_answer(filters=f) else "records")
     inbox = shop.client.get("/inbox/", {**base, **query}).content.decode()
     assert f'data-count="{listed.count()}"' in inbox
     export = shop.client.get("/inbox/export.csv", {**base, **query})
@@ -127,12 +136,14 @@ def test_breakdowns_agree_with_the_total_and_name_topics(shop: Member, api_key_o
     changes_drain()
     rollups_refresh()
     f = FeedbackFilter.from_query({"date_from": "2026-03-01", "date_to": "2026-03-07"})
-    by_channel = grouped(shop.workspace, f, PERIOD, "channel")
+    by_channel = metrics_grouped(
+        workspace=shop.workspace, filters=f, period=PERIOD, group="channel"
+    )
     assert sum(t["n"] for _k, t in by_channel) == 8
     assert dict((k, t["n"]) for k, t in by_channel) == {
         "api": 2, "email": 2, "review": 1, "survey": 2, "widget": 1
     }  # fmt: skip
-    by_day = grouped(shop.workspace, f, PERIOD, "day")
+    by_day = metrics_grouped(workspace=shop.workspace, filters=f, period=PERIOD, group="day")
     assert [(d.day, int(t["n"])) for d, t in by_day] == [(2, 2), (3, 2), (4, 2), (5, 2)]
     key = api_key_of(shop, "read")
     body = (
@@ -175,9 +186,9 @@ def test_a_workspace_sees_only_its_own_numbers(shop: Member, bob: Member, api_ke
     changes_drain()
     rollups_refresh()
     f = FeedbackFilter.from_query({"date_from": "2026-03-01", "date_to": "2026-03-07"})
-    assert grouped(shop.workspace, f, PERIOD)[0][1]["n"] == 8
-    assert grouped(bob.workspace, f, PERIOD)[0][1]["n"] == 1
-    for member, volume in ((shop, 8), (bob, 1)):
+    assert volume(shop, f) == 8
+    assert volume(bob, f) == 1
+    for member, expected in ((shop, 8), (bob, 1)):
         body = (
             Client()
             .get(
@@ -187,7 +198,7 @@ def test_a_workspace_sees_only_its_own_numbers(shop: Member, bob: Member, api_ke
             )
             .json()
         )
-        assert body["metrics"]["volume"]["value"] == volume, member.user.email
+        assert body["metrics"]["volume"]["value"] == expected, member.user.email
 
 
 def test_rollups_rebuild_restores_lost_rows_from_the_command_line(shop: Member) -> None:
@@ -220,7 +231,7 @@ def test_rollups_rebuild_restores_lost_rows_from_the_command_line(shop: Member) 
 def test_every_rollup_level_groups_like_a_count_of_the_records(
     shop: Member, query: dict, group: str
 ) -> None:
-    from soriloop.insights.selectors import _facet, _grouped_raw, level_for
+    from soriloop.insights.selectors import _facet, _grouped_raw, rollup_level
 
     analysis_run_batch(owner="w")
     changes_drain()
@@ -228,8 +239,8 @@ def test_every_rollup_level_groups_like_a_count_of_the_records(
     f = FeedbackFilter.from_query(query)
     facet, value = _facet(f, group)
     expected = _grouped_raw(shop.workspace, f, PERIOD, group, facet, value)
-    found = grouped(shop.workspace, f, PERIOD, group)
-    if level_for(f, group) is None:
+    found = metrics_grouped(workspace=shop.workspace, filters=f, period=PERIOD, group=group)
+    if rollup_level(filters=f, group=group) is None:
         return  # counted from the records already
     as_dict = lambda rows: {k: {m: v for m, v in t.items() if v} for k, t in rows}  # noqa: E731
     assert as_dict(found) == as_dict(expected)

@@ -6,7 +6,7 @@ from django.test import Client
 
 from soriloop.conftest import Member
 from soriloop.insights.models import TOTAL, Rollup
-from soriloop.insights.spikes import detect
+from soriloop.insights.spikes import spikes_detect
 
 TODAY = dt.date(2026, 11, 23)  # a Monday
 
@@ -30,13 +30,13 @@ def history(
 def test_a_busy_monday_is_not_a_spike_when_mondays_are_always_busy(alice: Member) -> None:
     history(alice, "delivery", weekday_n=3, monday_n=12)
     day_rows(alice, "delivery", TODAY, 12, 2)
-    assert detect(alice.workspace, TODAY) == []
+    assert spikes_detect(workspace=alice.workspace, today=TODAY) == []
 
 
 def test_a_jump_over_the_same_weekdays_is_a_volume_spike_with_its_records(alice: Member) -> None:
     history(alice, "delivery", weekday_n=3, monday_n=12)
     day_rows(alice, "delivery", TODAY, 40, 8)
-    (spike,) = detect(alice.workspace, TODAY)
+    (spike,) = spikes_detect(workspace=alice.workspace, today=TODAY)
     assert (spike.topic, spike.kind, spike.start, spike.end) == ("delivery", "volume", TODAY, TODAY)
     assert spike.baseline == 12 and spike.now == 40 and spike.z >= 3
     assert spike.filter.to_query() == "date_from=2026-11-23&date_to=2026-11-23&topic=delivery"
@@ -48,7 +48,7 @@ def test_a_rising_negative_share_is_a_spike_even_at_normal_volume(alice: Member)
         negative=5, positive=1
     )
     day_rows(alice, "refund", TODAY, 6, 5)
-    spikes = detect(alice.workspace, TODAY)
+    spikes = spikes_detect(workspace=alice.workspace, today=TODAY)
     assert [(s.topic, s.kind) for s in spikes] == [("refund", "negative_share")]
     assert spikes[0].filter.sentiment == "negative"
 
