@@ -130,10 +130,13 @@ def webhooks_consume(events: Sequence[Change]) -> None:
         return
     rows = []
     for change in events:
+        # a subscription hears what happens from its creation on, not the log's past
         mine = [
             e
             for e in endpoints
-            if e.workspace_id == change.workspace_id and change.type in e.events
+            if e.workspace_id == change.workspace_id
+            and change.type in e.events
+            and change.created_at >= e.created_at
         ]
         payloads: dict[bool, dict[str, Any] | None] = {}
         for endpoint in mine:

@@ -9,6 +9,8 @@ from django.db import transaction
 
 from soriloop.accounts import services
 from soriloop.accounts.models import ApiKey, ApiScope, Membership, Role, User, Workspace
+from soriloop.analysis.meaning import meaning_run_batch
+from soriloop.analysis.services import analysis_run_batch
 from soriloop.feedback.demo import demo_feedback_load
 
 DEMO_EMAIL = "demo@soriloop.local"
@@ -25,6 +27,17 @@ class DemoLogin:
 
 
 @transaction.atomic
+def demo_analyse() -> int:
+    """Analyse what is waiting, embeddings included, before the demo's sign-in is printed:
+    the demo opens analysed, and what the worker does next is what new feedback causes."""
+    done = 0
+    while step := analysis_run_batch(owner="demo"):
+        done += step
+    while meaning_run_batch(owner="demo"):
+        pass
+    return done
+
+
 def demo_refresh() -> DemoLogin:
     """Create the demo owner and workspace if missing; give a fresh password and API key."""
     password = secrets.token_urlsafe(12)
@@ -53,7 +66,8 @@ def demo_refresh() -> DemoLogin:
     _key, plaintext = services.api_key_create(
         actor=membership, name=DEMO_KEY_NAME, scope=ApiScope.WRITE
     )
-    demo_feedback_load(workspace=membership.workspace)
+    if demo_feedback_load(workspace=membership.workspace):
+        demo_analyse()
     return DemoLogin(
         email=DEMO_EMAIL, password=password, api_key=plaintext, workspace=membership.workspace
     )

@@ -293,3 +293,14 @@ def test_bob_cannot_read_alices_webhooks_nor_receive_her_events(
     listed = call("get", "/webhooks", theirs).json()["items"]
     assert [w["url"] for w in listed] == [bobs.url]
     assert WebhookEndpoint.objects.get(pk=created["id"]).enabled
+
+
+def test_a_new_subscription_hears_what_happens_from_then_on(key: str, receivers) -> None:
+    before = int(call("post", "/feedback", key, {"text": "이전 메시지"}).json()["id"])
+    hook = receiver(receivers)
+    subscribe(key, hook.url, events=["feedback.created"])
+    after = int(call("post", "/feedback", key, {"text": "이후 메시지"}).json()["id"])
+    changes_drain()
+    webhooks_deliver()
+    assert [json.loads(r["body"])["data"]["feedback"]["id"] for r in hook.requests] == [after]
+    assert before < after
