@@ -34,6 +34,8 @@ def test_demo_prints_a_working_sign_in_and_key(db: None, capsys) -> None:
     channels = set(workspace.feedback.values_list("channel", flat=True))
     assert workspace.feedback.count() == 480, "sample feedback is loaded once"
     assert {"api", "widget", "email", "review", "phone"} <= channels
+    states = set(workspace.feedback.values_list("analysis_state", flat=True))
+    assert states == {"done"}, "the demo opens analysed"
 
 
 def _get(opener: urllib.request.OpenerDirector, url: str, data: dict | None = None) -> str:
