@@ -228,6 +228,27 @@ def test_patch_changes_metadata_and_touchpoint_only(alice: Member, key: str) -> 
     assert refused.status_code == 422
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"touchpoint": "x" * 121}, "touchpoint"),
+        ({"touchpoint": "\ud800"}, "touchpoint"),
+        ({"metadata": {"k": "a\u0000b"}}, "metadata"),
+        ({"metadata": {"k": ["\ud800"]}}, "metadata"),
+        ({"metadata": {"b": "y" * 9_000}}, "metadata"),  # 16 KB once merged with "a"
+    ],
+)
+def test_a_bad_change_is_a_422_naming_the_field_and_changes_nothing(
+    alice: Member, key: str, body, field: str
+) -> None:
+    created = call("post", "/feedback", key, {"text": "x", "metadata": {"a": "x" * 9_000}}).json()
+    response = call("patch", f"/feedback/{created['id']}", key, json.dumps(body))
+    assert response.status_code == 422, response.content
+    assert field in response.json()["error"]["fields"]
+    record = Feedback.objects.get(id=created["id"])
+    assert (record.touchpoint, record.metadata) == ("", {"a": "x" * 9_000})
+
+
 def test_delete_is_soft_audited_and_hides_the_record(alice: Member, key: str) -> None:
     created = call("post", "/feedback", key, {"text": "remove me"}).json()
     assert call("delete", f"/feedback/{created['id']}", key).status_code == 204
