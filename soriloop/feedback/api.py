@@ -138,12 +138,12 @@ def feedback_list(
     request: HttpRequest, filters: Query[FilterQuery], page: Query[PageQuery]
 ) -> HttpResponse:
     """Newest first, `limit` records a page; `next_cursor` (null on the last page) asks for
-    the next."""
+    the next. A key without personal data finds by `q` only what its masked text shows."""
     key = _key(request)
     try:
         # The schema above states the filters; they are read from the query string so the
         # inbox, exports and the API share one parser and its messages.
-        parsed = FeedbackFilter.from_query(request.GET)
+        parsed = FeedbackFilter.from_query(request.GET, personal=key.personal_data)
         records, next_cursor = selectors.feedback_page(
             workspace=key.workspace, filters=parsed, cursor=page.cursor or "", limit=page.limit
         )

@@ -64,10 +64,14 @@ class FeedbackFilter:
     customer: int | None = None
     has_text: bool | None = None
     extra: dict[str, str] = field(default_factory=dict, compare=False)
+    # Whether ``q`` may match the original text, personal data included: only for a reader
+    # who may see it. Others search the masked text, so a phone number finds no record.
+    personal: bool = field(default=False, compare=False)
 
     @classmethod
-    def from_query(cls, query: Mapping[str, Any]) -> FeedbackFilter:
-        """Parse URL parameters; raise ``BadFilter`` naming each malformed one."""
+    def from_query(cls, query: Mapping[str, Any], *, personal: bool = False) -> FeedbackFilter:
+        """Parse URL parameters; raise ``BadFilter`` naming each malformed one. ``personal``:
+        the reader may see personal data, so ``q`` searches the original text."""
         errors: dict[str, list[str]] = {}
 
         def get(name: str) -> str:
@@ -111,6 +115,7 @@ class FeedbackFilter:
             q=get("q")[:200],
             customer=_int(get("customer"), "customer", errors),
             has_text=_bool(get("has_text"), "has_text", errors),
+            personal=personal,
         )
         if result.date_from and result.date_to and result.date_from > result.date_to:
             errors.setdefault("date_to", []).append("is before date_from")
@@ -163,8 +168,18 @@ class FeedbackFilter:
         if self.q:
             # Substring match: works for Korean, which has no word stemming to lean on.
             for term in self.q.split():
-                records = records.filter(Q(text__icontains=term) | Q(external_id=term))
+                records = records.filter(self._text_has(term) | Q(external_id=term))
         return records
+
+    def _text_has(self, term: str) -> Q:
+        if self.personal:
+            return Q(text__icontains=term)
+        # The masked text is what the analysis stored: the redacted text when it found
+        # personal data, else the text itself. A record not analysed yet has neither, so it
+        # is found by its external id only until it is.
+        return Q(enrichment__redacted_text__icontains=term) | Q(
+            enrichment__redacted_text="", enrichment__isnull=False, text__icontains=term
+        )
 
     def to_query(self, **changes: Any) -> str:
         """URL parameters for this filter (with ``changes``), without empty values."""
@@ -172,7 +187,7 @@ class FeedbackFilter:
         pairs: list[tuple[str, str]] = []
         for f in fields(chosen):
             value = getattr(chosen, f.name)
-            if f.name == "extra" or value in (None, "", ()):
+            if f.name in ("extra", "personal") or value in (None, "", ()):
                 continue
             if f.name == "channel":
                 pairs += [("channel", c) for c in value]

@@ -130,7 +130,8 @@ class FilterQuery(Schema):
         description="The customer's segment attribute (the first 60 characters)."
     )
     q: QueryText | None = omitted(
-        description="Words the text contains (the first 200 characters).",
+        description="Words the text contains (the first 200 characters). A key without "
+        "personal data searches the masked text.",
     )
     customer: RecordId | None = omitted(description="A customer id.")
     has_text: bool | None = omitted()

@@ -89,7 +89,7 @@ def metrics_get(
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     grain = query.grain
     try:
-        parsed = FeedbackFilter.from_query(request.GET)
+        parsed = FeedbackFilter.from_query(request.GET, personal=key.personal_data)
     except BadFilter as exc:  # one parser for pages and API
         return envelope(422, "The request has invalid parameters.", exc.fields)
     too_long = _too_long(key, parsed, grain)
