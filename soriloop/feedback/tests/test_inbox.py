@@ -108,6 +108,13 @@ def test_a_filter_no_record_can_match_is_named_not_silently_empty(query, field: 
     assert FeedbackFilter.from_query({"topic": "배송-지연", "type": "none", "score_min": "0"})
 
 
+def test_a_score_bound_out_of_range_is_explained_in_korean(alice: Member) -> None:
+    page = alice.client.get(
+        f"{reverse('feedback:inbox')}?score_min=11", HTTP_ACCEPT_LANGUAGE="ko"
+    ).content.decode()
+    assert "0에서 10 사이의 숫자여야 합니다" in page
+
+
 def test_the_empty_inbox_says_what_to_do(alice: Member) -> None:
     page = alice.client.get(reverse("feedback:inbox"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "No feedback yet" in page
