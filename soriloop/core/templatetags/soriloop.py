@@ -170,6 +170,9 @@ REASONS = {
     "must be an ISO 8601 date or time from 1900 to 2999": _(
         "must be a date or time like 2026-01-31 14:30, from 1900 to 2999"
     ),
+    "must be an ISO 8601 date or time from 1900 to 2999, like 2026-01-31T14:03:00+09:00": _(
+        "must be a date or time like 2026-01-31 14:30, from 1900 to 2999"
+    ),
     "must be a date like 2026-01-31, from 1900-01-01 to 2999-12-31": _(
         "must be a date like 2026-01-31, from 1900-01-01 to 2999-12-31"
     ),
@@ -183,6 +186,10 @@ _REASON_PATTERNS = [
         _("must be between %(n)s and %(m)s"),
     ),
     (re.compile(r"must be a whole number for (\w+)"), _("must be a whole number")),
+    (
+        re.compile(r"must be a number from (\S+) to (\S+)"),
+        _("must be a number from %(n)s to %(m)s"),
+    ),
     (re.compile(r"must be one of .*"), _("is not one of the allowed values")),
 ]
 
