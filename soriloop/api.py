@@ -7,9 +7,11 @@ from ninja import NinjaAPI
 from soriloop.accounts.api import router as accounts_router
 from soriloop.analysis.api import router as analysis_router
 from soriloop.core import errors
+from soriloop.customers.api import router as customers_router
 from soriloop.feedback.api import router as feedback_router
 from soriloop.insights.api import router as insights_router
 from soriloop.surveys.api import router as surveys_router
+from soriloop.surveys.distribution_api import router as survey_sending_router
 
 api = NinjaAPI(
     title="Soriloop API",
@@ -26,3 +28,5 @@ api.add_router("", feedback_router)
 api.add_router("", analysis_router)
 api.add_router("", insights_router)
 api.add_router("", surveys_router)
+api.add_router("", survey_sending_router)
+api.add_router("", customers_router)
