@@ -86,13 +86,16 @@ def messages_queue(
 
 def survey_mail_send(*, owner: str = "", limit: int = BATCH) -> int:
     """Send the survey e-mail that is due; returns how many messages were sent, skipped or
-    refused (a worker loop; those deferred to the end of quiet hours are not counted). Stops early when the throttle's window is full or the SMTP server is unreachable."""
+    refused (a worker loop; those deferred to the end of quiet hours are not counted).
+    Stops early when the throttle's window is full or the SMTP server fails."""
     budget = rate_limit_remaining(
         scope=THROTTLE, ident="site", limit=settings.SURVEY_MAIL_PER_MINUTE
     )
     if not budget:
         return 0
     claimed = _claim(owner=owner, now=timezone.now(), limit=min(limit, budget))
+    if not claimed:
+        return 0
     done = 0
     backend = get_connection(fail_silently=False)
     try:
@@ -161,9 +164,10 @@ def _handle(message: Message, backend: BaseEmailBackend) -> str:
     except smtplib.SMTPRecipientsRefused as exc:
         code, reply = next(iter(exc.recipients.values()), (0, b""))
         return _refused(message, code, reply)
-    except smtplib.SMTPResponseException as exc:
+    except smtplib.SMTPDataError as exc:  # the message refused, not the address
         return _refused(message, exc.smtp_code, exc.smtp_error, address_refused=False)
     except (smtplib.SMTPException, OSError) as exc:
+        # the server: unreachable, our sender or login refused; no fault of this message
         logger.warning("survey mail: the SMTP server failed (%s); retrying later", exc)
         _retry(message, f"{type(exc).__name__}: {exc}")
         return "stop"

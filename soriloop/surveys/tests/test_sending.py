@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 
-from soriloop.conftest import Member, api, assert_envelope, subprocess_env
+from soriloop.conftest import Member, api, assert_envelope, free_port, subprocess_env
 from soriloop.surveys.models import Contact, Message, Suppression
 from soriloop.surveys.sending import survey_mail_release_orphans, survey_mail_send
 from soriloop.surveys.services import responses_record_partial
@@ -243,6 +243,25 @@ def test_a_5xx_refusal_bounces_and_suppresses_a_4xx_is_tried_again(
     again = campaign(key, live_survey(key, "다음"), recipients=[{"email": "gone@x.example"}])
     send_all()
     assert progress(key, again["survey_id"], again["id"])["skipped"]["suppressed"] == 1
+
+
+def test_an_unreachable_server_delays_the_mail_and_loses_none(
+    key: str, smtp_sink, settings, time_machine
+) -> None:
+    time_machine.move_to(SEOUL_11AM, tick=False)
+    survey_id = live_survey(key)
+    made = campaign(key, survey_id, recipients=[{"email": "a@x.example"}, {"email": "b@x.example"}])
+    working = settings.EMAIL_PORT
+    settings.EMAIL_PORT = free_port()  # nothing listens there
+    assert survey_mail_send(owner="test") == 0
+    first = Message.objects.order_by("id").first()
+    assert (first.state, first.attempts) == ("queued", 1)
+    assert "Connection" in first.error or "refused" in first.error.lower()
+    assert progress(key, survey_id, made["id"])["queued"] == 2, "nothing lost"
+    settings.EMAIL_PORT = working
+    time_machine.move_to(SEOUL_11AM + dt.timedelta(minutes=5), tick=False)
+    assert send_all() == 2
+    assert sorted(r.to[0] for r in smtp_sink.received) == ["a@x.example", "b@x.example"]
 
 
 def test_a_campaign_reports_the_recipients_it_left_out(key: str, alice: Member) -> None:

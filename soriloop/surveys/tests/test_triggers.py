@@ -291,3 +291,39 @@ def test_bob_reaches_none_of_alices_triggers_and_his_events_trigger_nothing_of_h
     assert event(key, SEOUL_11AM).status_code == 201
     assert send_due() == 1, "alice's own event does trigger"
     assert api("get", path, key).json()["items"][0]["active"] is True
+
+
+def test_without_a_customer_the_rule_counts_by_address(alice: Member, key: str) -> None:
+    from soriloop.customers.models import Customer
+    from soriloop.surveys.fatigue import Person, contact_record, fatigue_check
+    from soriloop.surveys.models import Survey
+
+    survey = Survey.objects.get(pk=live_survey(key))
+    kim = Customer.objects.create(workspace=alice.workspace, email="kim@x.example")
+    anonymous = Person(None, "kim@x.example")
+    contact_record(
+        survey=survey, person=anonymous, channel="email", kind="invitation", at=SEOUL_11AM
+    )
+    later = SEOUL_11AM + DAY
+    assert fatigue_check(survey=survey, person=anonymous, at=later) == "fatigue_gap"
+    assert fatigue_check(survey=survey, person=Person(None, "lee@x.example"), at=later) == ""
+    assert fatigue_check(survey=survey, person=Person(kim.pk, "kim@x.example"), at=later) == ""
+    assert fatigue_check(survey=survey, person=anonymous, at=SEOUL_11AM + 15 * DAY) == ""
+
+
+def test_bob_neither_sees_nor_changes_alices_rule_and_list(
+    key: str, bob: Member, api_key_of
+) -> None:
+    changed = api("put", "/survey-settings", key, {"gap_days": 3})
+    assert changed.json()["gap_days"] == 3
+    assert api("post", "/suppressions", key, {"addresses": ["gone@x.example"]}).json() == {
+        "added": 1
+    }
+    assert api("get", "/suppressions", key).json()["total"] == 1, "alice sees her list"
+    theirs = api_key_of(bob, "write")
+    assert api("get", "/suppressions", theirs).json() == {"items": [], "total": 0}
+    assert api("get", "/survey-settings", theirs).json()["gap_days"] == 14
+    api("put", "/survey-settings", theirs, {"gap_days": 30})
+    assert api("get", "/survey-settings", key).json()["gap_days"] == 3
+    bad = api("post", "/suppressions", key, {"addresses": ["fine@x.example", "nope"]})
+    assert set(assert_envelope(bad, 422, "validation_error")["fields"]) == {"addresses[1]"}
