@@ -8,9 +8,11 @@ from soriloop.accounts.api import router as accounts_router
 from soriloop.alerts.api import router as alerts_router
 from soriloop.analysis.api import router as analysis_router
 from soriloop.core import errors
+from soriloop.customers.api import router as customers_router
 from soriloop.feedback.api import router as feedback_router
 from soriloop.insights.api import router as insights_router
 from soriloop.surveys.api import router as surveys_router
+from soriloop.surveys.distribution_api import router as survey_sending_router
 
 api = NinjaAPI(
     title="Soriloop API",
@@ -28,3 +30,5 @@ api.add_router("", analysis_router)
 api.add_router("", insights_router)
 api.add_router("", surveys_router)
 api.add_router("", alerts_router)
+api.add_router("", survey_sending_router)
+api.add_router("", customers_router)

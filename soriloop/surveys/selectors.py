@@ -11,7 +11,14 @@ from django.db.models import QuerySet
 
 from soriloop.accounts.models import Workspace
 from soriloop.insights.metrics import Totals, ces, csat, nps
-from soriloop.surveys.models import Invitation, Response, Survey
+from soriloop.surveys.models import (
+    Invitation,
+    Message,
+    MessageKind,
+    MessageState,
+    Response,
+    Survey,
+)
 from soriloop.surveys.questions import SCALES, shown
 from soriloop.surveys.services import Link
 
@@ -40,6 +47,17 @@ def link_find(*, token: str = "", public_key: str = "") -> Link | None:
         return Link(invitation.survey, invitation) if invitation else None
     survey = Survey.objects.select_related("workspace").filter(public_key=public_key).first()
     return Link(survey) if survey and public_key else None
+
+
+def invitations_delivered(*, survey: Survey) -> QuerySet[Invitation]:
+    """Invitations whose link reached someone: handed out through the API, or e-mailed and
+    accepted by the SMTP server (not those queued, skipped, bounced or failed)."""
+    undelivered = Message.objects.filter(kind=MessageKind.INVITATION).exclude(
+        state=MessageState.SENT
+    )
+    return Invitation.objects.filter(survey=survey).exclude(
+        pk__in=undelivered.filter(invitation__survey=survey).values("invitation_id")
+    )
 
 
 def _scale_totals(kind: str, values: Iterable[int]) -> Totals:
@@ -122,7 +140,7 @@ def survey_results(*, survey: Survey) -> dict[str, Any]:
     )
     started = [r for r in responses if r.answers or r.finished_at]
     finished = [r for r in responses if r.finished_at is not None]
-    invited = Invitation.objects.filter(survey=survey).count()
+    invited = invitations_delivered(survey=survey).count()
     questions = []
     for q in survey.current.questions:
         values = [r.answers[q["key"]] for r in started if q["key"] in r.answers]
