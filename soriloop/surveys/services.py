@@ -520,7 +520,7 @@ def responses_record_partial(*, owner: str = "", limit: int = 200) -> int:
     for pk in ids:
         with transaction.atomic():
             response = (
-                Response.objects.select_for_update()
+                Response.objects.select_for_update(of=("self",))
                 .select_related("survey__workspace", "version", "invitation", "customer")
                 .filter(pk=pk, recorded_at__isnull=True, finished_at__isnull=True)
                 .first()
