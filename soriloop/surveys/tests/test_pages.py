@@ -430,6 +430,13 @@ def test_invite_names_the_bad_lines(alice: Member) -> None:
         f"/surveys/{survey.pk}/invite", {"recipients": " \n", "send": "email"}
     )
     assert empty.status_code == 422
+    services.survey_close(survey=survey, actor=alice.membership)
+    closed = alice.client.post(
+        f"/surveys/{survey.pk}/invite", {"recipients": "kim@x.example", "send": "none"}
+    )
+    assert closed.status_code == 422
+    assert "마감된 설문입니다." in closed.content.decode()
+    assert not Invitation.objects.exists()
 
 
 # Results and exports
