@@ -180,6 +180,18 @@ def _audit(survey: Survey, actor: Membership | None, action: str) -> None:
     )
 
 
+def responses_export_audit(*, actor: Membership, survey: Survey, file_format: str) -> None:
+    """Check the right to export a survey's responses and record that it happened."""
+    require(actor, Action.EXPORT)
+    audit_record(
+        workspace=survey.workspace,
+        actor=actor.user,
+        action="export",
+        target=f"survey {survey.pk}",
+        data={"format": file_format.upper()},
+    )
+
+
 @dataclass(frozen=True)
 class Recipient:
     email: str = ""

@@ -260,13 +260,17 @@ def isotime(value: str) -> dt.datetime | str:
 
 
 _FEEDBACK_TARGET = re.compile(r"feedback (\d+)")
+_SURVEY_TARGET = re.compile(r"survey (\d+)")
 
 
 @register.filter
 def audit_target(target: str) -> str:
-    """An audit entry's target; a record ("feedback 12") named in the page's language."""
+    """An audit entry's target; a record ("feedback 12") or a survey ("survey 3") named in
+    the page's language."""
     if match := _FEEDBACK_TARGET.fullmatch(target or ""):
         return str(_("feedback #%(id)s")) % {"id": match.group(1)}
+    if match := _SURVEY_TARGET.fullmatch(target or ""):
+        return str(_("survey #%(id)s")) % {"id": match.group(1)}
     return target
 
 
