@@ -14,7 +14,13 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import Field, PlainValidator, ValidationError, WithJsonSchema, WrapValidator
+from pydantic import (
+    Field,
+    PlainValidator,
+    ValidationError,
+    WithJsonSchema,
+    WrapValidator,
+)
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 from typing_extensions import TypeAliasType
 
@@ -125,3 +131,24 @@ def _one_problem(value: Any, handler: Any) -> Any:
 
 
 JsonObject = Annotated[dict[JsonText, JsonValue], _KEYS_ONLY, WrapValidator(_one_problem)]
+
+
+def _not_a_boolean(value: Any) -> Any:
+    """JSON's true and false are not numbers (Python's bool is an int, pydantic's lax mode
+    would take them as 1 and 0)."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("not_a_number", "must be a number, not true or false")
+    return value
+
+
+def not_a_boolean(value: Any) -> Any:
+    """For a ``field_validator(..., mode="before")`` of a number field."""
+    return _not_a_boolean(value)
+
+
+def a_string(value: Any) -> Any:
+    """For a ``field_validator(..., mode="before")`` of a date-time field: JSON Schema's
+    date-time is a string, where pydantic would also take a number of seconds."""
+    if value is not None and not isinstance(value, str):
+        raise PydanticCustomError("not_a_string", "must be a date-time string")
+    return value

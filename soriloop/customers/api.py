@@ -7,10 +7,12 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Router, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 
 from soriloop.accounts.api import write_auth
 from soriloop.accounts.models import ApiKey
+from soriloop.core import patterns
+from soriloop.core.api_types import a_string, not_a_boolean
 from soriloop.core.errors import BODY_ERRORS, WRITE_ERRORS, documented, envelope
 from soriloop.customers.events import EventInvalid, customer_event_record
 from soriloop.customers.models import CustomerEvent
@@ -22,8 +24,8 @@ class EventCustomerIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     external_id: str | None = Field(default=None, min_length=1, max_length=200)
-    email: str | None = Field(default=None, min_length=3, max_length=254)
-    phone: str | None = Field(default=None, min_length=1, max_length=32)
+    email: str | None = Field(default=None, max_length=254, pattern=patterns.EMAIL)
+    phone: str | None = Field(default=None, max_length=32, pattern=patterns.PHONE)
 
 
 class EventIn(Schema):
@@ -43,6 +45,9 @@ class EventIn(Schema):
         max_length=200,
         description="Your id for the event: the same id is stored once (200 with the stored one).",
     )
+
+    _amount = field_validator("amount", mode="before")(not_a_boolean)
+    _when = field_validator("occurred_at", mode="before")(a_string)
 
 
 class EventOut(Schema):

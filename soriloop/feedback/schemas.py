@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from soriloop.core import patterns
 from soriloop.core.api_types import (
     Day,
     JsonObject,
@@ -20,7 +21,6 @@ from soriloop.core.api_types import (
     RecordId,
     omitted,
 )
-from soriloop.feedback import patterns
 from soriloop.feedback.filters import (
     CHANNELS_PATTERN,
     CHANNELS_PROBLEM,

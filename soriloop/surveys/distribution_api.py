@@ -4,17 +4,19 @@ contact rule (fatigue) with quiet hours, and the suppression list (docs/surveys.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Query, Router, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 
 from soriloop.accounts.api import read_auth, write_auth
 from soriloop.accounts.models import ApiKey
 from soriloop.analysis.engine.pii import mask_email
+from soriloop.core import patterns
+from soriloop.core.api_types import not_a_boolean
 from soriloop.core.errors import BODY_ERRORS, ONE_ERRORS, WRITE_ERRORS, documented, envelope
 from soriloop.surveys import campaigns, fatigue, progress, selectors, suppression, triggers
 from soriloop.surveys.api import RecipientIn
@@ -157,6 +159,8 @@ class OverrideIO(Schema):
     max_in_window: int | None = Field(
         default=None, ge=1, le=fatigue.MAX_DAYS, description="Null: the workspace's."
     )
+
+    _numbers = field_validator("gap_days", "max_in_window", mode="before")(not_a_boolean)
     counts: bool = Field(
         default=True, description="Whether this survey's sends count toward the others' limits."
     )
@@ -182,6 +186,10 @@ class RuleIn(Schema):
     gap_days: int | None = Field(default=None, ge=0, le=fatigue.MAX_DAYS)
     max_in_window: int | None = Field(default=None, ge=1, le=fatigue.MAX_DAYS)
     window_days: int | None = Field(default=None, ge=1, le=fatigue.MAX_DAYS)
+
+    _numbers = field_validator("gap_days", "max_in_window", "window_days", mode="before")(
+        not_a_boolean
+    )
     quiet_hours: QuietHours | None = Field(
         default=None, description="Local times, in the workspace's zone; null: none."
     )
@@ -201,7 +209,9 @@ class SuppressionPage(Schema):
 class SuppressionsIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    addresses: list[str] = Field(min_length=1, max_length=10_000)
+    addresses: list[Annotated[str, Field(max_length=254, pattern=patterns.EMAIL_STRICT)]] = Field(
+        min_length=1, max_length=10_000
+    )
 
 
 class AddedOut(Schema):

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from soriloop.core import patterns
 from soriloop.core.api_types import DAY_PATTERN
-from soriloop.feedback import patterns
 from soriloop.feedback.filters import CURSOR_PATTERN, TOPIC_PATTERN, TOPIC_RE, decode_cursor
 from soriloop.feedback.validation import (
     InvalidFeedback,

@@ -47,3 +47,9 @@ _DATE = f"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP}-02-29)"
 _TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?"
 _OFFSET = "(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
 MOMENT = f"^{_DATE}(?:[T ]{_TIME}{_OFFSET}?)?$"
+
+# One address, nothing around it (lists of addresses, where a blank entry means nothing).
+# (what Django's validate_email takes: dot-atom local part, domain labels of 1-63 characters)
+_LOCAL = "[-!#$%&'*+/=?^_`{}|~0-9A-Za-z]+"
+_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL_STRICT = rf"^{_LOCAL}(?:\.{_LOCAL})*@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}$"
