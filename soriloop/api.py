@@ -9,7 +9,7 @@ from soriloop.alerts.api import router as alerts_router
 from soriloop.analysis.api import router as analysis_router
 from soriloop.core import errors
 from soriloop.customers.api import router as customers_router
-from soriloop.feedback.api import router as feedback_router
+from soriloop.inbox.api import router as feedback_router  # intake and reading of records
 from soriloop.insights.api import router as insights_router
 from soriloop.surveys.api import router as surveys_router
 from soriloop.surveys.distribution_api import router as survey_sending_router

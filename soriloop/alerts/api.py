@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 from pydantic import ConfigDict
 
 from soriloop.accounts.api import read_auth, write_auth
@@ -15,6 +15,7 @@ from soriloop.alerts import selectors, services
 from soriloop.alerts.models import WebhookDelivery, WebhookEndpoint
 from soriloop.alerts.payloads import EVENTS
 from soriloop.alerts.services import WebhookInvalid
+from soriloop.core.api_types import RecordId, omitted
 from soriloop.core.errors import BODY_ERRORS, ONE_ERRORS, WRITE_ERRORS, documented, envelope
 
 router = Router(tags=["webhooks"])
@@ -81,9 +82,9 @@ class DeliveryPage(Schema):
 
 
 class DeliveryQuery(Schema):
-    state: Literal["pending", "delivered", "dead"] | None = None
+    state: Literal["pending", "delivered", "dead"] | None = omitted()
     limit: int = Field(default=50, ge=1, le=500)
-    before: int | None = Field(default=None, ge=1, description="Deliveries older than this id.")
+    before: RecordId | None = omitted(description="Deliveries older than this id.")
 
 
 class ReplayOut(Schema):
@@ -130,7 +131,7 @@ def delivery_json(d: WebhookDelivery) -> dict[str, Any]:
     }
 
 
-def _endpoint(request: HttpRequest, webhook_id: int) -> WebhookEndpoint | None:
+def _endpoint(request: HttpRequest, webhook_id: Path[RecordId]) -> WebhookEndpoint | None:
     return selectors.webhook_get(workspace=_key(request).workspace, webhook_id=webhook_id)
 
 
@@ -176,7 +177,7 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
     summary="One webhook",
     response=documented({200: WebhookOut}, ONE_ERRORS),
 )
-def webhook_read(request: HttpRequest, webhook_id: int) -> HttpResponse:
+def webhook_read(request: HttpRequest, webhook_id: Path[RecordId]) -> HttpResponse:
     endpoint = _endpoint(request, webhook_id)
     return _json(webhook_json(endpoint)) if endpoint else _missing()
 
@@ -187,7 +188,9 @@ def webhook_read(request: HttpRequest, webhook_id: int) -> HttpResponse:
     summary="Change a webhook, enable it again or rotate its secret",
     response=documented({200: WebhookOut}, ONE_ERRORS, WRITE_ERRORS, BODY_ERRORS),
 )
-def webhook_patch(request: HttpRequest, webhook_id: int, payload: WebhookPatch) -> HttpResponse:
+def webhook_patch(
+    request: HttpRequest, webhook_id: Path[RecordId], payload: WebhookPatch
+) -> HttpResponse:
     endpoint = _endpoint(request, webhook_id)
     if endpoint is None:
         return _missing()
@@ -205,7 +208,7 @@ def webhook_patch(request: HttpRequest, webhook_id: int, payload: WebhookPatch) 
     summary="Delete a webhook and its deliveries",
     response=documented({204: None}, ONE_ERRORS, WRITE_ERRORS),
 )
-def webhook_delete(request: HttpRequest, webhook_id: int) -> HttpResponse:
+def webhook_delete(request: HttpRequest, webhook_id: Path[RecordId]) -> HttpResponse:
     endpoint = _endpoint(request, webhook_id)
     if endpoint is None:
         return _missing()
@@ -220,7 +223,7 @@ def webhook_delete(request: HttpRequest, webhook_id: int) -> HttpResponse:
     response=documented({200: DeliveryPage}, ONE_ERRORS),
 )
 def delivery_list(
-    request: HttpRequest, webhook_id: int, query: Query[DeliveryQuery]
+    request: HttpRequest, webhook_id: Path[RecordId], query: Query[DeliveryQuery]
 ) -> HttpResponse:
     endpoint = _endpoint(request, webhook_id)
     if endpoint is None:
@@ -243,7 +246,9 @@ def delivery_list(
     summary="Send one delivery again, with its own webhook-id",
     response=documented({200: ReplayOut}, ONE_ERRORS, WRITE_ERRORS),
 )
-def delivery_replay(request: HttpRequest, webhook_id: int, delivery_id: int) -> HttpResponse:
+def delivery_replay(
+    request: HttpRequest, webhook_id: Path[RecordId], delivery_id: Path[RecordId]
+) -> HttpResponse:
     endpoint = _endpoint(request, webhook_id)
     if (
         endpoint is None
@@ -261,7 +266,7 @@ def delivery_replay(request: HttpRequest, webhook_id: int, delivery_id: int) -> 
     summary="Send every dead delivery of the webhook again",
     response=documented({200: ReplayOut}, ONE_ERRORS, WRITE_ERRORS),
 )
-def delivery_replay_dead(request: HttpRequest, webhook_id: int) -> HttpResponse:
+def delivery_replay_dead(request: HttpRequest, webhook_id: Path[RecordId]) -> HttpResponse:
     endpoint = _endpoint(request, webhook_id)
     if endpoint is None:
         return _missing()
@@ -273,10 +278,10 @@ def delivery_replay_dead(request: HttpRequest, webhook_id: int) -> HttpResponse:
     "/webhooks/{webhook_id}/test",
     auth=write_auth,
     summary="Queue a test message to the endpoint",
-    response=documented({202: DeliveryOut}, ONE_ERRORS, WRITE_ERRORS),
+    response=documented({201: DeliveryOut}, ONE_ERRORS, WRITE_ERRORS),
 )
-def webhook_test(request: HttpRequest, webhook_id: int) -> HttpResponse:
+def webhook_test(request: HttpRequest, webhook_id: Path[RecordId]) -> HttpResponse:
     endpoint = _endpoint(request, webhook_id)
     if endpoint is None:
         return _missing()
-    return _json(delivery_json(services.webhook_test(endpoint=endpoint)), 202)
+    return _json(delivery_json(services.webhook_test(endpoint=endpoint)), 201)

@@ -16,7 +16,12 @@ from soriloop.accounts.models import ApiKey
 from soriloop.analysis.corrections import NotAnalysedYet, analysis_correct
 from soriloop.analysis.engine.kinds import TYPES
 from soriloop.analysis.engine.sentiment import LABELS
-from soriloop.analysis.selectors import duplicate_groups, similar_feedback, similar_in_meaning
+from soriloop.analysis.selectors import (
+    analysis_json,
+    duplicate_groups,
+    similar_feedback,
+    similar_in_meaning,
+)
 from soriloop.core.api_types import Matching, OneOf, RecordId
 from soriloop.core.errors import BODY_ERRORS, ONE_ERRORS, WRITE_ERRORS, documented, envelope
 from soriloop.feedback import selectors
@@ -66,7 +71,8 @@ def analysis_patch(
         )
     record = selectors.feedback_get(workspace=key.workspace, feedback_id=feedback_id)
     return JsonResponse(
-        feedback_json(record, reveal=key.personal_data), json_dumps_params={"ensure_ascii": False}
+        feedback_json(record, reveal=key.personal_data, analysis=analysis_json(record)),
+        json_dumps_params={"ensure_ascii": False},
     )
 
 

@@ -1,4 +1,8 @@
-"""REST endpoints for feedback: ingest one or many, list with filters, read, edit, delete."""
+"""REST endpoints that take feedback in: one record or many at once.
+
+Reading, editing and deleting records (``GET/PATCH/DELETE /feedback...``) are operations of
+the same router added by the inbox app (soriloop/inbox/api.py), which stands above analysis
+and shows what it found."""
 
 from __future__ import annotations
 
@@ -7,37 +11,28 @@ from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
-from ninja import Path, Query, Router
+from ninja import Router
 
-from soriloop.accounts.api import read_auth, write_auth
+from soriloop.accounts.api import write_auth
 from soriloop.accounts.models import ApiKey
-from soriloop.core.api_types import RecordId
 from soriloop.core.errors import (
     BODY_ERRORS,
-    ONE_ERRORS,
     WRITE_ERRORS,
     documented,
     envelope,
 )
-from soriloop.feedback import selectors, services
-from soriloop.feedback.filters import BadFilter, FeedbackFilter
+from soriloop.feedback import services
 from soriloop.feedback.schemas import (
     BulkIn,
     BulkOut,
     FeedbackIn,
-    FeedbackOut,
-    FeedbackPage,
-    FeedbackPatch,
-    FilterQuery,
     IngestedOut,
-    PageQuery,
 )
 from soriloop.feedback.serialize import feedback_json
 from soriloop.feedback.validation import (
     MAX_BULK,
     InvalidFeedback,
     parse_feedback,
-    parse_feedback_patch,
 )
 
 router = Router(tags=["feedback"])
@@ -126,83 +121,3 @@ def feedback_bulk(request: HttpRequest, payload: BulkIn) -> HttpResponse:
             "error": None,
         }
     return _json({"results": results})
-
-
-@router.get(
-    "/feedback",
-    auth=read_auth,
-    summary="List feedback, newest first",
-    response=documented({200: FeedbackPage}),
-)
-def feedback_list(
-    request: HttpRequest, filters: Query[FilterQuery], page: Query[PageQuery]
-) -> HttpResponse:
-    """Newest first, `limit` records a page; `next_cursor` (null on the last page) asks for
-    the next. A key without personal data finds by `q` only what its masked text shows."""
-    key = _key(request)
-    try:
-        # The schema above states the filters; they are read from the query string so the
-        # inbox, exports and the API share one parser and its messages.
-        parsed = FeedbackFilter.from_query(request.GET, personal=key.personal_data)
-        records, next_cursor = selectors.feedback_page(
-            workspace=key.workspace, filters=parsed, cursor=page.cursor or "", limit=page.limit
-        )
-    except BadFilter as exc:
-        return envelope(422, "The request has invalid filters.", exc.fields)
-    return _json(
-        {
-            "items": [feedback_json(r, reveal=key.personal_data) for r in records],
-            "next_cursor": next_cursor,
-        }
-    )
-
-
-@router.get(
-    "/feedback/{feedback_id}",
-    auth=read_auth,
-    summary="One piece of feedback",
-    response=documented({200: FeedbackOut}, ONE_ERRORS),
-)
-def feedback_read(request: HttpRequest, feedback_id: Path[RecordId]) -> HttpResponse:
-    key = _key(request)
-    record = selectors.feedback_get(workspace=key.workspace, feedback_id=feedback_id)
-    return _json(feedback_json(record, reveal=key.personal_data))
-
-
-@router.patch(
-    "/feedback/{feedback_id}",
-    auth=write_auth,
-    summary="Change metadata or touchpoint",
-    response=documented({200: FeedbackOut}, ONE_ERRORS, WRITE_ERRORS, BODY_ERRORS),
-)
-def feedback_patch(
-    request: HttpRequest, feedback_id: Path[RecordId], payload: FeedbackPatch
-) -> HttpResponse:
-    key = _key(request)
-    record = selectors.feedback_get(workspace=key.workspace, feedback_id=feedback_id)
-    try:
-        metadata, touchpoint = parse_feedback_patch(
-            record.metadata, metadata=payload.metadata, touchpoint=payload.touchpoint
-        )
-    except InvalidFeedback as exc:
-        return envelope(422, "The feedback has invalid fields.", exc.fields)
-    services.feedback_update(actor=None, feedback=record, metadata=metadata, touchpoint=touchpoint)
-    return _json(feedback_json(record, reveal=key.personal_data))
-
-
-@router.delete(
-    "/feedback/{feedback_id}",
-    auth=write_auth,
-    summary="Delete (soft, audited)",
-    response=documented({204: None}, ONE_ERRORS, WRITE_ERRORS),
-)
-def feedback_remove(request: HttpRequest, feedback_id: Path[RecordId]) -> HttpResponse:
-    key = _key(request)
-    record = selectors.feedback_get(workspace=key.workspace, feedback_id=feedback_id)
-    services.feedback_delete(
-        workspace=key.workspace,
-        feedback=record,
-        actor=None,
-        actor_label=f"API key {key.prefix} ({key.name})",
-    )
-    return HttpResponse(status=204)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from soriloop.analysis.engine.pii import mask_email, mask_json, mask_phone, mask_text
-from soriloop.analysis.selectors import analysis_json
 from soriloop.feedback.models import Feedback
 
 
@@ -27,7 +26,11 @@ def customer_json(record: Feedback, *, reveal: bool) -> dict[str, Any] | None:
     }
 
 
-def feedback_json(record: Feedback, *, reveal: bool) -> dict[str, Any]:
+def feedback_json(
+    record: Feedback, *, reveal: bool, analysis: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The record as the API shows it; ``analysis`` is given by the callers that know it (a
+    record just stored has none yet)."""
     return {
         "id": record.pk,
         "channel": record.channel,
@@ -44,5 +47,5 @@ def feedback_json(record: Feedback, *, reveal: bool) -> dict[str, Any]:
         "day": record.day.isoformat(),
         "created_at": record.created_at.isoformat(),
         "analysis_state": record.analysis_state,
-        "analysis": analysis_json(record),
+        "analysis": analysis,
     }

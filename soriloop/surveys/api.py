@@ -6,11 +6,12 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from ninja import Field, Router, Schema
+from ninja import Field, Path, Router, Schema
 from pydantic import ConfigDict
 
 from soriloop.accounts.api import read_auth, write_auth
 from soriloop.accounts.models import ApiKey
+from soriloop.core.api_types import RecordId
 from soriloop.core.errors import BODY_ERRORS, ONE_ERRORS, WRITE_ERRORS, documented, envelope
 from soriloop.surveys import selectors, services
 from soriloop.surveys.models import Survey
@@ -191,7 +192,7 @@ def _invalid(exc: SurveyInvalid) -> JsonResponse:
     return envelope(422, "The survey has invalid fields.", exc.fields)
 
 
-def _survey(request: HttpRequest, survey_id: int) -> Survey | None:
+def _survey(request: HttpRequest, survey_id: Path[RecordId]) -> Survey | None:
     return selectors.survey_get(workspace=_key(request).workspace, survey_id=survey_id)
 
 
@@ -228,7 +229,7 @@ def survey_list(request: HttpRequest) -> HttpResponse:
     summary="Read a survey",
     response=documented({200: SurveyOut}, ONE_ERRORS),
 )
-def survey_read(request: HttpRequest, survey_id: int) -> HttpResponse:
+def survey_read(request: HttpRequest, survey_id: Path[RecordId]) -> HttpResponse:
     survey = _survey(request, survey_id)
     return _json(survey_json(survey)) if survey else _missing()
 
@@ -239,7 +240,9 @@ def survey_read(request: HttpRequest, survey_id: int) -> HttpResponse:
     summary="Change a survey (questions of a live one become a new version)",
     response=documented({200: SurveyOut}, ONE_ERRORS, WRITE_ERRORS, BODY_ERRORS),
 )
-def survey_patch(request: HttpRequest, survey_id: int, payload: SurveyPatch) -> HttpResponse:
+def survey_patch(
+    request: HttpRequest, survey_id: Path[RecordId], payload: SurveyPatch
+) -> HttpResponse:
     survey = _survey(request, survey_id)
     if survey is None:
         return _missing()
@@ -258,7 +261,7 @@ def survey_patch(request: HttpRequest, survey_id: int, payload: SurveyPatch) -> 
     summary="Open a survey to answers",
     response=documented({200: SurveyOut}, ONE_ERRORS, WRITE_ERRORS),
 )
-def survey_publish(request: HttpRequest, survey_id: int) -> HttpResponse:
+def survey_publish(request: HttpRequest, survey_id: Path[RecordId]) -> HttpResponse:
     survey = _survey(request, survey_id)
     if survey is None:
         return _missing()
@@ -275,7 +278,7 @@ def survey_publish(request: HttpRequest, survey_id: int) -> HttpResponse:
     summary="Stop taking answers",
     response=documented({200: SurveyOut}, ONE_ERRORS, WRITE_ERRORS),
 )
-def survey_close(request: HttpRequest, survey_id: int) -> HttpResponse:
+def survey_close(request: HttpRequest, survey_id: Path[RecordId]) -> HttpResponse:
     survey = _survey(request, survey_id)
     if survey is None:
         return _missing()
@@ -289,7 +292,9 @@ def survey_close(request: HttpRequest, survey_id: int) -> HttpResponse:
     summary="Single-use links for recipients, optionally e-mailed",
     response=documented({201: InvitationsOut}, ONE_ERRORS, WRITE_ERRORS, BODY_ERRORS),
 )
-def survey_invite(request: HttpRequest, survey_id: int, payload: InvitationsIn) -> HttpResponse:
+def survey_invite(
+    request: HttpRequest, survey_id: Path[RecordId], payload: InvitationsIn
+) -> HttpResponse:
     survey = _survey(request, survey_id)
     if survey is None:
         return _missing()
@@ -328,7 +333,7 @@ def survey_invite(request: HttpRequest, survey_id: int, payload: InvitationsIn) 
     summary="Counts, response rate, per-question summaries, NPS / CSAT / CES",
     response=documented({200: ResultsOut}, ONE_ERRORS),
 )
-def survey_results(request: HttpRequest, survey_id: int) -> HttpResponse:
+def survey_results(request: HttpRequest, survey_id: Path[RecordId]) -> HttpResponse:
     survey = _survey(request, survey_id)
     if survey is None:
         return _missing()

@@ -9,14 +9,14 @@ from typing import Annotated, Any, Literal
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 from pydantic import ConfigDict, field_validator
 
 from soriloop.accounts.api import read_auth, write_auth
 from soriloop.accounts.models import ApiKey
 from soriloop.analysis.engine.pii import mask_email
 from soriloop.core import patterns
-from soriloop.core.api_types import not_a_boolean
+from soriloop.core.api_types import RecordId, not_a_boolean
 from soriloop.core.errors import BODY_ERRORS, ONE_ERRORS, WRITE_ERRORS, documented, envelope
 from soriloop.surveys import campaigns, fatigue, progress, selectors, suppression, triggers
 from soriloop.surveys.api import RecipientIn
@@ -269,7 +269,9 @@ def _recipients(survey: Survey, payload: CampaignIn) -> tuple[str, list[Any], li
     summary="E-mail a live survey to a list, a CSV or a segment, throttled, with a reminder",
     response=documented({201: CampaignCreatedOut}, ONE_ERRORS, WRITE_ERRORS, BODY_ERRORS),
 )
-def campaign_create(request: HttpRequest, survey_id: int, payload: CampaignIn) -> HttpResponse:
+def campaign_create(
+    request: HttpRequest, survey_id: Path[RecordId], payload: CampaignIn
+) -> HttpResponse:
     """201 with the campaign's progress and the `rejected` recipients (where and why);
     422 when no recipient is good."""
     survey = _survey(request, survey_id)
@@ -301,7 +303,7 @@ def campaign_create(request: HttpRequest, survey_id: int, payload: CampaignIn) -
     summary="A survey's campaigns with their progress",
     response=documented({200: CampaignPage}, ONE_ERRORS),
 )
-def campaign_list(request: HttpRequest, survey_id: int) -> HttpResponse:
+def campaign_list(request: HttpRequest, survey_id: Path[RecordId]) -> HttpResponse:
     survey = _survey(request, survey_id)
     if survey is None:
         return _missing()
@@ -316,7 +318,9 @@ def campaign_list(request: HttpRequest, survey_id: int) -> HttpResponse:
     "finished, reminders",
     response=documented({200: CampaignOut}, ONE_ERRORS),
 )
-def campaign_read(request: HttpRequest, survey_id: int, campaign_id: int) -> HttpResponse:
+def campaign_read(
+    request: HttpRequest, survey_id: Path[RecordId], campaign_id: Path[RecordId]
+) -> HttpResponse:
     survey = _survey(request, survey_id)
     campaign = progress.campaign_get(survey=survey, campaign_id=campaign_id) if survey else None
     if campaign is None:
@@ -330,7 +334,9 @@ def campaign_read(request: HttpRequest, survey_id: int, campaign_id: int) -> Htt
     summary="Stop a campaign: what is still queued is skipped as cancelled",
     response=documented({200: CampaignOut}, ONE_ERRORS, WRITE_ERRORS),
 )
-def campaign_cancel(request: HttpRequest, survey_id: int, campaign_id: int) -> HttpResponse:
+def campaign_cancel(
+    request: HttpRequest, survey_id: Path[RecordId], campaign_id: Path[RecordId]
+) -> HttpResponse:
     survey = _survey(request, survey_id)
     campaign = progress.campaign_get(survey=survey, campaign_id=campaign_id) if survey else None
     if campaign is None:
@@ -345,7 +351,9 @@ def campaign_cancel(request: HttpRequest, survey_id: int, campaign_id: int) -> H
     summary="Send the survey some minutes after each customer event of a type",
     response=documented({201: TriggerOut}, ONE_ERRORS, WRITE_ERRORS, BODY_ERRORS),
 )
-def trigger_create(request: HttpRequest, survey_id: int, payload: TriggerIn) -> HttpResponse:
+def trigger_create(
+    request: HttpRequest, survey_id: Path[RecordId], payload: TriggerIn
+) -> HttpResponse:
     survey = _survey(request, survey_id)
     if survey is None:
         return _missing()
@@ -364,7 +372,7 @@ def trigger_create(request: HttpRequest, survey_id: int, payload: TriggerIn) -> 
     summary="A survey's trigger rules with what each scheduled, sent and skipped",
     response=documented({200: TriggerPage}, ONE_ERRORS),
 )
-def trigger_list(request: HttpRequest, survey_id: int) -> HttpResponse:
+def trigger_list(request: HttpRequest, survey_id: Path[RecordId]) -> HttpResponse:
     survey = _survey(request, survey_id)
     if survey is None:
         return _missing()
@@ -378,7 +386,9 @@ def trigger_list(request: HttpRequest, survey_id: int) -> HttpResponse:
     summary="Switch a trigger rule off (what it scheduled still goes)",
     response=documented({200: TriggerOut}, ONE_ERRORS, WRITE_ERRORS),
 )
-def trigger_stop(request: HttpRequest, survey_id: int, trigger_id: int) -> HttpResponse:
+def trigger_stop(
+    request: HttpRequest, survey_id: Path[RecordId], trigger_id: Path[RecordId]
+) -> HttpResponse:
     survey = _survey(request, survey_id)
     rule = progress.trigger_get(survey=survey, trigger_id=trigger_id) if survey else None
     if rule is None:
@@ -393,7 +403,7 @@ def trigger_stop(request: HttpRequest, survey_id: int, trigger_id: int) -> HttpR
     summary="A survey's own contact rule (null: the workspace's)",
     response=documented({200: OverrideIO}, ONE_ERRORS),
 )
-def override_read(request: HttpRequest, survey_id: int) -> HttpResponse:
+def override_read(request: HttpRequest, survey_id: Path[RecordId]) -> HttpResponse:
     survey = _survey(request, survey_id)
     if survey is None:
         return _missing()
@@ -406,7 +416,9 @@ def override_read(request: HttpRequest, survey_id: int) -> HttpResponse:
     summary="Set a survey's own gap and limit, and whether it counts for the others",
     response=documented({200: OverrideIO}, ONE_ERRORS, WRITE_ERRORS, BODY_ERRORS),
 )
-def override_update(request: HttpRequest, survey_id: int, payload: OverrideIO) -> HttpResponse:
+def override_update(
+    request: HttpRequest, survey_id: Path[RecordId], payload: OverrideIO
+) -> HttpResponse:
     survey = _survey(request, survey_id)
     if survey is None:
         return _missing()

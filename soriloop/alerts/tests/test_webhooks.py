@@ -262,7 +262,7 @@ def test_the_test_button_sends_a_test_message(key: str, receivers) -> None:
     hook = receiver(receivers)
     created = subscribe(key, hook.url)
     queued = call("post", f"/webhooks/{created['id']}/test", key)
-    assert queued.status_code == 202
+    assert queued.status_code == 201
     webhooks_deliver()
     assert json.loads(hook.requests[0]["body"])["type"] == "webhook.test"
 

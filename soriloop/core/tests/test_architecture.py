@@ -103,9 +103,6 @@ def all_imports() -> list[Import]:
     return [i for p in product_modules() for i in imports_of(p)]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="feedback/serialize.py reads analysis: the read API moves to inbox next"
-)
 def test_no_app_imports_one_above_it() -> None:
     upward = []
     for imp in all_imports():
