@@ -359,6 +359,7 @@ WORKER_LOOPS = [
     "soriloop.core.changes.changes_prune",
     "soriloop.surveys.services.responses_record_partial",
     "soriloop.alerts.webhooks.webhooks_deliver",
+    "soriloop.alerts.notify.alerts_release_held",
 ]
 ADAPT_SECONDS = env_int(
     "ADAPT_SECONDS",
