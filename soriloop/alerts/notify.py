@@ -253,3 +253,12 @@ def alerts_release_held(*, owner: str = "") -> int:
             alerts_send(held)
             logger.info("sent %s held alerts as digests", len(held))
     return len(held)
+
+
+def notifications_mark_read(*, user: User, workspace_id: int, ids: Sequence[int] | None) -> int:
+    """Mark the user's notifications read (all of them when ``ids`` is None); returns how
+    many changed."""
+    found = Notification.objects.filter(user=user, workspace_id=workspace_id, read_at=None)
+    if ids is not None:
+        found = found.filter(pk__in=list(ids))
+    return found.update(read_at=timezone.now())

@@ -176,7 +176,6 @@ def _slack(raw: Any) -> str:
 
 
 SIMPLE = ("enabled", "in_app", "email", "webhook", "dedup_minutes", "max_per_hour")
-TIMES = ("quiet_start", "quiet_end", "muted_until")
 
 
 def _apply(rule: AlertRule, data: Mapping[str, Any]) -> None:
@@ -190,9 +189,18 @@ def _apply(rule: AlertRule, data: Mapping[str, Any]) -> None:
         rule.notify_user_ids = _recipients(rule.workspace, data["notify_user_ids"])
     if "slack_url" in data:
         rule.slack_url = _slack(data["slack_url"])
-    for name in (*SIMPLE, *TIMES):
+    for name in SIMPLE:
         if name in data:
             setattr(rule, name, data[name])
+    for name in ("quiet_start", "quiet_end"):
+        if name in data:
+            # the workspace's time zone gives the meaning; an offset sent along is dropped
+            setattr(rule, name, data[name].replace(tzinfo=None) if data[name] else None)
+    if "muted_until" in data:
+        until = data["muted_until"]
+        if until is not None and timezone.is_naive(until):
+            until = timezone.make_aware(until, dt.UTC)
+        rule.muted_until = until
     if (rule.quiet_start is None) != (rule.quiet_end is None):
         raise AlertRuleInvalid({"quiet_start": ["quiet hours need a start and an end"]})
 
