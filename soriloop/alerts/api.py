@@ -296,6 +296,7 @@ Sentiment = Literal["negative", "neutral", "positive"]
 TypeName = Literal["praise", "complaint", "suggestion", "question", "bug"]
 ChannelName = Literal[tuple(Channel.values)]  # type: ignore[valid-type]
 ScoreKindName = Literal["nps", "csat", "ces", "stars"]
+HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 Name = Annotated[str, Field(min_length=1, max_length=120)]
 
 
@@ -333,8 +334,10 @@ class RuleIn(Schema):
     webhook: bool = Field(default=True, description="Append alert.fired for webhooks.")
     dedup_minutes: int = Field(default=60, ge=0, le=10080)
     max_per_hour: int = Field(default=10, ge=1, le=1000)
-    quiet_start: dt.time | None = Field(default=None, description="Workspace time zone.")
-    quiet_end: dt.time | None = None
+    quiet_start: str | None = Field(
+        default=None, pattern=HHMM, description="HH:MM in the workspace's time zone."
+    )
+    quiet_end: str | None = Field(default=None, pattern=HHMM)
     muted_until: dt.datetime | None = None
 
 
@@ -351,8 +354,10 @@ class RulePatch(Schema):
     webhook: bool | None = None
     dedup_minutes: int | None = Field(default=None, ge=0, le=10080)
     max_per_hour: int | None = Field(default=None, ge=1, le=1000)
-    quiet_start: dt.time | None = Field(default=None, description="null clears quiet hours.")
-    quiet_end: dt.time | None = None
+    quiet_start: str | None = Field(
+        default=None, pattern=HHMM, description="HH:MM; null clears quiet hours."
+    )
+    quiet_end: str | None = Field(default=None, pattern=HHMM)
     muted_until: dt.datetime | None = Field(default=None, description="null unmutes.")
 
 
@@ -389,8 +394,8 @@ class RuleOut(Schema):
     webhook: bool
     dedup_minutes: int
     max_per_hour: int
-    quiet_start: dt.time | None
-    quiet_end: dt.time | None
+    quiet_start: str | None = Field(pattern=HHMM)
+    quiet_end: str | None = Field(pattern=HHMM)
     muted_until: dt.datetime | None
     created_at: dt.datetime
 
@@ -492,8 +497,8 @@ def rule_json(rule: AlertRule) -> dict[str, Any]:
         "webhook": rule.webhook,
         "dedup_minutes": rule.dedup_minutes,
         "max_per_hour": rule.max_per_hour,
-        "quiet_start": rule.quiet_start.isoformat() if rule.quiet_start else None,
-        "quiet_end": rule.quiet_end.isoformat() if rule.quiet_end else None,
+        "quiet_start": rule.quiet_start.strftime("%H:%M") if rule.quiet_start else None,
+        "quiet_end": rule.quiet_end.strftime("%H:%M") if rule.quiet_end else None,
         "muted_until": rule.muted_until.isoformat() if rule.muted_until else None,
         "created_at": rule.created_at.isoformat(),
     }

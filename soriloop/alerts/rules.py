@@ -194,8 +194,7 @@ def _apply(rule: AlertRule, data: Mapping[str, Any]) -> None:
             setattr(rule, name, data[name])
     for name in ("quiet_start", "quiet_end"):
         if name in data:
-            # the workspace's time zone gives the meaning; an offset sent along is dropped
-            setattr(rule, name, data[name].replace(tzinfo=None) if data[name] else None)
+            setattr(rule, name, _time(name, data[name]))
     if "muted_until" in data:
         until = data["muted_until"]
         if until is not None and timezone.is_naive(until):
@@ -203,6 +202,17 @@ def _apply(rule: AlertRule, data: Mapping[str, Any]) -> None:
         rule.muted_until = until
     if (rule.quiet_start is None) != (rule.quiet_end is None):
         raise AlertRuleInvalid({"quiet_start": ["quiet hours need a start and an end"]})
+
+
+def _time(name: str, raw: Any) -> dt.time | None:
+    """A quiet-hours bound: a time or "HH:MM", read in the workspace's time zone (an offset
+    sent along is dropped)."""
+    if raw is None or isinstance(raw, dt.time):
+        return raw.replace(tzinfo=None) if raw else None
+    try:
+        return dt.time.fromisoformat(str(raw)).replace(tzinfo=None)
+    except ValueError as exc:
+        raise AlertRuleInvalid({name: ["must be HH:MM"]}) from exc
 
 
 def _audit(rule: AlertRule, actor: Membership, action: str) -> None:
