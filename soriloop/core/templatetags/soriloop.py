@@ -97,6 +97,9 @@ AUDIT_ACTIONS = {
     "webhook.created": _("Webhook created"),
     "webhook.changed": _("Webhook changed"),
     "webhook.deleted": _("Webhook deleted"),
+    "alert_rule.created": _("Alert rule created"),
+    "alert_rule.changed": _("Alert rule changed"),
+    "alert_rule.deleted": _("Alert rule deleted"),
     "survey.created": _("Survey created"),
     "survey.changed": _("Survey changed"),
     "survey.published": _("Survey published"),
@@ -253,6 +256,7 @@ def isotime(value: str) -> dt.datetime | str:
 
 
 _FEEDBACK_TARGET = re.compile(r"feedback (\d+)")
+_RULE_TARGET = re.compile(r"alert rule (\d+)")
 
 
 @register.filter
@@ -260,6 +264,8 @@ def audit_target(target: str) -> str:
     """An audit entry's target; a record ("feedback 12") named in the page's language."""
     if match := _FEEDBACK_TARGET.fullmatch(target or ""):
         return str(_("feedback #%(id)s")) % {"id": match.group(1)}
+    if match := _RULE_TARGET.fullmatch(target or ""):
+        return str(_("alert rule #%(id)s")) % {"id": match.group(1)}
     return target
 
 
