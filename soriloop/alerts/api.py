@@ -21,6 +21,7 @@ from soriloop.alerts.rules import AlertRuleInvalid
 from soriloop.alerts.services import WebhookInvalid
 from soriloop.analysis.engine.pii import mask_text
 from soriloop.core.errors import BODY_ERRORS, ONE_ERRORS, WRITE_ERRORS, documented, envelope
+from soriloop.core.fields import MAX_ID
 from soriloop.feedback.models import Channel, Feedback
 
 router = Router(tags=["webhooks"])
@@ -327,7 +328,9 @@ class RuleIn(Schema):
     name: str = Field(min_length=1, max_length=200)
     enabled: bool = True
     conditions: ConditionsIn = Field(default_factory=ConditionsIn)
-    notify_user_ids: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list, max_length=50)
+    notify_user_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        default_factory=list, max_length=50
+    )
     in_app: bool = True
     email: bool = False
     slack_url: str = Field(default="", max_length=2000)
@@ -347,7 +350,9 @@ class RulePatch(Schema):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     enabled: bool | None = None
     conditions: ConditionsIn | None = None
-    notify_user_ids: list[Annotated[int, Field(ge=1)]] | None = Field(default=None, max_length=50)
+    notify_user_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
+        default=None, max_length=50
+    )
     in_app: bool | None = None
     email: bool | None = None
     slack_url: str | None = Field(default=None, max_length=2000)
@@ -446,9 +451,11 @@ class AlertPage(Schema):
 
 
 class AlertQuery(Schema):
-    rule_id: int | None = Field(default=None, ge=1)
+    rule_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     limit: int = Field(default=50, ge=1, le=200)
-    before: int | None = Field(default=None, ge=1, description="Alerts older than this id.")
+    before: int | None = Field(
+        default=None, ge=1, le=MAX_ID, description="Alerts older than this id."
+    )
 
 
 class NotificationOut(Schema):
@@ -474,7 +481,7 @@ class NotificationQuery(Schema):
 class ReadIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    ids: list[Annotated[int, Field(ge=1)]] | None = Field(
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
         default=None, max_length=500, description="null marks every notification read."
     )
 

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 from soriloop.accounts.models import Membership, User, Workspace
 from soriloop.alerts.models import Alert, AlertRule, Notification, WebhookDelivery, WebhookEndpoint
+from soriloop.core.fields import MAX_ID
 from soriloop.feedback.models import Feedback
 
 
@@ -58,6 +59,8 @@ def alert_rules_of(*, workspace: Workspace) -> QuerySet[AlertRule]:
 
 
 def alert_rule_get(*, workspace: Workspace, rule_id: int) -> AlertRule | None:
+    if not 1 <= rule_id <= MAX_ID:
+        return None
     return (
         AlertRule.objects.select_related("owner", "workspace")
         .filter(workspace=workspace, pk=rule_id)
