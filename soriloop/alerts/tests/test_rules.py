@@ -177,3 +177,22 @@ def test_the_preview_counts_the_last_seven_days_with_dedup(alice: Member, key: s
     assert not Alert.objects.exists()
     rule.dedup_minutes = 60
     assert alert_rule_preview(rule=rule).alerts == 1
+
+
+def test_a_correction_to_negative_fires_once_however_often_it_is_corrected(
+    alice: Member, key: str
+) -> None:
+    from soriloop.analysis.corrections import analysis_correct
+    from soriloop.core.changes import changes_drain
+    from soriloop.feedback.models import Feedback
+
+    rule = rule_of(alice, conditions={"sentiment": "negative"}, dedup_minutes=0)
+    record_id = send_feedback(key, POSITIVE)
+    assert not Alert.objects.filter(rule=rule).exists()
+    record = Feedback.objects.get(pk=record_id)
+    for label in ("negative", "neutral", "negative"):
+        analysis_correct(feedback=record, changes={"sentiment": label}, actor=alice.membership)
+        changes_drain()
+    assert list(Alert.objects.filter(rule=rule).values_list("record_ids", flat=True)) == [
+        [record_id]
+    ]
