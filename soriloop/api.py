@@ -9,9 +9,11 @@ from soriloop.alerts.api import router as alerts_router
 from soriloop.alerts.api import rules_router as alert_rules_router
 from soriloop.analysis.api import router as analysis_router
 from soriloop.core import errors
+from soriloop.customers.api import router as customers_router
 from soriloop.feedback.api import router as feedback_router
 from soriloop.insights.api import router as insights_router
 from soriloop.surveys.api import router as surveys_router
+from soriloop.surveys.distribution_api import router as survey_sending_router
 
 api = NinjaAPI(
     title="Soriloop API",
@@ -30,3 +32,5 @@ api.add_router("", insights_router)
 api.add_router("", surveys_router)
 api.add_router("", alerts_router)
 api.add_router("", alert_rules_router)
+api.add_router("", survey_sending_router)
+api.add_router("", customers_router)

@@ -85,6 +85,32 @@ def env_choice(name: str, default: str, choices: tuple[str, ...], help: str) -> 
     return value
 
 
+def env_hours(name: str, default: str, help: str) -> tuple[str, str] | None:
+    """A span of the day as ``HH:MM-HH:MM`` (it may run past midnight), or None when blank."""
+    raw = env_str(name, default, help).strip()
+    if not raw:
+        return None
+    parts = raw.split("-")
+    if len(parts) != 2 or not all(_is_clock(p.strip()) for p in parts):
+        raise ImproperlyConfigured(f"{name} must be HH:MM-HH:MM or blank, got {raw!r}")
+    start, end = (p.strip() for p in parts)
+    if start == end:
+        raise ImproperlyConfigured(f"{name} must start and end at different times, got {raw!r}")
+    return start, end
+
+
+def _is_clock(text: str) -> bool:
+    hours, _, minutes = text.partition(":")
+    return (
+        len(hours) == 2
+        and len(minutes) == 2
+        and hours.isdigit()
+        and minutes.isdigit()
+        and int(hours) < 24
+        and int(minutes) < 60
+    )
+
+
 def secret_key(name: str, key_file: Path, help: str) -> str:
     """The secret from the environment, else from ``key_file``, generated there on first run."""
     value = _declare(name, f"generated into {key_file.name}", help)

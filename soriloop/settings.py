@@ -12,7 +12,15 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from soriloop.conf import env_bool, env_choice, env_int, env_list, env_str, secret_key
+from soriloop.conf import (
+    env_bool,
+    env_choice,
+    env_hours,
+    env_int,
+    env_list,
+    env_str,
+    secret_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -292,6 +300,41 @@ WEBHOOK_ALLOWED_PRIVATE_HOSTS = env_list(
 WEBHOOK_SENDERS = env_int(
     "WEBHOOK_SENDERS", 8, "Threads of a worker sending webhooks, one endpoint each.", minimum=1
 )
+SURVEY_MAIL_PER_MINUTE = env_int(
+    "SURVEY_MAIL_PER_MINUTE",
+    120,
+    "Survey e-mails (invitations and reminders, every workspace together) sent a minute at most.",
+    minimum=1,
+)
+SURVEY_MAIL_MAX_ATTEMPTS = env_int(
+    "SURVEY_MAIL_MAX_ATTEMPTS",
+    5,
+    "Tries of a survey e-mail the SMTP server answers with a temporary (4xx) error before it fails.",
+    minimum=1,
+)
+SURVEY_QUIET_HOURS = env_hours(
+    "SURVEY_QUIET_HOURS",
+    "21:00-09:00",
+    "Hours (HH:MM-HH:MM in each workspace's zone; blank: none) no survey e-mail is sent.",
+)
+SURVEY_FATIGUE_GAP_DAYS = env_int(
+    "SURVEY_FATIGUE_GAP_DAYS", 14, "Days at least between two surveys to one person.", minimum=0
+)
+SURVEY_FATIGUE_MAX = env_int(
+    "SURVEY_FATIGUE_MAX",
+    4,
+    "Surveys one person gets at most in SURVEY_FATIGUE_WINDOW_DAYS.",
+    minimum=1,
+)
+SURVEY_FATIGUE_WINDOW_DAYS = env_int(
+    "SURVEY_FATIGUE_WINDOW_DAYS", 90, "The window of SURVEY_FATIGUE_MAX, in days.", minimum=1
+)
+SURVEY_TRIGGER_MAX_LATE_HOURS = env_int(
+    "SURVEY_TRIGGER_MAX_LATE_HOURS",
+    48,
+    "Hours past its due time a triggered survey is still sent (older events send nothing).",
+    minimum=1,
+)
 CHANGE_LOG_LAG_WARN_SECONDS = env_int(
     "CHANGE_LOG_LAG_WARN_SECONDS",
     300,
@@ -361,6 +404,7 @@ WORKER_LOOPS = [
     "soriloop.surveys.services.responses_record_partial",
     "soriloop.alerts.webhooks.webhooks_deliver",
     "soriloop.alerts.notify.alerts_release_held",
+    "soriloop.surveys.sending.survey_mail_send",
 ]
 ADAPT_SECONDS = env_int(
     "ADAPT_SECONDS",
@@ -394,6 +438,7 @@ WORKER_MAINTENANCE = [
     "soriloop.analysis.services.analysis_release_orphans",
     "soriloop.core.heartbeat.heartbeat_report_stopped",
     "soriloop.core.ratelimit.rate_counters_prune",
+    "soriloop.surveys.sending.survey_mail_release_orphans",
 ]
 
 API_MAX_BODY_BYTES = env_int(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+import zoneinfo
+from typing import Annotated, Literal
 
 from django.conf import settings
 from django.db import transaction
@@ -15,6 +16,7 @@ from pydantic import ConfigDict
 
 from soriloop.accounts import services
 from soriloop.accounts.models import ApiKey
+from soriloop.core.api_types import NO_NUL, Matching, OneOf
 from soriloop.core.errors import BODY_ERRORS, WRITE_ERRORS, documented
 from soriloop.core.ratelimit import rate_limit_hit
 
@@ -72,11 +74,19 @@ class WorkspaceOut(Schema):
     key_scope: str
 
 
+# The zones validate_timezone admits, as an enum in the description.
+TIME_ZONES = tuple(sorted(zoneinfo.available_timezones()))
+
+
 class WorkspacePatch(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=120)
-    timezone: str | None = None
+    name: Annotated[str, Matching(NO_NUL, "must not contain a NUL character")] | None = Field(
+        default=None, min_length=1, max_length=120, description="Only spaces: the name is kept."
+    )
+    timezone: Annotated[str, OneOf(TIME_ZONES)] | None = Field(
+        default=None, description="An IANA time zone."
+    )
     default_language: Literal["ko", "en"] | None = None
 
 

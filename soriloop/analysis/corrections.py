@@ -20,6 +20,10 @@ from soriloop.core.changes import changes_append, events_for
 from soriloop.feedback.models import Feedback
 
 
+class NotAnalysedYet(ValidationError):
+    """The record has no analysis to correct: it waits for one, or its analysis failed."""
+
+
 def _check(workspace: Workspace, field: str, value: Any) -> Any:
     if field == "sentiment":
         if value not in LABELS:
@@ -95,12 +99,13 @@ def analysis_correct(
     actor_label: str = "",
 ) -> Enrichment:
     """Record corrections (``{"sentiment": "negative", "types": [...], "topics": [...]}``) of
-    an analysed record; raise ``ValidationError`` for unknown values."""
+    an analysed record; raise ``ValidationError`` for unknown values, ``NotAnalysedYet``
+    (one too) for a record without analysis."""
     if actor is not None:
         require(actor, Action.WRITE_FEEDBACK)
     enrichment = Enrichment.objects.select_for_update().filter(feedback=feedback).first()
     if enrichment is None or feedback.analysis_state != "done":
-        raise ValidationError({"analysis": ["this record is not analysed yet"]})
+        raise NotAnalysedYet({"analysis": ["this record is not analysed yet"]})
     user: User | None = actor.user if actor else None
     label = actor_label or (user.email if user else "")
     latest: dict[str, Correction] = {}

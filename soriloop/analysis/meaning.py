@@ -25,7 +25,7 @@ from django.db import transaction
 from soriloop.analysis.adapt import current_model
 from soriloop.analysis.engine.embed import ENCODER, Encoder, embed, pack
 from soriloop.analysis.engine.features import Features, featurize
-from soriloop.analysis.engine.kinds import feedback_types, type_cues
+from soriloop.analysis.engine.kinds import feedback_types, scan_types, type_cues
 from soriloop.analysis.engine.lang import detect_language
 from soriloop.analysis.engine.pipeline import MEANING, tokens_for
 from soriloop.analysis.engine.sentiment import Meaning
@@ -127,11 +127,12 @@ def _sentiment_again(
     ):
         return False
     model = current_model(row.workspace_id, models=models)
-    blend = Meaning(head, vector, row.language, type_cues(text))
+    scan = scan_types(text)
+    blend = Meaning(head, vector, row.language, type_cues(text, scan=scan))
     sentiment = model.predict(text, features, meaning=blend)
     types = [
         {"name": t.name, "confidence": t.confidence, "evidence": spans(t.evidence)}
-        for t in feedback_types(text, tokens, sentiment)
+        for t in feedback_types(text, tokens, sentiment, scan=scan)
     ]
     before = (row.sentiment_label, row.type_names)
     row.sentiment_label = sentiment.label

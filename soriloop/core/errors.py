@@ -72,11 +72,16 @@ def envelope(
 
 
 def _field_name(loc: Iterable[Any]) -> str:
-    parts = [str(part) for part in loc]
-    # ninja prefixes the parameter source and the schema argument name
-    while parts and parts[0] in {"body", "query", "path", "header", "form", "cookie", "payload"}:
-        parts.pop(0)
-    return ".".join(parts) or "__all__"
+    parts = list(loc)
+    if parts and parts[0] in {"query", "path", "header", "cookie"}:
+        # Parameters are flat: name the parameter, not the schema grouping it (ninja puts
+        # that argument's name first) nor an item of a repeated one.
+        return next((str(p) for p in reversed(parts[1:]) if isinstance(p, str)), "__all__")
+    names = [str(part) for part in parts]
+    # ninja prefixes the body's source and the schema argument name
+    while names and names[0] in {"body", "form", "payload"}:
+        names.pop(0)
+    return ".".join(names) or "__all__"
 
 
 def ninja_fields(errors: list[dict[str, Any]]) -> dict[str, list[str]]:

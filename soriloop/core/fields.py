@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 
 class FieldErrors(ValueError):
@@ -39,3 +40,24 @@ def parse_day(raw: str) -> dt.date | None:
 
 
 DAY_PROBLEM = f"must be a date like 2026-01-31, from {FIRST_DAY} to {LAST_DAY}"
+
+
+def unicode_problem(value: Any, *, nul_ok: bool) -> str:
+    """Why ``value`` (a string, or JSON with strings in it) cannot be stored, or "".
+
+    A lone surrogate cannot be encoded at all; a NUL is refused by PostgreSQL in JSON and
+    kept by SQLite, so JSON values refuse it on every database (text fields drop it as a
+    control character instead)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "is not valid Unicode (it has a lone surrogate)"
+        return "" if nul_ok or "\x00" not in value else "must not contain NUL characters"
+    if isinstance(value, dict):
+        parts: list[Any] = [*value.keys(), *value.values()]
+    elif isinstance(value, list | tuple):
+        parts = list(value)
+    else:
+        return ""
+    return next((p for p in (unicode_problem(v, nul_ok=nul_ok) for v in parts) if p), "")

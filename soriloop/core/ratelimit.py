@@ -107,6 +107,16 @@ class RateLimits:
             return 0
         return max(1, math.ceil(reset_at - time.time()))
 
+    def remaining(self, *, scope: str, ident: str, limit: int, window: int = 60) -> int:
+        """How many hits the current window still allows, counting none (a read)."""
+        item = RateLimitItemPerSecond(limit, window)
+        if len(ident) > 80:
+            ident = hashlib.sha256(ident.encode()).hexdigest()
+        try:
+            return max(0, self.limiter.get_window_stats(item, scope, ident).remaining)
+        except self.fail_open:
+            return limit
+
 
 @cache
 def _default() -> RateLimits:
@@ -116,6 +126,11 @@ def _default() -> RateLimits:
 def rate_limit_hit(*, scope: str, ident: str, limit: int, window: int = 60) -> int:
     """Count one hit in the shared store; 0 when allowed, else the seconds to wait."""
     return _default().hit(scope=scope, ident=ident, limit=limit, window=window)
+
+
+def rate_limit_remaining(*, scope: str, ident: str, limit: int, window: int = 60) -> int:
+    """How many hits the shared store's current window still allows (counts nothing)."""
+    return _default().remaining(scope=scope, ident=ident, limit=limit, window=window)
 
 
 def rate_counters_prune() -> int:

@@ -32,3 +32,32 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.email or self.phone or self.external_id or f"customer {self.pk}"
+
+
+class CustomerEvent(models.Model):
+    """Something a customer did (a purchase, a visit, a cancellation), as a workspace's systems
+    report it (``POST /api/v1/events``); survey triggers react to it through the change log."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=60)
+    occurred_at = models.DateTimeField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    properties = models.JSONField(default=dict, blank=True)
+    # the sender's own id for the event, so a retried report is stored once
+    external_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "external_id"], name="customer_event_unique_external_id"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "type", "occurred_at"], name="cust_event_type"),
+            models.Index(fields=["customer", "occurred_at"], name="cust_event_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} of customer {self.customer_id}"

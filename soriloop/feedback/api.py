@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
-from pydantic import ConfigDict
+from ninja import Path, Query, Router
 
 from soriloop.accounts.api import read_auth, write_auth
 from soriloop.accounts.models import ApiKey
+from soriloop.core.api_types import RecordId
 from soriloop.core.errors import (
     BODY_ERRORS,
     ONE_ERRORS,
@@ -23,65 +22,27 @@ from soriloop.core.errors import (
 from soriloop.feedback import selectors, services
 from soriloop.feedback.filters import BadFilter, FeedbackFilter
 from soriloop.feedback.schemas import (
+    BulkIn,
     BulkOut,
+    FeedbackIn,
     FeedbackOut,
     FeedbackPage,
+    FeedbackPatch,
     FilterQuery,
     IngestedOut,
+    PageQuery,
 )
 from soriloop.feedback.serialize import feedback_json
-from soriloop.feedback.validation import InvalidFeedback, parse_feedback
+from soriloop.feedback.validation import (
+    MAX_BULK,
+    InvalidFeedback,
+    parse_feedback,
+    parse_feedback_patch,
+)
 
 router = Router(tags=["feedback"])
 
-MAX_BULK = 10_000
 REUSED = "was used before with a different body"
-
-
-class CustomerIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    external_id: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    name: str | None = None
-    attributes: dict[str, Any] | None = None
-
-
-class FeedbackIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    text: str | None = Field(
-        default=None, description="What the customer wrote (≤ 20,000 characters)."
-    )
-    score: float | None = Field(default=None, description="Within its kind's range.")
-    score_kind: str | None = Field(
-        default=None, description="nps (0-10), csat (1-5), ces (1-7), stars (1-5)."
-    )
-    channel: str | None = Field(default=None, description="Default: api.")
-    source: str | None = None
-    external_id: str | None = Field(
-        default=None, description="With source: the same pair is stored once."
-    )
-    touchpoint: str | None = None
-    received_at: dt.datetime | None = Field(
-        default=None, description="Default: now; naive means the workspace's zone."
-    )
-    metadata: dict[str, Any] | None = None
-    customer: CustomerIn | None = None
-
-
-class BulkIn(Schema):
-    items: list[dict[str, Any]] = Field(description=f"Up to {MAX_BULK:,} feedback objects.")
-
-
-class FeedbackPatch(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    metadata: dict[str, Any] | None = Field(
-        default=None, description="Merged; a null value removes a key."
-    )
-    touchpoint: str | None = None
 
 
 def _key(request: HttpRequest) -> ApiKey:
@@ -106,10 +67,11 @@ def _json(body: Any, status: int = 200) -> JsonResponse:
     response=documented({201: IngestedOut, 200: IngestedOut}, WRITE_ERRORS, BODY_ERRORS),
 )
 def feedback_create(request: HttpRequest, payload: FeedbackIn) -> HttpResponse:
-    """201 with the new record; 200 with the stored one when it is a duplicate
-    (same source + external id, or the same `Idempotency-Key` header)."""
+    """201 with the new record; 200 with the stored one when it is a duplicate (same source
+    + external id, or the same `Idempotency-Key` header: at most 200 characters; the same key
+    with a different body is a 422). A `received_at` more than a day ahead is a 422."""
     key = _key(request)
-    data = payload.model_dump(exclude_none=True)
+    data = payload.model_dump(mode="json", exclude_none=True)
     idempotency = request.headers.get("Idempotency-Key", "").strip()
     if idempotency:
         data["idempotency_key"] = idempotency
@@ -173,27 +135,23 @@ def feedback_bulk(request: HttpRequest, payload: BulkIn) -> HttpResponse:
     response=documented({200: FeedbackPage}),
 )
 def feedback_list(
-    request: HttpRequest, filters: Query[FilterQuery], cursor: str = "", limit: int = 50
+    request: HttpRequest, filters: Query[FilterQuery], page: Query[PageQuery]
 ) -> HttpResponse:
-    """Filters: channel (repeatable), source, touchpoint, date_from, date_to (workspace days),
-    score_kind, score_min, score_max, language, q (text contains), customer, has_text."""
+    """Newest first, `limit` records a page; `next_cursor` (null on the last page) asks for
+    the next. A key without personal data finds by `q` only what its masked text shows."""
     key = _key(request)
-    if not 1 <= limit <= 500:
-        return envelope(
-            422, "The request has invalid fields.", {"limit": ["must be between 1 and 500"]}
-        )
     try:
-        # The schema above documents the filters; they are read from the query string so
-        # the inbox, exports and the API share one parser and its messages.
-        parsed = FeedbackFilter.from_query(request.GET)
-        page, next_cursor = selectors.feedback_page(
-            workspace=key.workspace, filters=parsed, cursor=cursor, limit=limit
+        # The schema above states the filters; they are read from the query string so the
+        # inbox, exports and the API share one parser and its messages.
+        parsed = FeedbackFilter.from_query(request.GET, personal=key.personal_data)
+        records, next_cursor = selectors.feedback_page(
+            workspace=key.workspace, filters=parsed, cursor=page.cursor or "", limit=page.limit
         )
     except BadFilter as exc:
         return envelope(422, "The request has invalid filters.", exc.fields)
     return _json(
         {
-            "items": [feedback_json(r, reveal=key.personal_data) for r in page],
+            "items": [feedback_json(r, reveal=key.personal_data) for r in records],
             "next_cursor": next_cursor,
         }
     )
@@ -205,7 +163,7 @@ def feedback_list(
     summary="One piece of feedback",
     response=documented({200: FeedbackOut}, ONE_ERRORS),
 )
-def feedback_read(request: HttpRequest, feedback_id: int) -> HttpResponse:
+def feedback_read(request: HttpRequest, feedback_id: Path[RecordId]) -> HttpResponse:
     key = _key(request)
     record = selectors.feedback_get(workspace=key.workspace, feedback_id=feedback_id)
     return _json(feedback_json(record, reveal=key.personal_data))
@@ -217,12 +175,18 @@ def feedback_read(request: HttpRequest, feedback_id: int) -> HttpResponse:
     summary="Change metadata or touchpoint",
     response=documented({200: FeedbackOut}, ONE_ERRORS, WRITE_ERRORS, BODY_ERRORS),
 )
-def feedback_patch(request: HttpRequest, feedback_id: int, payload: FeedbackPatch) -> HttpResponse:
+def feedback_patch(
+    request: HttpRequest, feedback_id: Path[RecordId], payload: FeedbackPatch
+) -> HttpResponse:
     key = _key(request)
     record = selectors.feedback_get(workspace=key.workspace, feedback_id=feedback_id)
-    services.feedback_update(
-        actor=None, feedback=record, metadata=payload.metadata, touchpoint=payload.touchpoint
-    )
+    try:
+        metadata, touchpoint = parse_feedback_patch(
+            record.metadata, metadata=payload.metadata, touchpoint=payload.touchpoint
+        )
+    except InvalidFeedback as exc:
+        return envelope(422, "The feedback has invalid fields.", exc.fields)
+    services.feedback_update(actor=None, feedback=record, metadata=metadata, touchpoint=touchpoint)
     return _json(feedback_json(record, reveal=key.personal_data))
 
 
@@ -232,7 +196,7 @@ def feedback_patch(request: HttpRequest, feedback_id: int, payload: FeedbackPatc
     summary="Delete (soft, audited)",
     response=documented({204: None}, ONE_ERRORS, WRITE_ERRORS),
 )
-def feedback_remove(request: HttpRequest, feedback_id: int) -> HttpResponse:
+def feedback_remove(request: HttpRequest, feedback_id: Path[RecordId]) -> HttpResponse:
     key = _key(request)
     record = selectors.feedback_get(workspace=key.workspace, feedback_id=feedback_id)
     services.feedback_delete(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -12,12 +12,31 @@ from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
 
+from soriloop.analysis.engine.kinds import TYPES
 from soriloop.core.fields import DAY_PROBLEM, FieldErrors, parse_day, parse_id
-from soriloop.feedback.models import Channel, Feedback, ScoreKind
+from soriloop.feedback.models import SCORE_RANGES, Channel, Feedback, ScoreKind
 
 SENTIMENTS = ("positive", "neutral", "negative")
+LANGUAGES = ("ko", "en", "other")  # what the analysis tells (engine/lang.py)
 UNASSIGNED = "unassigned"  # analysed, no confident topic
 NO_TYPE = "none"  # analysed, no feedback type
+FEEDBACK_TYPES = (*TYPES, NO_TYPE)
+# The widest range of any score kind: a bound outside it is a mistake, not a filter.
+SCORE_BOUNDS = (
+    min(low for low, _high in SCORE_RANGES.values()),
+    max(high for _low, high in SCORE_RANGES.values()),
+)
+# The rules below as JSON Schema patterns too, for the API description.
+# A topic key (a slug, Korean ones too) or "unassigned": Python's \w is exactly Unicode's
+# letters and numbers (as Python knows them) and _, though its re cannot spell it \p{L}.
+TOPIC_PATTERN = r"^[\p{L}\p{N}_-]{1,60}$"
+TOPIC_RE = re.compile(r"[\w-]{1,60}")
+SLUG_PROBLEM = "must be a key like delivery or app_bug"
+_CHANNEL = f"(?:{'|'.join(Channel.values)})"
+CHANNELS_PATTERN = f"^{_CHANNEL}(?:,{_CHANNEL})*$"
+CHANNELS_PROBLEM = f"must be one or more of {', '.join(Channel.values)}, comma-separated"
+CURSOR_PATTERN = r"^-?[0-9]{1,16}_[0-9]{1,18}$"
+CURSOR_PROBLEM = "is not a cursor this API gave out"
 
 
 class BadFilter(FieldErrors):
@@ -45,10 +64,14 @@ class FeedbackFilter:
     customer: int | None = None
     has_text: bool | None = None
     extra: dict[str, str] = field(default_factory=dict, compare=False)
+    # Whether ``q`` may match the original text, personal data included: only for a reader
+    # who may see it. Others search the masked text, so a phone number finds no record.
+    personal: bool = field(default=False, compare=False)
 
     @classmethod
-    def from_query(cls, query: Mapping[str, Any]) -> FeedbackFilter:
-        """Parse URL parameters; raise ``BadFilter`` naming each malformed one."""
+    def from_query(cls, query: Mapping[str, Any], *, personal: bool = False) -> FeedbackFilter:
+        """Parse URL parameters; raise ``BadFilter`` naming each malformed one. ``personal``:
+        the reader may see personal data, so ``q`` searches the original text."""
         errors: dict[str, list[str]] = {}
 
         def get(name: str) -> str:
@@ -63,8 +86,13 @@ class FeedbackFilter:
         for c in channels:
             if c not in Channel.values:
                 errors.setdefault("channel", []).append(f"unknown channel {c!r}")
-        if get("sentiment") and get("sentiment") not in SENTIMENTS:
-            errors.setdefault("sentiment", []).append(f"must be one of {', '.join(SENTIMENTS)}")
+        for name, allowed in (
+            ("sentiment", SENTIMENTS),
+            ("language", LANGUAGES),
+            ("type", FEEDBACK_TYPES),
+        ):
+            if get(name) and get(name) not in allowed:
+                errors.setdefault(name, []).append(f"must be one of {', '.join(allowed)}")
         kind = get("score_kind")
         if kind and kind not in ScoreKind.values:
             errors.setdefault("score_kind", []).append(
@@ -82,11 +110,12 @@ class FeedbackFilter:
             language=get("language"),
             sentiment=get("sentiment"),
             topic=_slug(get("topic"), "topic", errors),
-            type=_slug(get("type"), "type", errors),
+            type=get("type") if get("type") in FEEDBACK_TYPES else "",
             segment=get("segment")[:60],
             q=get("q")[:200],
             customer=_int(get("customer"), "customer", errors),
             has_text=_bool(get("has_text"), "has_text", errors),
+            personal=personal,
         )
         if result.date_from and result.date_to and result.date_from > result.date_to:
             errors.setdefault("date_to", []).append("is before date_from")
@@ -139,8 +168,18 @@ class FeedbackFilter:
         if self.q:
             # Substring match: works for Korean, which has no word stemming to lean on.
             for term in self.q.split():
-                records = records.filter(Q(text__icontains=term) | Q(external_id=term))
+                records = records.filter(self._text_has(term) | Q(external_id=term))
         return records
+
+    def _text_has(self, term: str) -> Q:
+        if self.personal:
+            return Q(text__icontains=term)
+        # The masked text is what the analysis stored: the redacted text when it found
+        # personal data, else the text itself. A record not analysed yet has neither, so it
+        # is found by its external id only until it is.
+        return Q(enrichment__redacted_text__icontains=term) | Q(
+            enrichment__redacted_text="", enrichment__isnull=False, text__icontains=term
+        )
 
     def to_query(self, **changes: Any) -> str:
         """URL parameters for this filter (with ``changes``), without empty values."""
@@ -148,7 +187,7 @@ class FeedbackFilter:
         pairs: list[tuple[str, str]] = []
         for f in fields(chosen):
             value = getattr(chosen, f.name)
-            if f.name == "extra" or value in (None, "", ()):
+            if f.name in ("extra", "personal") or value in (None, "", ()):
                 continue
             if f.name == "channel":
                 pairs += [("channel", c) for c in value]
@@ -173,8 +212,8 @@ def _date(raw: str, name: str, errors: dict[str, list[str]]) -> dt.date | None:
 
 
 def _slug(raw: str, name: str, errors: dict[str, list[str]]) -> str:
-    if raw and not re.fullmatch(r"[\w-]{1,60}", raw):
-        errors.setdefault(name, []).append("must be a key like delivery or app_bug")
+    if raw and not TOPIC_RE.fullmatch(raw):
+        errors.setdefault(name, []).append(SLUG_PROBLEM)
         return ""
     return raw
 
@@ -182,11 +221,15 @@ def _slug(raw: str, name: str, errors: dict[str, list[str]]) -> str:
 def _number(raw: str, name: str, errors: dict[str, list[str]]) -> float | None:
     if not raw:
         return None
+    low, high = SCORE_BOUNDS
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
-        errors.setdefault(name, []).append("must be a number")
+        value = math.nan
+    if not low <= value <= high:  # NaN included
+        errors.setdefault(name, []).append(f"must be a number from {low} to {high}")
         return None
+    return value
 
 
 def _int(raw: str, name: str, errors: dict[str, list[str]]) -> int | None:
@@ -209,16 +252,21 @@ def _bool(raw: str, name: str, errors: dict[str, list[str]]) -> bool | None:
     return None
 
 
+# A cursor is the last record's place in the newest-first order: its time in microseconds
+# since 1970 (UTC) and its id. Sixteen digits span 1654 to 2286, so every cursor the pattern
+# admits is a time Python holds, and every record's time (1900 to a day ahead) fits.
+_CURSOR = re.compile(CURSOR_PATTERN)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
+
+
 def encode_cursor(record: Feedback) -> str:
-    raw = f"{record.received_at.isoformat()}|{record.pk}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return f"{(record.received_at - _EPOCH) // _MICROSECOND}_{record.pk}"
 
 
 def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
-    """Raise ``BadFilter`` when the cursor was not made by ``encode_cursor``."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        moment, pk = raw.rsplit("|", 1)
-        return dt.datetime.fromisoformat(moment), int(pk)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadFilter({"cursor": ["is not a cursor this API gave out"]}) from exc
+    """Raise ``BadFilter`` when the cursor is not one ``encode_cursor`` makes."""
+    if not _CURSOR.fullmatch(cursor):
+        raise BadFilter({"cursor": [CURSOR_PROBLEM]})
+    micros, pk = cursor.split("_")
+    return _EPOCH + int(micros) * _MICROSECOND, int(pk)

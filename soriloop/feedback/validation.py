@@ -13,11 +13,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from soriloop.core.fields import FIRST_DAY, LAST_DAY, FieldErrors
+from soriloop.core.fields import FIRST_DAY, LAST_DAY, FieldErrors, unicode_problem
 from soriloop.customers.services import CustomerRef, normalise_email, normalise_phone
 from soriloop.feedback.models import SCORE_RANGES, Channel
 
 MAX_TEXT = 20_000
+MAX_BULK = 10_000  # items in one API request
 MAX_METADATA_BYTES = 16_384
 MAX_SHORT = {"source": 120, "external_id": 200, "touchpoint": 120, "idempotency_key": 200}
 FIELDS = {
@@ -30,7 +31,13 @@ CHANNELS = frozenset(Channel.values)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+")
+_PHONE = re.compile(r"\+?[0-9]{6,16}")
+MAX_EMAIL = 254  # the column's length, and RFC 5321's limit
+MOMENT_PROBLEM = (
+    f"must be an ISO 8601 date or time from {FIRST_DAY.year} to {LAST_DAY.year}, "
+    "like 2026-01-31T14:03:00+09:00"
+)
 
 
 class InvalidFeedback(FieldErrors):
@@ -63,27 +70,6 @@ def normalise_text(raw: str) -> str:
     text = _CONTROL.sub("", text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
-
-
-def unicode_problem(value: Any, *, nul_ok: bool) -> str:
-    """Why ``value`` (a string, or JSON with strings in it) cannot be stored, or "".
-
-    A lone surrogate cannot be encoded at all; a NUL is refused by PostgreSQL in JSON and
-    kept by SQLite, so JSON values refuse it on every database (text fields drop it as a
-    control character instead)."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return "is not valid Unicode (it has a lone surrogate)"
-        return "" if nul_ok or "\x00" not in value else "must not contain NUL characters"
-    if isinstance(value, dict):
-        parts: list[Any] = [*value.keys(), *value.values()]
-    elif isinstance(value, list | tuple):
-        parts = list(value)
-    else:
-        return ""
-    return next((p for p in (unicode_problem(v, nul_ok=nul_ok) for v in parts) if p), "")
 
 
 def printable(name: str) -> str:
@@ -193,11 +179,11 @@ def parse_datetime(value: Any, tz: ZoneInfo) -> dt.datetime | None:
         moment = parsed
     else:
         return None
-    try:
-        moment = (moment if moment.tzinfo else moment.replace(tzinfo=tz)).astimezone(dt.UTC)
-    except OverflowError:  # year 1 or 9999 moved across a time zone
+    # The year as written (the one a person reads), checked before the move to UTC, which a
+    # year 1 or 9999 would overflow.
+    if not FIRST_DAY.year <= moment.year <= LAST_DAY.year:
         return None
-    return moment if FIRST_DAY.year <= moment.year <= LAST_DAY.year else None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).astimezone(dt.UTC)
 
 
 def _received_at(
@@ -207,9 +193,7 @@ def _received_at(
         return now
     moment = parse_datetime(value, tz)
     if moment is None:
-        errors.setdefault("received_at", []).append(
-            f"must be an ISO 8601 date or time from {FIRST_DAY.year} to {LAST_DAY.year}"
-        )
+        errors.setdefault("received_at", []).append(MOMENT_PROBLEM)
         return now
     if moment > now + dt.timedelta(days=1):
         errors.setdefault("received_at", []).append("is in the future")
@@ -239,10 +223,12 @@ def _customer(value: Any, errors: dict[str, list[str]]) -> CustomerRef | None:
     for name in sorted(map(str, unknown)):
         errors.setdefault(f"customer.{name}", []).append("is not a known field")
     email = normalise_email(str(value.get("email") or ""))
-    if email and not _EMAIL.match(email):
+    if email and not _EMAIL.fullmatch(email):
         errors.setdefault("customer.email", []).append("is not an e-mail address")
+    elif len(email) > MAX_EMAIL:
+        errors.setdefault("customer.email", []).append(f"must be at most {MAX_EMAIL} characters")
     phone = normalise_phone(str(value.get("phone") or ""))
-    if phone and not re.fullmatch(r"\+?\d{6,16}", phone):
+    if phone and not _PHONE.fullmatch(phone):
         errors.setdefault("customer.phone", []).append("is not a phone number")
     attributes = value.get("attributes") or {}
     if not isinstance(attributes, dict):
@@ -301,6 +287,26 @@ def parse_feedback(
     if item.idempotency_key:
         return replace(item, fingerprint=_fingerprint(data))
     return item
+
+
+def parse_feedback_patch(
+    current: Mapping[str, Any], *, metadata: dict[str, Any] | None, touchpoint: str | None
+) -> tuple[dict[str, Any] | None, str | None]:
+    """A change of a stored record's metadata (merged into ``current``, a null value removes
+    a key) and touchpoint, checked as an ingested record's are; the touchpoint normalised.
+    Raise ``InvalidFeedback`` naming every bad field."""
+    errors: dict[str, list[str]] = {}
+    for name, value, nul_ok in (("metadata", metadata, False), ("touchpoint", touchpoint, True)):
+        problem = unicode_problem(value, nul_ok=nul_ok)
+        if problem:
+            errors.setdefault(name, []).append(problem)
+    if metadata is not None and not errors:
+        _metadata({k: v for k, v in {**current, **metadata}.items() if v is not None}, errors)
+    if touchpoint is not None and not errors:
+        touchpoint = _short(touchpoint, "touchpoint", errors)
+    if errors:
+        raise InvalidFeedback(errors)
+    return metadata, touchpoint
 
 
 def _fingerprint(data: Mapping[str, Any]) -> str:

@@ -11,6 +11,7 @@ from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from soriloop.analysis.engine.pii import mask_email, mask_json, mask_phone, mask_text
+from soriloop.core.spreadsheet import csv_cell, xlsx_cells
 from soriloop.feedback.models import Feedback
 
 COLUMNS = [
@@ -22,29 +23,9 @@ COLUMNS = [
 ]  # fmt: skip
 
 
-# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV
-# injection"): such text gets a leading single quote; a number in a numeric column stays one.
-FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 NUMERIC = {
     COLUMNS.index(name) for name in ("id", "score", "sentiment_score", "sentiment_confidence")
 }
-
-
-def _is_number(value: str) -> bool:
-    try:
-        float(value)
-    except ValueError:
-        return False
-    return True
-
-
-def csv_cell(value: object, *, numeric: bool = False) -> object:
-    """``value`` as a CSV cell no spreadsheet program evaluates."""
-    if not isinstance(value, str) or not value.startswith(FORMULA_LEADS):
-        return value
-    if numeric and _is_number(value):
-        return value
-    return "'" + value
 
 
 class _Line:
@@ -118,8 +99,6 @@ def xlsx_file(records: Iterable[Feedback], tz: ZoneInfo, target: BinaryIO, *, re
     """Write the records as an XLSX workbook into ``target``; returns how many rows it wrote
     (at most ``XLSX_MAX_ROWS``: a CSV has no limit)."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("feedback")
@@ -128,15 +107,7 @@ def xlsx_file(records: Iterable[Feedback], tz: ZoneInfo, target: BinaryIO, *, re
     for record in records:
         if written >= XLSX_MAX_ROWS:
             break
-        cells: list[object] = []
-        for value in _row(record, tz, reveal):
-            if isinstance(value, str):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
-                if value.startswith("="):  # text, never a formula
-                    cell = WriteOnlyCell(sheet, value)
-                    cell.data_type = "s"
-                    value = cell
-            cells.append(value)
+        cells = xlsx_cells(sheet, _row(record, tz, reveal))
         if record.score is not None:
             cells[SCORE_COLUMN] = record.score  # a number a spreadsheet can sum, not text
         sheet.append(cells)

@@ -52,16 +52,19 @@ def home(request: HttpRequest, membership: Membership) -> HttpResponse:
 PAGE = 50
 
 
-def _filters(request: HttpRequest) -> tuple[FeedbackFilter, dict[str, list[str]]]:
+def _filters(
+    request: HttpRequest, membership: Membership
+) -> tuple[FeedbackFilter, dict[str, list[str]]]:
+    personal = can(membership, Action.VIEW_PERSONAL_DATA)
     try:
-        return FeedbackFilter.from_query(request.GET), {}
+        return FeedbackFilter.from_query(request.GET, personal=personal), {}
     except BadFilter as exc:
-        return exc.usable or FeedbackFilter(), exc.fields
+        return exc.usable or FeedbackFilter(personal=personal), exc.fields
 
 
 @member_required
 def inbox(request: HttpRequest, membership: Membership) -> HttpResponse:
-    filters, errors = _filters(request)
+    filters, errors = _filters(request, membership)
     cursor = request.GET.get("cursor", "")
     try:
         page, next_cursor = selectors.feedback_page(
@@ -131,7 +134,7 @@ def record_delete(request: HttpRequest, membership: Membership, feedback_id: int
 
 
 def _export(request: HttpRequest, membership: Membership, kind: str) -> HttpResponseBase:
-    filters, errors = _filters(request)
+    filters, errors = _filters(request, membership)
     if errors:
         return HttpResponse(
             "; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()), status=400

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -12,8 +12,8 @@ from pydantic import ConfigDict
 
 from soriloop.accounts.api import read_auth
 from soriloop.accounts.models import ApiKey
+from soriloop.core.api_types import Day, OneOf, omitted
 from soriloop.core.errors import documented, envelope
-from soriloop.core.fields import DAY_PROBLEM, parse_day
 from soriloop.feedback.filters import BadFilter, FeedbackFilter
 from soriloop.feedback.schemas import FilterQuery
 from soriloop.insights.selectors import (
@@ -59,6 +59,17 @@ class SpikesOut(Schema):
     items: list[Spike]
 
 
+class MetricsQuery(Schema):
+    grain: Annotated[str, OneOf(GRAINS)] = Field(
+        default="day", description="The buckets of `series`."
+    )
+    group_by: Annotated[str, OneOf(GROUPS[1:])] | None = omitted(
+        description="Adds `breakdown` by this dimension."
+    )
+    limit: int = Field(default=20, ge=1, le=100, description="Items of `breakdown`.")
+    offset: int = Field(default=0, ge=0, description="Items of `breakdown` skipped.")
+
+
 @router.get(
     "/metrics",
     auth=read_auth,
@@ -66,54 +77,42 @@ class SpikesOut(Schema):
     response=documented({200: MetricsOut}),
 )
 def metrics_get(
-    request: HttpRequest,
-    filters: Query[FilterQuery],
-    grain: str = "day",
-    group_by: str = "",
-    limit: int = 20,
-    offset: int = 0,
+    request: HttpRequest, filters: Query[FilterQuery], query: Query[MetricsQuery]
 ) -> HttpResponse:
-    """Takes every filter of `GET /feedback` plus `topic`, `type` and `segment`; the period is
-    `date_from`..`date_to` (default: the last 30 days in the workspace's time zone) and is
-    compared with the previous period of equal length. `grain` (day, week, month) shapes
-    `series`; `group_by` (channel, source, touchpoint, language, segment, sentiment, topic,
-    type) adds `breakdown`, paged by `limit` and `offset` (`total`, `next_offset`). A series
-    longer than `METRICS_MAX_POINTS` (400) buckets is refused with 422: choose a coarser
-    grain or a shorter period. Definitions: docs/metrics.md."""
+    """Takes every filter of `GET /feedback`; the period is `date_from`..`date_to` (default:
+    the last 30 days in the workspace's time zone) and is compared with the previous period
+    of equal length. `grain` (day, week, month) shapes `series`; `group_by` (channel, source,
+    touchpoint, language, segment, sentiment, topic, type) adds `breakdown`, paged by `limit`
+    and `offset` (`total`, `next_offset`). A series longer than `METRICS_MAX_POINTS` (400)
+    buckets is refused with 422: choose a coarser grain or a shorter period. Definitions:
+    docs/metrics.md."""
     key: ApiKey = request.auth  # type: ignore[attr-defined]
-    problems: dict[str, list[str]] = {}
-    if grain not in GRAINS:
-        problems["grain"] = [f"must be one of {', '.join(GRAINS)}"]
-    if group_by and (group_by == "day" or group_by not in GROUPS):
-        problems["group_by"] = [f"must be one of {', '.join(GROUPS[1:])}"]
-    if not 1 <= limit <= 100:
-        problems["limit"] = ["must be between 1 and 100"]
-    if offset < 0:
-        problems["offset"] = ["must be 0 or more"]
+    grain = query.grain
     try:
-        parsed = FeedbackFilter.from_query(request.GET)  # one parser for pages and API
-    except BadFilter as exc:
-        problems.update(exc.fields)
-    else:
-        problems.update(_too_long(key, parsed, grain))
-    if problems:
-        return envelope(422, "The request has invalid parameters.", problems)
+        parsed = FeedbackFilter.from_query(request.GET, personal=key.personal_data)
+    except BadFilter as exc:  # one parser for pages and API
+        return envelope(422, "The request has invalid parameters.", exc.fields)
+    too_long = _too_long(key, parsed, grain)
+    if too_long:
+        return envelope(422, "The request has invalid parameters.", too_long)
     data: dict[str, Any] = {
         **metrics_overview(workspace=key.workspace, filters=parsed, grain=grain),
         "filter": parsed.to_query(),
     }
-    if group_by:
+    if query.group_by:
         page = metrics_breakdown_page(
-            workspace=key.workspace, filters=parsed, group=group_by, limit=limit, offset=offset
+            workspace=key.workspace,
+            filters=parsed,
+            group=query.group_by,
+            limit=query.limit,
+            offset=query.offset,
         )
-        data["breakdown"] = {"by": group_by, **page}
+        data["breakdown"] = {"by": query.group_by, **page}
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
 
 
 def _too_long(key: ApiKey, filters: FeedbackFilter, grain: str) -> dict[str, list[str]]:
     """Why the series would be too long to answer, by field (empty: it is not)."""
-    if grain not in GRAINS:
-        return {}
     points = series_length(period=period_get(workspace=key.workspace, filters=filters), grain=grain)
     if points <= settings.METRICS_MAX_POINTS:
         return {}
@@ -127,20 +126,22 @@ def _too_long(key: ApiKey, filters: FeedbackFilter, grain: str) -> dict[str, lis
     }
 
 
+class SpikesQuery(Schema):
+    date: Day | None = omitted(description="Default: today.")
+
+
 @router.get(
     "/spikes",
     auth=read_auth,
     summary="Topics rising above their own baseline",
     response=documented({200: SpikesOut}),
 )
-def spikes_get(request: HttpRequest, date: str = "") -> HttpResponse:
+def spikes_get(request: HttpRequest, query: Query[SpikesQuery]) -> HttpResponse:
     """Topics whose volume or negative share on `date` (default: today in the workspace's time
     zone), or in the 7 days up to it, is well above the same weekdays of the 8 weeks before.
     Each item names the filter of the records behind it. Definitions: docs/metrics.md."""
     key: ApiKey = request.auth  # type: ignore[attr-defined]
-    day = parse_day(date) if date else key.workspace.today()
-    if day is None:
-        return envelope(422, "The request has invalid parameters.", {"date": [DAY_PROBLEM]})
+    day = query.date or key.workspace.today()
     items = [s.as_dict() for s in spikes_detect(workspace=key.workspace, today=day)]
     return JsonResponse(
         {"date": day.isoformat(), "items": items}, json_dumps_params={"ensure_ascii": False}

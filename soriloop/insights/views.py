@@ -84,10 +84,11 @@ class _Page:
 
 def _page(request: HttpRequest, membership: Membership) -> _Page:
     errors: dict[str, list[str]] = {}
+    personal = can(membership, Action.VIEW_PERSONAL_DATA)
     try:
-        f = FeedbackFilter.from_query(request.GET)
+        f = FeedbackFilter.from_query(request.GET, personal=personal)
     except BadFilter as exc:
-        f, errors = exc.usable or FeedbackFilter(), exc.fields
+        f, errors = exc.usable or FeedbackFilter(personal=personal), exc.fields
     grain = request.GET.get("grain", "day")
     if grain not in GRAINS:
         grain = "day"

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class SurveysConfig(AppConfig):
     name = "soriloop.surveys"
     label = "surveys"
+
+    def ready(self) -> None:
+        from soriloop.core.changes import consumer_register
+        from soriloop.surveys.triggers import triggers_consume
+
+        consumer_register(name="survey-triggers", types=["customer.event"], handle=triggers_consume)

@@ -88,9 +88,23 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
+    # how it was made: a campaign's, or a trigger rule's for one customer event
+    campaign = models.ForeignKey(
+        "Campaign", null=True, blank=True, on_delete=models.CASCADE, related_name="invitations"
+    )
+    trigger = models.ForeignKey(
+        "TriggerRule", null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations"
+    )
+    event = models.ForeignKey(
+        "customers.CustomerEvent", null=True, blank=True, on_delete=models.SET_NULL
+    )
 
     class Meta:
         indexes = [models.Index(fields=["survey", "created_at"], name="sv_inv_survey")]
+        constraints = [
+            # a redelivered customer.event schedules nothing twice
+            models.UniqueConstraint(fields=["trigger", "event"], name="sv_inv_trigger_event")
+        ]
 
     def __str__(self) -> str:
         return f"invitation {self.pk} to survey {self.survey_id}"
@@ -128,3 +142,166 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"response {self.pk} to survey {self.survey_id}"
+
+
+class Campaign(models.Model):
+    """A survey's invitations e-mailed to a list or a segment, throttled, with an optional
+    reminder; its progress is counted from its invitations and their messages."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE)
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="campaigns")
+    name = models.CharField(max_length=200, blank=True, default="")
+    source = models.CharField(max_length=10, default="list")  # list, csv, segment
+    segment = models.CharField(max_length=120, blank=True, default="")
+    reminder_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    start_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["survey", "-created_at"], name="sv_campaign_survey")]
+
+    def __str__(self) -> str:
+        return self.name or f"campaign {self.pk}"
+
+
+class TriggerRule(models.Model):
+    """Send ``survey`` ``delay_minutes`` after a customer event of ``event_type`` whose
+    properties hold every pair of ``filter``."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE)
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="triggers")
+    event_type = models.CharField(max_length=60)
+    delay_minutes = models.PositiveIntegerField(default=0)
+    filter = models.JSONField(default=dict, blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "event_type", "active"], name="sv_trigger_type")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} -> survey {self.survey_id}"
+
+
+class MessageKind(models.TextChoices):
+    INVITATION = "invitation", _("Invitation")
+    REMINDER = "reminder", _("Reminder")
+
+
+class MessageState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Skipped")
+    BOUNCED = "bounced", _("Bounced")
+    FAILED = "failed", _("Failed")
+
+
+class Message(models.Model):
+    """One survey e-mail to send (an invitation or its one reminder): the outbox every send
+    path goes through, so throttling, quiet hours, suppression and fatigue apply to all.
+
+    The state lives here, so sending resumes after a crash: a message claimed by a worker
+    that stopped beating goes back to ``queued`` (docs/surveys.md)."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE)
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(max_length=10, choices=MessageKind.choices)
+    state = models.CharField(max_length=10, choices=MessageState.choices, default="queued")
+    due_at = models.DateTimeField(default=timezone.now)
+    owner = models.CharField(max_length=40, blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    reason = models.CharField(max_length=30, blank=True, default="")  # why skipped
+    variant = models.CharField(max_length=10, blank=True, default="")  # a reminder's text
+    error = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["invitation", "kind"], name="sv_message_one_per_kind")
+        ]
+        indexes = [models.Index(fields=["state", "due_at"], name="sv_message_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk} ({self.state})"
+
+
+class Contact(models.Model):
+    """A survey sent to or shown to one person, on any channel: what the fatigue rule counts.
+
+    Keyed by the customer when there is one, else by the address."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE)
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.CASCADE
+    )
+    address = models.CharField(max_length=254, blank=True, default="")
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="contacts")
+    channel = models.CharField(max_length=10)  # email, link
+    kind = models.CharField(max_length=10)  # invitation, reminder, shown
+    counts = models.BooleanField(default=True)  # toward the other surveys' limits
+    at = models.DateTimeField(default=timezone.now)
+    message = models.OneToOneField(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="contact"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "customer", "at"], name="sv_contact_customer"),
+            models.Index(fields=["workspace", "address", "at"], name="sv_contact_address"),
+        ]
+
+    def __str__(self) -> str:
+        return f"survey {self.survey_id} {self.kind} at {self.at:%Y-%m-%d}"
+
+
+class Suppression(models.Model):
+    """An address no survey e-mail goes to: it unsubscribed, or its server refused it."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE)
+    address = models.CharField(max_length=254)
+    reason = models.CharField(max_length=12)  # unsubscribed, bounced
+    detail = models.CharField(max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "address"], name="sv_suppression_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.reason})"
+
+
+class SurveySettings(models.Model):
+    """A workspace's contact rule and quiet hours; without a row the settings' defaults hold."""
+
+    workspace = models.OneToOneField(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="survey_settings"
+    )
+    gap_days = models.PositiveSmallIntegerField()
+    max_in_window = models.PositiveSmallIntegerField()
+    window_days = models.PositiveSmallIntegerField()
+    quiet_start = models.TimeField(null=True, blank=True)  # both None: no quiet hours
+    quiet_end = models.TimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"survey settings of workspace {self.workspace_id}"
+
+
+class FatigueOverride(models.Model):
+    """One survey's own contact rule: its gap and window limit (None: the workspace's), and
+    whether its sends count toward the other surveys' limits."""
+
+    survey = models.OneToOneField(Survey, on_delete=models.CASCADE, related_name="fatigue")
+    gap_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_in_window = models.PositiveSmallIntegerField(null=True, blank=True)
+    counts = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"fatigue override of survey {self.survey_id}"

@@ -5,13 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from soriloop.accounts.models import Workspace
 from soriloop.insights.metrics import Totals, ces, csat, nps
-from soriloop.surveys.models import Invitation, Response, Survey
+from soriloop.surveys.models import (
+    Invitation,
+    Message,
+    MessageKind,
+    MessageState,
+    Response,
+    Survey,
+    SurveyVersion,
+)
 from soriloop.surveys.questions import SCALES, shown
 from soriloop.surveys.services import Link
 
@@ -40,6 +49,17 @@ def link_find(*, token: str = "", public_key: str = "") -> Link | None:
         return Link(invitation.survey, invitation) if invitation else None
     survey = Survey.objects.select_related("workspace").filter(public_key=public_key).first()
     return Link(survey) if survey and public_key else None
+
+
+def invitations_delivered(*, survey: Survey) -> QuerySet[Invitation]:
+    """Invitations whose link reached someone: handed out through the API, or e-mailed and
+    accepted by the SMTP server (not those queued, skipped, bounced or failed)."""
+    undelivered = Message.objects.filter(kind=MessageKind.INVITATION).exclude(
+        state=MessageState.SENT
+    )
+    return Invitation.objects.filter(survey=survey).exclude(
+        pk__in=undelivered.filter(invitation__survey=survey).values("invitation_id")
+    )
 
 
 def _scale_totals(kind: str, values: Iterable[int]) -> Totals:
@@ -88,17 +108,21 @@ def _summary(question: Mapping[str, Any], values: list[Any]) -> dict[str, Any]:
     return {"filled": len(values)}
 
 
+def _score(kind: str, values: Iterable[int]) -> dict[str, Any]:
+    """NPS / CSAT / CES of the answers: the score, n and 95% CI."""
+    found = {"nps": nps, "csat": csat, "ces": ces}[kind](_scale_totals(kind, values)).as_dict()
+    return {"score": found["value"], "n": found["n"], "ci": found["ci95"]}
+
+
 def _metric(kind: str, responses: list[Response]) -> dict[str, Any]:
-    """The survey's NPS / CSAT / CES over every finished response: the score, n and 95% CI."""
+    """The survey's NPS / CSAT / CES over every finished response."""
     values = [
         r.answers[q["key"]]
         for r in responses
         for q in r.version.questions
         if q["kind"] == kind and q["key"] in r.answers
     ]
-    metric = {"nps": nps, "csat": csat, "ces": ces}[kind](_scale_totals(kind, values))
-    found = metric.as_dict()
-    return {"score": found["value"], "n": found["n"], "ci": found["ci95"]}
+    return _score(kind, values)
 
 
 def _trend(responses: list[Response]) -> list[dict[str, Any]]:
@@ -122,7 +146,7 @@ def survey_results(*, survey: Survey) -> dict[str, Any]:
     )
     started = [r for r in responses if r.answers or r.finished_at]
     finished = [r for r in responses if r.finished_at is not None]
-    invited = Invitation.objects.filter(survey=survey).count()
+    invited = invitations_delivered(survey=survey).count()
     questions = []
     for q in survey.current.questions:
         values = [r.answers[q["key"]] for r in started if q["key"] in r.answers]
@@ -149,3 +173,73 @@ def survey_results(*, survey: Survey) -> dict[str, Any]:
         "ces": _metric("ces", finished),
         "trend": _trend(finished),
     }
+
+
+@dataclass(frozen=True)
+class SurveyRow:
+    """A line of the surveys page."""
+
+    survey: Survey
+    version: int
+    started: int
+    finished: int
+    nps: dict[str, Any]  # score (None without NPS answers), n, ci
+
+
+def survey_list(*, workspace: Workspace, limit: int = 500) -> list[SurveyRow]:
+    """The workspace's surveys, newest first, each with its current version, how many
+    responses started and finished, and its NPS over the finished ones (as the results)."""
+    surveys = list(
+        surveys_of(workspace=workspace).annotate(version_number=Max("versions__number"))[:limit]
+    )
+    ids = [s.pk for s in surveys]
+    counts = {
+        row["survey_id"]: row
+        for row in Response.objects.filter(survey_id__in=ids)
+        .values("survey_id")
+        .annotate(
+            started=Count("id", filter=~Q(answers={}) | Q(finished_at__isnull=False)),
+            finished=Count("id", filter=Q(finished_at__isnull=False)),
+        )
+    }
+    scores = _nps_by_survey(ids)
+    return [
+        SurveyRow(
+            survey=s,
+            version=s.version_number or 1,
+            started=counts.get(s.pk, {}).get("started", 0),
+            finished=counts.get(s.pk, {}).get("finished", 0),
+            nps=_score("nps", scores.get(s.pk, [])),
+        )
+        for s in surveys
+    ]
+
+
+def _nps_by_survey(survey_ids: list[int]) -> dict[int, list[int]]:
+    """The NPS answers of each survey's finished responses, read on their own versions."""
+    nps_keys = {
+        version_id: [q["key"] for q in questions if q["kind"] == "nps"]
+        for version_id, questions in SurveyVersion.objects.filter(
+            survey_id__in=survey_ids
+        ).values_list("id", "questions")
+    }
+    found: dict[int, list[int]] = {}
+    finished = Response.objects.filter(survey_id__in=survey_ids, finished_at__isnull=False)
+    for survey_id, version_id, answers in finished.values_list(
+        "survey_id", "version_id", "answers"
+    ).iterator(chunk_size=2000):
+        for key in nps_keys.get(version_id, []):
+            if key in answers:
+                found.setdefault(survey_id, []).append(answers[key])
+    return found
+
+
+def responses_started(*, survey: Survey) -> QuerySet[Response]:
+    """The survey's responses with an answer or finished (what the results count as
+    started), oldest first, with their version and customer."""
+    return (
+        Response.objects.filter(survey=survey)
+        .filter(~Q(answers={}) | Q(finished_at__isnull=False))
+        .select_related("version", "customer")
+        .order_by("id")
+    )

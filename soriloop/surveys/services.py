@@ -11,10 +11,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
-from django_tasks import task
 
 from soriloop.accounts.models import Membership, Workspace
 from soriloop.accounts.permissions import Action, require
@@ -23,7 +22,18 @@ from soriloop.core.changes import change_append
 from soriloop.customers.services import CustomerRef, customer_resolve_many
 from soriloop.feedback.services import feedback_ingest
 from soriloop.feedback.validation import FeedbackInput, InvalidFeedback, parse_feedback
-from soriloop.surveys.models import Invitation, Response, Survey, SurveyState, SurveyVersion
+from soriloop.surveys.fatigue import Person, contact_record
+from soriloop.surveys.models import (
+    Campaign,
+    Invitation,
+    Message,
+    MessageKind,
+    MessageState,
+    Response,
+    Survey,
+    SurveyState,
+    SurveyVersion,
+)
 from soriloop.surveys.questions import (
     LANGUAGES,
     SCORED,
@@ -33,6 +43,7 @@ from soriloop.surveys.questions import (
     parse_definition,
     visible_answers,
 )
+from soriloop.surveys.sending import messages_queue
 
 logger = logging.getLogger(__name__)
 
@@ -169,6 +180,18 @@ def _audit(survey: Survey, actor: Membership | None, action: str) -> None:
     )
 
 
+def responses_export_audit(*, actor: Membership, survey: Survey, file_format: str) -> None:
+    """Check the right to export a survey's responses and record that it happened."""
+    require(actor, Action.EXPORT)
+    audit_record(
+        workspace=survey.workspace,
+        actor=actor.user,
+        action="export",
+        target=f"survey {survey.pk}",
+        data={"format": file_format.upper()},
+    )
+
+
 @dataclass(frozen=True)
 class Recipient:
     email: str = ""
@@ -217,9 +240,13 @@ def invitations_create(
     recipients: Sequence[Recipient],
     send: str = "none",
     expires_days: int | None = None,
+    campaign: Campaign | None = None,
+    send_at: dt.datetime | None = None,
 ) -> list[Invitation]:
     """One single-use link per recipient, linked to their customer profile; ``send="email"``
-    queues the invitation e-mail to each recipient with an address."""
+    queues the invitation e-mail to each recipient with an address, sent from ``send_at``
+    (default now) by the outbox (surveys/sending.py) with its throttle, quiet hours,
+    suppression list and contact rule."""
     if actor is not None:
         require(actor, Action.MANAGE_SURVEYS)
     if survey.state == SurveyState.CLOSED:
@@ -233,7 +260,8 @@ def invitations_create(
         ],
     )
     days = expires_days if expires_days is not None else settings.SURVEY_LINK_DAYS
-    expires = timezone.now() + dt.timedelta(days=days)
+    start = send_at or timezone.now()
+    expires = start + dt.timedelta(days=days)
     invitations = Invitation.objects.bulk_create(
         [
             Invitation(
@@ -246,14 +274,13 @@ def invitations_create(
                 language=r.language or survey.languages[0],
                 hidden=dict(r.hidden or {}),
                 expires_at=expires,
+                campaign=campaign,
             )
             for r, customer in zip(recipients, customers, strict=True)
         ]
     )
     if send == "email":
-        for invitation in invitations:
-            if invitation.email:
-                invitation_send.enqueue(invitation_id=invitation.pk)
+        messages_queue(invitations=[i for i in invitations if i.email], due_at=start)
     return invitations
 
 
@@ -265,43 +292,23 @@ def public_link(survey: Survey) -> str:
     return f"{settings.SITE_URL}/s/p/{survey.public_key}/"
 
 
-INVITE_SUBJECT = {"ko": "{name}: 잠시 의견을 들려주세요", "en": "{name}: a minute for your view?"}
-INVITE_BODY = {
-    "ko": "안녕하세요{who},\n\n짧은 설문에 답해 주시면 더 나은 서비스를 만드는 데 쓰겠습니다.\n\n{link}\n",
-    "en": "Hello{who},\n\nPlease answer a short survey; we will use it to do better.\n\n{link}\n",
-}
-
-
-@task()
-def invitation_send(invitation_id: int) -> str:
-    """E-mail one invitation, once; returns what it did (a background task)."""
-    with transaction.atomic():
-        invitation = (
-            Invitation.objects.select_for_update(of=("self",))
-            .select_related("survey")
-            .filter(id=invitation_id, sent_at__isnull=True)
-            .first()
-        )
-        if invitation is None:
-            return "already sent or gone"
-        if invitation.survey.state == SurveyState.CLOSED:
-            return "survey closed"
-        lang = invitation.language if invitation.language in LANGUAGES else "ko"
-        who = f" {invitation.name}" if invitation.name else ""
-        subject = INVITE_SUBJECT[lang].format(name=invitation.survey.name)
-        body = INVITE_BODY[lang].format(who=who, link=invitation_link(invitation))
-        send_mail(subject, body, None, [invitation.email])
-        invitation.sent_at = timezone.now()
-        invitation.save(update_fields=["sent_at"])
-    return "sent"
-
-
 def invitation_opened(*, invitation: Invitation) -> None:
     """Note the first time an invitation's link was opened (reminders treat "never opened"
     apart from "started")."""
     now = timezone.now()
-    Invitation.objects.filter(pk=invitation.pk, opened_at__isnull=True).update(opened_at=now)
+    first = Invitation.objects.filter(pk=invitation.pk, opened_at__isnull=True).update(
+        opened_at=now
+    )
     invitation.opened_at = invitation.opened_at or now
+    if first and not Message.objects.filter(invitation=invitation).exists():
+        # a link handed out elsewhere (an app, a chat): shown now, so it counts for fatigue
+        contact_record(
+            survey=invitation.survey,
+            person=Person(invitation.customer_id, invitation.email.strip().lower()),
+            channel="link",
+            kind="shown",
+            at=now,
+        )
 
 
 @dataclass(frozen=True)
@@ -506,6 +513,15 @@ def response_record(*, response: Response) -> list[int]:
     return ids
 
 
+def _reminder_pending(cutoff: dt.datetime) -> Any:
+    """Responses whose invitation has a reminder to come or sent since ``cutoff``: a started
+    response waits for it ("finish where you left off") before it counts as partial."""
+    reminders = Message.objects.filter(kind=MessageKind.REMINDER).filter(
+        Q(state__in=[MessageState.QUEUED, MessageState.SENDING]) | Q(sent_at__gte=cutoff)
+    )
+    return Response.objects.filter(invitation__in=reminders.values("invitation_id")).values("id")
+
+
 def responses_record_partial(*, owner: str = "", limit: int = 200) -> int:
     """Turn partial responses left alone for ``SURVEY_PARTIAL_AFTER_HOURS`` into feedback
     (what was answered counts); returns how many (a worker loop)."""
@@ -514,13 +530,15 @@ def responses_record_partial(*, owner: str = "", limit: int = 200) -> int:
         Response.objects.filter(recorded_at__isnull=True, finished_at__isnull=True)
         .filter(updated_at__lt=cutoff)
         .exclude(answers={})
+        .exclude(id__in=_reminder_pending(cutoff))
         .order_by("updated_at")
         .values_list("id", flat=True)[:limit]
     )
     for pk in ids:
         with transaction.atomic():
             response = (
-                Response.objects.select_for_update()
+                # of self: PostgreSQL cannot lock the nullable side of the outer joins
+                Response.objects.select_for_update(of=("self",))
                 .select_related("survey__workspace", "version", "invitation", "customer")
                 .filter(pk=pk, recorded_at__isnull=True, finished_at__isnull=True)
                 .first()

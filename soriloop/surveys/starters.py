@@ -123,3 +123,16 @@ STARTERS: dict[str, dict[str, Any]] = {
         ],
     },
 }
+
+# "A blank survey": one open question to start from (a survey has at least one).
+BLANK: dict[str, Any] = {
+    "name": {"ko": "새 설문", "en": "New survey"},
+    "touchpoint": "",
+    "questions": [
+        {
+            "key": "q1",
+            "kind": "text",
+            "text": {"ko": "의견을 자유롭게 남겨 주세요", "en": "Tell us what you think"},
+        }
+    ],
+}

@@ -8,8 +8,10 @@ complaint and praise, an open problem that also praises something is a complaint
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from soriloop.analysis.engine.heads import Evidence
 from soriloop.analysis.engine.sentiment import CUE_NAMES, Sentiment
@@ -19,9 +21,75 @@ TYPES = ("praise", "complaint", "suggestion", "question", "bug")
 
 SURE = 0.6  # the sentiment confidence from which the sentiment alone makes praise or complaint
 
+# The standard library's own regular-expression parser (private, so typeshed has no stub):
+# it tells which characters a rule's matches can start with.
+_parser: Any = importlib.import_module("re._parser")
+
+First = tuple[set[str], bool]  # the characters a match can start with; whether it can be empty
+
+
+def _first_of_sequence(items: Any) -> First | None:
+    found: set[str] = set()
+    for op, av in items:
+        item = _first_of(op, av)
+        if item is None:
+            return None
+        chars, empty = item
+        found |= chars
+        if not empty:
+            return found, False
+    return found, True
+
+
+def _first_of_class(members: Any) -> First | None:
+    found: set[str] = set()
+    for op, av in members:
+        if op is _parser.LITERAL:
+            found.add(chr(av))
+        elif op is _parser.RANGE and av[1] - av[0] < 256:
+            found.update(chr(c) for c in range(av[0], av[1] + 1))
+        else:
+            return None  # negated, \w, \s, a wide range: almost anything
+    return found, False
+
+
+def _first_of(op: Any, av: Any) -> First | None:
+    """None for what may start with almost any character (``.``, ``\\w``, ``[^...]``) and for
+    what this does not know."""
+    if op is _parser.LITERAL:
+        return {chr(av)}, False
+    if op is _parser.IN:
+        return _first_of_class(av)
+    if op is _parser.BRANCH:
+        found = [_first_of_sequence(alternative) for alternative in av[1]]
+        if any(f is None for f in found):
+            return None
+        return set().union(*(f[0] for f in found if f)), any(f[1] for f in found if f)
+    if op is _parser.SUBPATTERN:
+        _group, add_flags, del_flags, sub = av
+        return None if add_flags or del_flags else _first_of_sequence(sub)
+    if op in (_parser.MAX_REPEAT, _parser.MIN_REPEAT):
+        low, _high, sub = av
+        inner = _first_of_sequence(sub)
+        return None if inner is None else (inner[0], inner[1] or low == 0)
+    if op in (_parser.AT, _parser.ASSERT, _parser.ASSERT_NOT):
+        return set(), True  # zero-width: what follows starts the match
+    return None
+
+
+def guarded(part: str) -> str:
+    """``part`` behind a look-ahead for the characters its matches can start with (itself when
+    they cannot be told): the same matches, found several times faster, since the engine
+    tries every one of a rule's hundreds of alternatives at every position of the text."""
+    first = _first_of_sequence(_parser.parse(part, re.IGNORECASE))
+    if first is None or first[1]:
+        return part
+    chars = "".join(re.escape(c) for c in sorted(first[0]))
+    return f"(?=[{chars}])(?:{part})"
+
 
 def _rx(*parts: str) -> re.Pattern[str]:
-    return re.compile("|".join(parts), re.IGNORECASE)
+    return re.compile("|".join(guarded(p) for p in parts), re.IGNORECASE)
 
 
 # A question mark, Korean interrogative endings (with or without "?"), English question
@@ -181,14 +249,39 @@ def _kind(name: str, evidence: list[Evidence]) -> FeedbackType | None:
 
 
 def _questions(text: str) -> list[Evidence]:
-    rhetorical = _matches(text, _RHETORICAL)
-    return _outside(_matches(text, _QUESTION), rhetorical)
+    asked = _matches(text, _QUESTION)
+    return _outside(asked, _matches(text, _RHETORICAL)) if asked else asked
+
+
+def _praise_cues(text: str) -> list[Evidence]:
+    found = _matches(text, _PRAISE)
+    return _outside(found, _matches(text, _NOT_PRAISE)) if found else found
+
+
+@dataclass(frozen=True)
+class TypeScan:
+    """What the cue rules (``sentiment.CUE_NAMES``) find in one text: scanned once, read by
+    the meaning head's cues and by the types."""
+
+    question: tuple[Evidence, ...]  # the asked ones, rhetorical questions left out
+    suggestion: tuple[Evidence, ...]
+    bug: tuple[Evidence, ...]
+    problem: tuple[Evidence, ...]  # every problem cue, the weak ones too
+
+
+def scan_types(text: str) -> TypeScan:
+    return TypeScan(
+        question=tuple(_questions(text)),
+        suggestion=tuple(_matches(text, _SUGGESTION)),
+        bug=tuple(_matches(text, _BUG)),
+        problem=tuple(_matches(text, _PROBLEM)),
+    )
 
 
 def _praise(
     text: str, sentiment: Sentiment, problem: list[Evidence], asks: bool
 ) -> FeedbackType | None:
-    cues = _outside(_matches(text, _PRAISE), _matches(text, _NOT_PRAISE))
+    cues = _praise_cues(text)
     positive = sentiment.label == "positive" and sentiment.confidence >= SURE
     if asks and not positive and all(_THANKS.fullmatch(e.text) for e in cues):
         cues = []  # "배송지 변경 가능한가요? 감사합니다": a polite close, not praise
@@ -202,10 +295,10 @@ def _praise(
     return _kind("praise", cues)
 
 
-def _problems(text: str, sentiment: Sentiment, asks: bool) -> list[Evidence]:
-    """The problem cues that count: the weak ones in a question, a suggestion or praise only
-    when the sentiment is negative or, beside praise, after a turn ("늦었지만 ... 감사")."""
-    found = _matches(text, _PROBLEM)
+def _problems(text: str, sentiment: Sentiment, asks: bool, found: list[Evidence]) -> list[Evidence]:
+    """The problem cues (``found``) that count: the weak ones in a question, a suggestion or
+    praise only when the sentiment is negative or, beside praise, after a turn ("늦었지만 ...
+    감사")."""
     if sentiment.label == "negative" and sentiment.confidence >= SURE:
         return found
     positive = sentiment.label == "positive" and sentiment.confidence >= SURE
@@ -229,17 +322,16 @@ def _complaint(
 
 
 def feedback_types(
-    text: str, tokens: list[Token], sentiment: Sentiment
+    text: str, tokens: list[Token], sentiment: Sentiment, *, scan: TypeScan | None = None
 ) -> tuple[FeedbackType, ...]:
     """The types that hold for ``text``, most confident first; each names its evidence (the
     words, or for praise and complaint made by the sentiment alone, the sentiment's words).
     ``tokens`` is not read: the rules match the raw text, misspellings and missing spaces
-    included."""
-    bug = _matches(text, _BUG)
-    suggestion = _matches(text, _SUGGESTION)
-    question = _questions(text)
+    included. ``scan`` is ``scan_types(text)`` when the caller has it already."""
+    scan = scan or scan_types(text)
+    bug, suggestion, question = list(scan.bug), list(scan.suggestion), list(scan.question)
     asks = bool(suggestion or question)
-    problem = _problems(text, sentiment, asks)
+    problem = _problems(text, sentiment, asks, list(scan.problem))
     found = [
         _praise(text, sentiment, problem + bug, asks),
         _complaint(sentiment, problem, bug, asks),
@@ -250,14 +342,10 @@ def feedback_types(
     return tuple(sorted((t for t in found if t is not None), key=lambda t: -t.confidence))
 
 
-def type_cues(text: str) -> tuple[float, ...]:
+def type_cues(text: str, *, scan: TypeScan | None = None) -> tuple[float, ...]:
     """Whether the question, suggestion, bug and problem rules fire (1.0) or not (0.0), in the
     order of ``sentiment.CUE_NAMES``: inputs of the meaning head, which learns what they say
-    about the sentiment (a question without a problem is neutral; a bug is a complaint)."""
-    found = {
-        "question": _questions(text),
-        "suggestion": _matches(text, _SUGGESTION),
-        "bug": _matches(text, _BUG),
-        "problem": _matches(text, _PROBLEM),
-    }
-    return tuple(1.0 if found[name] else 0.0 for name in CUE_NAMES)
+    about the sentiment (a question without a problem is neutral; a bug is a complaint).
+    ``scan`` is ``scan_types(text)`` when the caller has it already."""
+    scan = scan or scan_types(text)
+    return tuple(1.0 if getattr(scan, name) else 0.0 for name in CUE_NAMES)

@@ -9,7 +9,7 @@ from typing import Any
 from soriloop.analysis.engine.embed import ENCODER, Encoder, embed
 from soriloop.analysis.engine.features import featurize
 from soriloop.analysis.engine.keywords import keywords
-from soriloop.analysis.engine.kinds import FeedbackType, feedback_types, type_cues
+from soriloop.analysis.engine.kinds import FeedbackType, feedback_types, scan_types, type_cues
 from soriloop.analysis.engine.lang import detect_language
 from soriloop.analysis.engine.pii import PiiSpan, find_pii, redact_with_labels
 from soriloop.analysis.engine.sentiment import (
@@ -112,9 +112,10 @@ def analyze(
         rules, found, redacted, languages, tokens, vectors, strict=True
     ):
         features = featurize(text, toks)
+        scan = scan_types(text)  # read by the meaning head's cues and by the types
         blend = None
         if head is not None and vector is not None:
-            blend = Meaning(head, vector, lang.language, type_cues(text))
+            blend = Meaning(head, vector, lang.language, type_cues(text, scan=scan))
         sentiment = model.predict(text, features, meaning=blend)
         results.append(
             Analysis(
@@ -124,7 +125,7 @@ def analyze(
                 redacted=clean,
                 tokens=tuple(toks),
                 sentiment=sentiment,
-                types=feedback_types(text, toks, sentiment),
+                types=feedback_types(text, toks, sentiment, scan=scan),
                 topics=assign_topics(text, features, topics, vector=vector),
                 keywords=keywords(toks),
                 abuse=abuse.predict(text, features),

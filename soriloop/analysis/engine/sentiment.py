@@ -121,7 +121,8 @@ class SentimentModel(LinearHead):
         with the meaning head's."""
         if not features.indices:
             return Sentiment("neutral", 0.0, 1.0, (0.0, 1.0, 0.0), ())
-        probs = self.probabilities(features)
+        columns, value = self.columns(features)
+        probs = self.probabilities_of(columns, value)
         if meaning is not None and float(np.abs(meaning.vector).sum()) > 0:
             share = meaning.head.share(meaning.language, meaning.vector)
             read = meaning.head.probabilities(meaning.vector, meaning.cues)
@@ -130,7 +131,6 @@ class SentimentModel(LinearHead):
         label = LABELS[best]
         found: tuple[Evidence, ...] = ()
         if label != "neutral":
-            columns, value = self.columns(features)
             others = [c for c in range(3) if c != best]
             # how much each feature pushed towards the label rather than the other two
             push = columns[best] * value - columns[others].mean(axis=0) * value

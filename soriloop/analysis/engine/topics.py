@@ -267,7 +267,7 @@ def assign_topics(
         hits = _keyword_hits(compact, topic.keywords)
         # only the features the text shares with the centroid (a set intersection, in C)
         similarity = sum(
-            topic.centroid[i] * values[i] for i in values.keys() & topic.centroid.keys()
+            [topic.centroid[i] * values[i] for i in values.keys() & topic.centroid.keys()]
         )
         confidence = _confidence(len(hits), similarity, topic, vector)
         if confidence >= THRESHOLD:

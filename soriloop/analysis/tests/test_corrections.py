@@ -101,7 +101,9 @@ def test_records_waiting_for_analysis_cannot_be_corrected(alice: Member, api_key
         content_type="application/json",
         headers={"Authorization": f"Bearer {api_key_of(alice, 'write')}"},
     )
-    assert response.status_code == 422
+    assert response.status_code == 409  # a conflict with the record's state, not a bad body
+    assert response.json()["error"]["code"] == "conflict"
+    assert "analysis" in response.json()["error"]["fields"]
 
 
 def test_viewers_cannot_correct_and_bob_cannot_reach_alices_records(

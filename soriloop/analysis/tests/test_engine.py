@@ -1,17 +1,19 @@
 """The engine on fixed Korean and English examples (no database)."""
 
 from collections.abc import Sequence
+from zlib import crc32
 
 import numpy as np
 import pytest
 
 from soriloop.analysis.engine.embed import DIMENSIONS
+from soriloop.analysis.engine.features import MASK, featurize
 from soriloop.analysis.engine.lang import detect_language
 from soriloop.analysis.engine.pii import find_pii, luhn_valid, redact
 from soriloop.analysis.engine.pipeline import TextIn, analyze
 from soriloop.analysis.engine.sentiment import SentimentModel
 from soriloop.analysis.engine.store import MODELS, ModelFiles
-from soriloop.analysis.engine.tokens import korean_tokens
+from soriloop.analysis.engine.tokens import english_tokens, korean_tokens
 
 
 @pytest.mark.parametrize(
@@ -216,3 +218,9 @@ def test_a_redaction_label_does_not_make_english_text_korean() -> None:
     [result] = analyze([TextIn("Call me at 415-555-2671 or (415) 555-2672")], redact_pii=True)
     assert [p.kind for p in result.pii] == ["phone", "phone"]
     assert (result.language, result.mixed) == ("en", False)
+
+
+def test_feature_indices_are_the_masked_checksums_the_shipped_weights_were_trained_on() -> None:
+    found = featurize("No Go", english_tokens("No Go"))
+    names = ["w:no", "w:NOT_go", "b:no_go", "c:no", "c:og", "c:go", "c:nog", "c:ogo"]
+    assert found.indices == tuple(crc32(n.encode()) & MASK for n in names)

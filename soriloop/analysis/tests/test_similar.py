@@ -110,7 +110,7 @@ def test_the_meaning_pass_embeds_finds_similar_meaning_and_refines_topics(
     )
     assert wording["by"] == "wording"
     bad = Client().get(f"/api/v1/feedback/{korean.pk}/similar?by=vibes", headers=headers)
-    assert bad.status_code == 400 and "by" in bad.json()["error"]["fields"]
+    assert bad.status_code == 422 and "by" in bad.json()["error"]["fields"]
     page = alice.client.get(f"/inbox/{arrived.pk}/").content.decode()
     assert english.text.replace("'", "&#x27;") in page.split('data-testid="similar-meaning"')[1]
 

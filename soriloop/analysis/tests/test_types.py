@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from soriloop.analysis.engine.kinds import feedback_types
+from soriloop.analysis.engine.kinds import feedback_types, guarded, scan_types, type_cues
 from soriloop.analysis.engine.sentiment import Sentiment
 
 _PROBABILITIES = {
@@ -144,3 +146,62 @@ def test_every_type_points_at_the_words_that_made_it() -> None:
     assert any("중복 결제" in e.text for e in found["bug"].evidence)
     assert any("맛있" in e.text for e in found["praise"].evidence)
     assert any("확인 부탁" in e.text for e in found["question"].evidence)
+
+
+@pytest.mark.parametrize(
+    ("text", "cues"),
+    [
+        ("앱이 결제 단계에서 자꾸 꺼져요", (0.0, 0.0, 1.0, 0.0)),
+        ("배송은 보통 며칠 걸리나요?", (1.0, 0.0, 0.0, 0.0)),
+        ("다크 모드가 있으면 좋겠어요", (0.0, 1.0, 0.0, 0.0)),
+        ("The app crashes when I pay, can you fix it?", (1.0, 0.0, 1.0, 1.0)),
+        ("Thanks, the staff were lovely", (0.0, 0.0, 0.0, 0.0)),
+    ],
+)
+def test_the_cues_say_which_rules_fire_in_the_head_s_order(
+    text: str, cues: tuple[float, ...]
+) -> None:
+    assert type_cues(text) == cues  # question, suggestion, bug, problem
+    assert type_cues(text, scan=scan_types(text)) == cues
+
+
+def test_types_read_from_a_scan_are_the_types_of_the_text() -> None:
+    text = "결제 오류로 돈이 두 번 나갔는데 금방 취소해 주셔서 다행이에요. 감사해요"
+    for label in _PROBABILITIES:
+        scan = scan_types(text)
+        assert feedback_types(text, [], _sentiment(label), scan=scan) == feedback_types(
+            text, [], _sentiment(label)
+        )
+
+
+_TEXTS = [
+    "Hi, how long does it take? 배송은 언제 와요?? ok how",
+    "3번째 문의합니다 2주째 기다리고 있어요 xy y yyy",
+    "BROKEN and LATE. \u212aind of \u017fad. broken-ish, abroken",
+    "foo\nwhat now. (what) ,what ;how",
+    "",
+    "ab ab abab aab",
+]
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"broken|late|kind|sad",  # literals, matched case-insensitively (Kelvin sign, long s)
+        r"(?:^|[.!?,:;]\s*|\b(?:hi|ok)\s+|\n)(?:how|what)\b",  # an opener or nothing first
+        r"[0-9일이삼]+ ?(?:번|주)째",  # a class with a range
+        r"x?y+",  # an optional first character
+        r"(?<=a)b|(?!ab)a",  # look-arounds are zero-width
+        r"\?",
+    ],
+)
+def test_a_guarded_rule_finds_what_the_plain_rule_finds(pattern: str) -> None:
+    plain, fast = re.compile(pattern, re.I), re.compile(guarded(pattern), re.I)
+    assert fast.pattern.startswith("(?=[")
+    for text in _TEXTS:
+        assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+@pytest.mark.parametrize("pattern", [r"a*", r"[^x]y", r"\w+ly", r".b", r"(?i:a)b", r"(?:x|)y?"])
+def test_a_rule_that_may_start_anywhere_or_be_empty_is_left_as_it_is(pattern: str) -> None:
+    assert guarded(pattern) == pattern

@@ -173,6 +173,9 @@ REASONS = {
     "must be an ISO 8601 date or time from 1900 to 2999": _(
         "must be a date or time like 2026-01-31 14:30, from 1900 to 2999"
     ),
+    "must be an ISO 8601 date or time from 1900 to 2999, like 2026-01-31T14:03:00+09:00": _(
+        "must be a date or time like 2026-01-31 14:30, from 1900 to 2999"
+    ),
     "must be a date like 2026-01-31, from 1900-01-01 to 2999-12-31": _(
         "must be a date like 2026-01-31, from 1900-01-01 to 2999-12-31"
     ),
@@ -186,6 +189,10 @@ _REASON_PATTERNS = [
         _("must be between %(n)s and %(m)s"),
     ),
     (re.compile(r"must be a whole number for (\w+)"), _("must be a whole number")),
+    (
+        re.compile(r"must be a number from (\S+) to (\S+)"),
+        _("must be a number from %(n)s to %(m)s"),
+    ),
     (re.compile(r"must be one of .*"), _("is not one of the allowed values")),
 ]
 
@@ -257,15 +264,19 @@ def isotime(value: str) -> dt.datetime | str:
 
 _FEEDBACK_TARGET = re.compile(r"feedback (\d+)")
 _RULE_TARGET = re.compile(r"alert rule (\d+)")
+_SURVEY_TARGET = re.compile(r"survey (\d+)")
 
 
 @register.filter
 def audit_target(target: str) -> str:
-    """An audit entry's target; a record ("feedback 12") named in the page's language."""
+    """An audit entry's target; a record ("feedback 12") or a survey ("survey 3") named in
+    the page's language."""
     if match := _FEEDBACK_TARGET.fullmatch(target or ""):
         return str(_("feedback #%(id)s")) % {"id": match.group(1)}
     if match := _RULE_TARGET.fullmatch(target or ""):
         return str(_("alert rule #%(id)s")) % {"id": match.group(1)}
+    if match := _SURVEY_TARGET.fullmatch(target or ""):
+        return str(_("survey #%(id)s")) % {"id": match.group(1)}
     return target
 
 

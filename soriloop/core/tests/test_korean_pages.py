@@ -7,13 +7,16 @@ page without passing through the catalogue: raw codes, English labels, machine t
 from __future__ import annotations
 
 import csv
+import json
 import re
 import zoneinfo
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,6 +34,15 @@ from soriloop.feedback.imports import import_create, import_run
 from soriloop.feedback.models import Feedback
 from soriloop.feedback.services import channel_settings_get, feedback_ingest
 from soriloop.feedback.validation import parse_feedback
+from soriloop.surveys.models import Survey
+from soriloop.surveys.services import (
+    Recipient,
+    invitations_create,
+    public_link,
+    survey_create,
+    survey_publish,
+)
+from soriloop.surveys.starters import BLANK, STARTERS
 
 # Words that are the same in a Korean interface: product and standard names, file formats.
 ALLOWED = {
@@ -146,6 +158,30 @@ def _import_with_bad_rows(member: Member, tmp_path: Path) -> int:
     return import_run(job_id=job.pk).pk
 
 
+def _surveys(member: Member) -> Survey:
+    """A live survey from each template, one answered (so its results have numbers), an
+    invitation, a draft."""
+    surveys = []
+    for starter in STARTERS.values():
+        data = {**starter, "name": starter["name"]["ko"]}
+        survey = survey_create(workspace=member.workspace, actor=member.membership, data=data)
+        survey_publish(survey=survey, actor=member.membership)
+        surveys.append(survey)
+    survey_create(
+        workspace=member.workspace, actor=member.membership,
+        data={**BLANK, "name": BLANK["name"]["ko"]},
+    )  # fmt: skip
+    nps = surveys[0]
+    invitations_create(survey=nps, actor=member.membership, recipients=[Recipient(email="a@x.kr")])
+    client = Client()
+    path = urlsplit(public_link(nps)).path + "answers"
+    for answers in ({"nps": 3, "wrong": "배송이 늦었어요"}, {"nps": 10, "loved": "친절해요"}):
+        body = json.dumps({"answers": answers, "final": True})
+        assert client.post(path, body, content_type="application/json").status_code == 200
+        client = Client()
+    return nps
+
+
 def _pages(member: Member, job_id: int) -> list[str]:
     record = Feedback.objects.filter(workspace=member.workspace).order_by("id").first()
     assert record is not None
@@ -166,6 +202,13 @@ def _pages(member: Member, job_id: int) -> list[str]:
         reverse("inbox:inbox") + "?date_from=garbage&sentiment=negative",
         reverse("insights:compare") + "?a_channel=api&b_channel=email",
     ]
+    survey = Survey.objects.filter(workspace=member.workspace, name="NPS 관계 설문").get()
+    urls += [
+        reverse("surveys:list"),
+        reverse("surveys:builder", args=[survey.pk]),
+        reverse("surveys:results", args=[survey.pk]),
+        *(reverse("surveys:results", args=[s.pk]) for s in Survey.objects.exclude(pk=survey.pk)),
+    ]
     return urls
 
 
@@ -178,6 +221,7 @@ def test_every_page_shows_a_korean_user_no_untranslated_words(tmp_path: Path, se
     member.user.save()
     _load(member)
     job_id = _import_with_bad_rows(member, tmp_path)
+    _surveys(member)
     user_data = set(Feedback.objects.values_list("text", flat=True))
     user_data |= {member.workspace.name, member.user.name, member.user.email, "고객의견.csv"}
     records = demo_records(now=timezone.now())
@@ -185,6 +229,11 @@ def test_every_page_shows_a_korean_user_no_untranslated_words(tmp_path: Path, se
     user_data |= {str(r["touchpoint"]) for r in records}
     for topic in Topic.objects.filter(workspace=member.workspace):
         user_data |= {topic.name_en, *topic.keywords}
+    for survey in Survey.objects.filter(workspace=member.workspace):
+        # its question keys, touchpoint and the source its records carry are names it was given
+        keys = {q["key"] for q in survey.current.questions}
+        user_data |= {survey.touchpoint, f"survey-{survey.pk}", *keys}
+    user_data.discard("")  # a blank survey's touchpoint: replacing "" would split every word
     problems = {}
     for url in _pages(member, job_id):
         response = member.client.get(url, HTTP_ACCEPT_LANGUAGE="ko")

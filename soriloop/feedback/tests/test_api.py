@@ -7,6 +7,7 @@ from django.core import mail
 from django.test import Client
 
 from soriloop.accounts.models import AuditEvent
+from soriloop.analysis.services import analysis_run_batch
 from soriloop.conftest import Member
 from soriloop.customers.models import Customer
 from soriloop.feedback.models import Feedback
@@ -204,6 +205,7 @@ def test_list_filters_and_pages_with_a_cursor(alice: Member, key: str) -> None:
         seen += [r["id"] for r in page["items"]]
     assert len(seen) == len(set(seen)) == 7
     assert len(call("get", "/feedback?channel=review", key).json()["items"]) == 4
+    analysis_run_batch(owner="t")  # a key without personal data searches the masked text
     assert len(call("get", "/feedback?q=배송", key).json()["items"]) == 3
     only = call("get", "/feedback?date_from=2026-02-02&date_to=2026-02-03&score_min=2", key).json()
     assert [r["text"][:4] for r in only["items"]] == ["리뷰 2", "리뷰 1"]
@@ -226,6 +228,27 @@ def test_patch_changes_metadata_and_touchpoint_only(alice: Member, key: str) -> 
     assert response.json()["touchpoint"] == "checkout"
     refused = call("patch", f"/feedback/{created['id']}", key, {"text": "rewritten"})
     assert refused.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"touchpoint": "x" * 121}, "touchpoint"),
+        ({"touchpoint": "\ud800"}, "touchpoint"),
+        ({"metadata": {"k": "a\u0000b"}}, "metadata"),
+        ({"metadata": {"k": ["\ud800"]}}, "metadata"),
+        ({"metadata": {"b": "y" * 9_000}}, "metadata"),  # 16 KB once merged with "a"
+    ],
+)
+def test_a_bad_change_is_a_422_naming_the_field_and_changes_nothing(
+    alice: Member, key: str, body, field: str
+) -> None:
+    created = call("post", "/feedback", key, {"text": "x", "metadata": {"a": "x" * 9_000}}).json()
+    response = call("patch", f"/feedback/{created['id']}", key, json.dumps(body))
+    assert response.status_code == 422, response.content
+    assert field in response.json()["error"]["fields"]
+    record = Feedback.objects.get(id=created["id"])
+    assert (record.touchpoint, record.metadata) == ("", {"a": "x" * 9_000})
 
 
 def test_delete_is_soft_audited_and_hides_the_record(alice: Member, key: str) -> None:

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from soriloop.accounts.models import AuditEvent
 from soriloop.conftest import Member, add
+from soriloop.feedback.filters import BadFilter, FeedbackFilter
 from soriloop.feedback.models import Feedback
 from soriloop.feedback.services import channel_settings_get
 
@@ -71,6 +72,33 @@ def test_a_bad_filter_is_shown_not_crashed(alice: Member, records) -> None:
     )
     assert response.status_code == 200
     assert "date_from" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"language": "ja"}, "language"),
+        ({"type": "rant"}, "type"),
+        ({"sentiment": "meh"}, "sentiment"),
+        ({"topic": "배송 지연"}, "topic"),
+        ({"score_min": "11"}, "score_min"),
+        ({"score_max": "-1"}, "score_max"),
+        ({"score_min": "nan"}, "score_min"),
+        ({"date_from": "2026-02-30"}, "date_from"),
+    ],
+)
+def test_a_filter_no_record_can_match_is_named_not_silently_empty(query, field: str) -> None:
+    with pytest.raises(BadFilter) as caught:
+        FeedbackFilter.from_query(query)
+    assert list(caught.value.fields) == [field]
+    assert FeedbackFilter.from_query({"topic": "배송-지연", "type": "none", "score_min": "0"})
+
+
+def test_a_score_bound_out_of_range_is_explained_in_korean(alice: Member) -> None:
+    page = alice.client.get(
+        f"{reverse('feedback:inbox')}?score_min=11", HTTP_ACCEPT_LANGUAGE="ko"
+    ).content.decode()
+    assert "0에서 10 사이의 숫자여야 합니다" in page
 
 
 def test_the_empty_inbox_says_what_to_do(alice: Member) -> None:

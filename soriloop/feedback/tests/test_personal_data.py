@@ -130,6 +130,55 @@ def test_the_api_masks_personal_data_unless_the_key_may_see_it(
     _assert_masked(listed.content.decode())
 
 
+def _found(member: Member, q: str, record: Feedback) -> bool:
+    """Whether the inbox searched for ``q`` lists ``record``."""
+    body = _page(member.client, f"{reverse('feedback:inbox')}?q={q}")
+    return reverse("feedback:record", args=[record.pk]) in body
+
+
+@pytest.mark.parametrize("secret", ["1234-5678", "5678", "123456-01-123456"])
+def test_searching_personal_data_finds_it_only_for_those_who_may_see_it(
+    alice: Member, member_of_a: Callable[[str], Member], record: Feedback, secret: str
+) -> None:
+    agent = member_of_a("agent")
+    assert _found(alice, secret, record)
+    assert not _found(agent, secret, record), "the agent learns which record holds it"
+    assert _found(agent, "환불", record)  # the words around it are found as before
+    assert _found(agent, "[전화번호]", record)  # and so is what the agent sees instead
+
+
+def test_an_api_key_without_personal_data_searches_the_masked_text(
+    alice: Member, record: Feedback
+) -> None:
+    _key, masked = api_key_create(actor=alice.membership, name="bi", scope="read")
+    _key, full = api_key_create(
+        actor=alice.membership, name="crm", scope="read", personal_data=True
+    )
+
+    def found(key: str, q: str) -> list[int]:
+        response = Client().get(
+            "/api/v1/feedback", {"q": q}, headers={"Authorization": f"Bearer {key}"}
+        )
+        assert response.status_code == 200
+        return [item["id"] for item in response.json()["items"]]
+
+    assert found(full, "1234-5678") == [record.pk]
+    assert found(masked, "1234-5678") == []
+    assert found(masked, "환불") == [record.pk]
+
+
+def test_a_record_waiting_for_analysis_is_found_by_its_text_only_by_those_who_may_see_it(
+    alice: Member, member_of_a: Callable[[str], Member]
+) -> None:
+    waiting = add(alice, text="연락처 010-5555-6666 으로 전화 주세요")
+    viewer = member_of_a("viewer")
+    assert _found(alice, "전화", waiting)
+    assert not _found(viewer, "전화", waiting)  # no masked text to search yet
+    analysis_run_batch(owner="t")
+    assert _found(viewer, "전화", waiting)
+    assert not _found(viewer, "5555", waiting)
+
+
 def test_an_admin_creates_a_key_that_may_see_personal_data(alice: Member) -> None:
     alice.client.post(
         reverse("accounts:api_keys"), {"name": "crm", "scope": "read", "personal_data": "on"}

@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import template
+from django.utils.translation import pgettext_lazy
 
+from soriloop.surveys.forms import KIND_LABELS
 from soriloop.surveys.questions import SCALES
 
 register = template.Library()
@@ -38,3 +40,38 @@ def json_attr(value: Any) -> str:
 def scale_values(kind: str) -> range:
     low, high = SCALES[kind]
     return range(low, high + 1)
+
+
+STATE_LABELS = {
+    "draft": pgettext_lazy("survey state", "Draft"),
+    "live": pgettext_lazy("survey state", "Live"),
+    "closed": pgettext_lazy("survey state", "Closed"),
+}
+
+
+@register.filter
+def survey_state(state: str) -> str:
+    return str(STATE_LABELS.get(state, state))
+
+
+@register.filter
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
+
+
+@register.filter
+def as_percent(share: float | None) -> str:
+    """A share of 1 as a whole percentage; a dash when there is none."""
+    return "—" if share is None else f"{round(100 * share)}%"
+
+
+@register.filter
+def largest(counts: Any) -> int:
+    """The largest of a mapping's counts (what a bar of full width stands for)."""
+    return max(counts.values(), default=0) if isinstance(counts, Mapping) else 0
+
+
+@register.filter
+def nps_width(score: float | None) -> int:
+    """An NPS of -100..100 as the width of a bar (0..100)."""
+    return 0 if score is None else round((max(-100.0, min(100.0, score)) + 100) / 2)

@@ -16,6 +16,7 @@ from soriloop.conftest import Member
 from soriloop.core.models import Change
 from soriloop.feedback.models import Feedback
 from soriloop.surveys.models import Response, Survey
+from soriloop.surveys.sending import survey_mail_send
 from soriloop.surveys.services import responses_record_partial
 from soriloop.surveys.starters import STARTERS
 
@@ -263,7 +264,8 @@ def test_hidden_fields_from_the_link_and_invitation_reach_the_record(key: str) -
     assert Feedback.objects.filter(metadata__hidden_order_id="B-7").exists()
 
 
-def test_invitations_by_email_are_sent_once(key: str, run_tasks) -> None:
+def test_invitations_by_email_are_sent_once(key: str, time_machine) -> None:
+    time_machine.move_to(dt.datetime(2026, 3, 3, 2, 0, tzinfo=dt.UTC))  # 11:00 in Seoul
     survey = live_survey(key)
     body = {
         "recipients": [{"email": "lee@x.example", "name": "이수진"}, {"name": "no mail"}],
@@ -271,11 +273,11 @@ def test_invitations_by_email_are_sent_once(key: str, run_tasks) -> None:
     }
     sent = call("post", f"/surveys/{survey['id']}/invitations", key, body)
     assert sent.status_code == 201
-    assert run_tasks() == 1
+    assert survey_mail_send() == 1
     (message,) = mail.outbox
     assert message.to == ["lee@x.example"]
     assert sent.json()["invitations"][0]["link"] in message.body
-    assert run_tasks() == 0
+    assert survey_mail_send() == 0
 
 
 def test_definitions_are_checked(key: str) -> None:
