@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Query, Router, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictBool, field_validator
 
 from soriloop.accounts.api import read_auth, write_auth
 from soriloop.accounts.models import ApiKey, Membership
@@ -20,6 +20,7 @@ from soriloop.alerts.payloads import EVENTS
 from soriloop.alerts.rules import AlertRuleInvalid
 from soriloop.alerts.services import WebhookInvalid
 from soriloop.analysis.engine.pii import mask_text
+from soriloop.core.api_types import NO_NUL, RecordId, a_string, not_a_boolean, omitted
 from soriloop.core.errors import BODY_ERRORS, ONE_ERRORS, WRITE_ERRORS, documented, envelope
 from soriloop.core.fields import MAX_ID
 from soriloop.feedback.models import Channel, Feedback
@@ -298,10 +299,10 @@ TypeName = Literal["praise", "complaint", "suggestion", "question", "bug"]
 ChannelName = Literal[tuple(Channel.values)]  # type: ignore[valid-type]
 ScoreKindName = Literal["nps", "csat", "ces", "stars"]
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
-Name = Annotated[str, Field(min_length=1, max_length=120)]
+Name = Annotated[str, Field(min_length=1, max_length=120, pattern=NO_NUL)]
 
 
-class ConditionsIn(Schema):
+class AlertConditionsIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     sentiment: Sentiment | None = None
@@ -311,7 +312,7 @@ class ConditionsIn(Schema):
     score_kind: ScoreKindName | None = None
     score_min: float | None = Field(default=None, ge=0, le=10)
     score_max: float | None = Field(default=None, ge=0, le=10)
-    keyword: str | None = Field(default=None, max_length=100)
+    keyword: str | None = Field(default=None, max_length=100, pattern=NO_NUL)
     languages: list[Name] = Field(default_factory=list, max_length=20)
     channels: list[ChannelName] = Field(default_factory=list)  # type: ignore[valid-type]
     sources: list[Name] = Field(default_factory=list, max_length=50)
@@ -319,22 +320,24 @@ class ConditionsIn(Schema):
     segments: list[Name] = Field(
         default_factory=list, max_length=50, description="Customer attribute `segment`."
     )
-    abusive: bool | None = None
+    abusive: StrictBool | None = None
+
+    _numbers = field_validator("min_confidence", "score_min", "score_max", mode="before")(
+        not_a_boolean
+    )
 
 
-class RuleIn(Schema):
+class AlertRuleIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
-    enabled: bool = True
-    conditions: ConditionsIn = Field(default_factory=ConditionsIn)
-    notify_user_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
-        default_factory=list, max_length=50
-    )
-    in_app: bool = True
-    email: bool = False
-    slack_url: str = Field(default="", max_length=2000)
-    webhook: bool = Field(default=True, description="Append alert.fired for webhooks.")
+    name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
+    enabled: StrictBool = True
+    conditions: AlertConditionsIn = Field(default_factory=AlertConditionsIn)
+    notify_user_ids: list[RecordId] = Field(default_factory=list, max_length=50)
+    in_app: StrictBool = True
+    email: StrictBool = False
+    slack_url: str = Field(default="", max_length=2000, pattern=NO_NUL)
+    webhook: StrictBool = Field(default=True, description="Append alert.fired for webhooks.")
     dedup_minutes: int = Field(default=60, ge=0, le=10080)
     max_per_hour: int = Field(default=10, ge=1, le=1000)
     quiet_start: str | None = Field(
@@ -343,20 +346,21 @@ class RuleIn(Schema):
     quiet_end: str | None = Field(default=None, pattern=HHMM)
     muted_until: dt.datetime | None = None
 
+    _numbers = field_validator("dedup_minutes", "max_per_hour", mode="before")(not_a_boolean)
+    _times = field_validator("muted_until", mode="before")(a_string)
 
-class RulePatch(Schema):
+
+class AlertRulePatch(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    enabled: bool | None = None
-    conditions: ConditionsIn | None = None
-    notify_user_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
-        default=None, max_length=50
-    )
-    in_app: bool | None = None
-    email: bool | None = None
-    slack_url: str | None = Field(default=None, max_length=2000)
-    webhook: bool | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=200, pattern=NO_NUL)
+    enabled: StrictBool | None = None
+    conditions: AlertConditionsIn | None = None
+    notify_user_ids: list[RecordId] | None = Field(default=None, max_length=50)
+    in_app: StrictBool | None = None
+    email: StrictBool | None = None
+    slack_url: str | None = Field(default=None, max_length=2000, pattern=NO_NUL)
+    webhook: StrictBool | None = None
     dedup_minutes: int | None = Field(default=None, ge=0, le=10080)
     max_per_hour: int | None = Field(default=None, ge=1, le=1000)
     quiet_start: str | None = Field(
@@ -365,11 +369,14 @@ class RulePatch(Schema):
     quiet_end: str | None = Field(default=None, pattern=HHMM)
     muted_until: dt.datetime | None = Field(default=None, description="null unmutes.")
 
+    _numbers = field_validator("dedup_minutes", "max_per_hour", mode="before")(not_a_boolean)
+    _times = field_validator("muted_until", mode="before")(a_string)
+
 
 NULLABLE = {"quiet_start", "quiet_end", "muted_until"}
 
 
-class ConditionsOut(Schema):
+class AlertConditionsOut(Schema):
     sentiment: Sentiment | None = None
     min_confidence: float | None = None
     topics: list[str] = Field(default_factory=list)
@@ -386,12 +393,12 @@ class ConditionsOut(Schema):
     abusive: bool | None = None
 
 
-class RuleOut(Schema):
+class AlertRuleOut(Schema):
     id: int
     name: str
     owner_id: int
     enabled: bool
-    conditions: ConditionsOut
+    conditions: AlertConditionsOut
     notify_user_ids: list[int]
     in_app: bool
     email: bool
@@ -405,11 +412,11 @@ class RuleOut(Schema):
     created_at: dt.datetime
 
 
-class RulePage(Schema):
-    items: list[RuleOut]
+class AlertRulePage(Schema):
+    items: list[AlertRuleOut]
 
 
-class ExampleOut(Schema):
+class PreviewExampleOut(Schema):
     id: int
     text: str = Field(description="Masked.")
     received_at: dt.datetime
@@ -421,7 +428,7 @@ class PreviewOut(Schema):
     matches: int
     alerts: int = Field(description="Alerts it would have fired, with dedup and throttle.")
     throttled: int
-    examples: list[ExampleOut]
+    examples: list[PreviewExampleOut]
 
 
 class AlertRecordOut(Schema):
@@ -451,11 +458,9 @@ class AlertPage(Schema):
 
 
 class AlertQuery(Schema):
-    rule_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    rule_id: int | None = omitted(ge=1, le=MAX_ID)
     limit: int = Field(default=50, ge=1, le=200)
-    before: int | None = Field(
-        default=None, ge=1, le=MAX_ID, description="Alerts older than this id."
-    )
+    before: int | None = omitted(ge=1, le=MAX_ID, description="Alerts older than this id.")
 
 
 class NotificationOut(Schema):
@@ -478,15 +483,15 @@ class NotificationQuery(Schema):
     limit: int = Field(default=50, ge=1, le=200)
 
 
-class ReadIn(Schema):
+class NotificationReadIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
+    ids: list[RecordId] | None = Field(
         default=None, max_length=500, description="null marks every notification read."
     )
 
 
-class ReadOut(Schema):
+class NotificationReadOut(Schema):
     read: int
 
 
@@ -579,7 +584,7 @@ def _denied(exc: PermissionDenied) -> JsonResponse:
     "/alert-rules",
     auth=read_auth,
     summary="The workspace's alert rules",
-    response=documented({200: RulePage}),
+    response=documented({200: AlertRulePage}),
 )
 def alert_rule_list(request: HttpRequest) -> HttpResponse:
     found = selectors.alert_rules_of(workspace=_key(request).workspace)
@@ -590,9 +595,9 @@ def alert_rule_list(request: HttpRequest) -> HttpResponse:
     "/alert-rules",
     auth=write_auth,
     summary="Create an alert rule owned by the key's creator (an admin)",
-    response=documented({201: RuleOut}, WRITE_ERRORS, BODY_ERRORS),
+    response=documented({201: AlertRuleOut}, WRITE_ERRORS, BODY_ERRORS),
 )
-def alert_rule_create(request: HttpRequest, payload: RuleIn) -> HttpResponse:
+def alert_rule_create(request: HttpRequest, payload: AlertRuleIn) -> HttpResponse:
     member = _member(request)
     if member is None:
         return _no_member()
@@ -611,9 +616,9 @@ def alert_rule_create(request: HttpRequest, payload: RuleIn) -> HttpResponse:
     "/alert-rules/{rule_id}",
     auth=write_auth,
     summary="Change an alert rule: conditions, destinations, mute (muted_until), quiet hours",
-    response=documented({200: RuleOut}, ONE_ERRORS, WRITE_ERRORS, BODY_ERRORS),
+    response=documented({200: AlertRuleOut}, ONE_ERRORS, WRITE_ERRORS, BODY_ERRORS),
 )
-def alert_rule_patch(request: HttpRequest, rule_id: int, payload: RulePatch) -> HttpResponse:
+def alert_rule_patch(request: HttpRequest, rule_id: int, payload: AlertRulePatch) -> HttpResponse:
     rule, member = _rule(request, rule_id), _member(request)
     if rule is None:
         return _rule_missing()
@@ -713,9 +718,9 @@ def notification_list(request: HttpRequest, query: Query[NotificationQuery]) -> 
     "/notifications/read",
     auth=write_auth,
     summary="Mark notifications of the key's creator read (all when ids is null)",
-    response=documented({200: ReadOut}, WRITE_ERRORS, BODY_ERRORS),
+    response=documented({200: NotificationReadOut}, WRITE_ERRORS, BODY_ERRORS),
 )
-def notification_read(request: HttpRequest, payload: ReadIn) -> HttpResponse:
+def notification_read(request: HttpRequest, payload: NotificationReadIn) -> HttpResponse:
     member = _member(request)
     if member is None:
         return _no_member()
