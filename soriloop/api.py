@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from soriloop.accounts.api import router as accounts_router
 from soriloop.alerts.api import router as alerts_router
+from soriloop.alerts.api import rules_router as alert_rules_router
 from soriloop.analysis.api import router as analysis_router
 from soriloop.core import errors
 from soriloop.customers.api import router as customers_router
@@ -30,5 +31,6 @@ api.add_router("", analysis_router)
 api.add_router("", insights_router)
 api.add_router("", surveys_router)
 api.add_router("", alerts_router)
+api.add_router("", alert_rules_router)
 api.add_router("", survey_sending_router)
 api.add_router("", customers_router)

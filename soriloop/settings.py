@@ -116,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "soriloop.accounts.context.shell",
+                "soriloop.alerts.context.bell",
             ],
         },
     }
@@ -402,6 +403,7 @@ WORKER_LOOPS = [
     "soriloop.core.changes.changes_prune",
     "soriloop.surveys.services.responses_record_partial",
     "soriloop.alerts.webhooks.webhooks_deliver",
+    "soriloop.alerts.notify.alerts_release_held",
     "soriloop.surveys.sending.survey_mail_send",
 ]
 ADAPT_SECONDS = env_int(

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from dataclasses import asdict
+from typing import Annotated, Any, Literal
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Path, Query, Router, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictBool, field_validator
 
 from soriloop.accounts.api import read_auth, write_auth
-from soriloop.accounts.models import ApiKey
-from soriloop.alerts import selectors, services
-from soriloop.alerts.models import WebhookDelivery, WebhookEndpoint
+from soriloop.accounts.models import ApiKey, Membership
+from soriloop.alerts import rules, selectors, services
+from soriloop.alerts.models import AlertRule, Notification, WebhookDelivery, WebhookEndpoint
+from soriloop.alerts.notify import notifications_mark_read, record_url
 from soriloop.alerts.payloads import EVENTS
+from soriloop.alerts.rules import AlertRuleInvalid
 from soriloop.alerts.services import WebhookInvalid
-from soriloop.core.api_types import RecordId, omitted
+from soriloop.analysis.engine.pii import mask_text
+from soriloop.core.api_types import NO_NUL, RecordId, a_string, not_a_boolean, omitted
 from soriloop.core.errors import BODY_ERRORS, ONE_ERRORS, WRITE_ERRORS, documented, envelope
+from soriloop.core.fields import MAX_ID
+from soriloop.feedback.models import Channel, Feedback
 
 router = Router(tags=["webhooks"])
 
@@ -285,3 +292,445 @@ def webhook_test(request: HttpRequest, webhook_id: Path[RecordId]) -> HttpRespon
     if endpoint is None:
         return _missing()
     return _json(delivery_json(services.webhook_test(endpoint=endpoint)), 201)
+
+
+# -- alert rules, fired alerts, notifications (docs/alerts.md) ---------------------------
+
+rules_router = Router(tags=["alerts"])
+
+Sentiment = Literal["negative", "neutral", "positive"]
+TypeName = Literal["praise", "complaint", "suggestion", "question", "bug"]
+ChannelName = Literal[tuple(Channel.values)]  # type: ignore[valid-type]
+ScoreKindName = Literal["nps", "csat", "ces", "stars"]
+HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+Name = Annotated[str, Field(min_length=1, max_length=120, pattern=NO_NUL)]
+
+
+class AlertConditionsIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    sentiment: Sentiment | None = None
+    min_confidence: float | None = Field(default=None, ge=0, le=1)
+    topics: list[Name] = Field(default_factory=list, max_length=50, description="Topic keys.")
+    types: list[TypeName] = Field(default_factory=list)
+    score_kind: ScoreKindName | None = None
+    score_min: float | None = Field(default=None, ge=0, le=10)
+    score_max: float | None = Field(default=None, ge=0, le=10)
+    keyword: str | None = Field(default=None, max_length=100, pattern=NO_NUL)
+    languages: list[Name] = Field(default_factory=list, max_length=20)
+    channels: list[ChannelName] = Field(default_factory=list)  # type: ignore[valid-type]
+    sources: list[Name] = Field(default_factory=list, max_length=50)
+    touchpoints: list[Name] = Field(default_factory=list, max_length=50)
+    segments: list[Name] = Field(
+        default_factory=list, max_length=50, description="Customer attribute `segment`."
+    )
+    abusive: StrictBool | None = None
+
+    _numbers = field_validator("min_confidence", "score_min", "score_max", mode="before")(
+        not_a_boolean
+    )
+
+
+class AlertRuleIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
+    enabled: StrictBool = True
+    conditions: AlertConditionsIn = Field(default_factory=AlertConditionsIn)
+    notify_user_ids: list[RecordId] = Field(default_factory=list, max_length=50)
+    in_app: StrictBool = True
+    email: StrictBool = False
+    slack_url: str = Field(default="", max_length=2000, pattern=NO_NUL)
+    webhook: StrictBool = Field(default=True, description="Append alert.fired for webhooks.")
+    dedup_minutes: int = Field(default=60, ge=0, le=10080)
+    max_per_hour: int = Field(default=10, ge=1, le=1000)
+    quiet_start: str | None = Field(
+        default=None, pattern=HHMM, description="HH:MM in the workspace's time zone."
+    )
+    quiet_end: str | None = Field(default=None, pattern=HHMM)
+    muted_until: dt.datetime | None = None
+
+    _numbers = field_validator("dedup_minutes", "max_per_hour", mode="before")(not_a_boolean)
+    _times = field_validator("muted_until", mode="before")(a_string)
+
+
+class AlertRulePatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200, pattern=NO_NUL)
+    enabled: StrictBool | None = None
+    conditions: AlertConditionsIn | None = None
+    notify_user_ids: list[RecordId] | None = Field(default=None, max_length=50)
+    in_app: StrictBool | None = None
+    email: StrictBool | None = None
+    slack_url: str | None = Field(default=None, max_length=2000, pattern=NO_NUL)
+    webhook: StrictBool | None = None
+    dedup_minutes: int | None = Field(default=None, ge=0, le=10080)
+    max_per_hour: int | None = Field(default=None, ge=1, le=1000)
+    quiet_start: str | None = Field(
+        default=None, pattern=HHMM, description="HH:MM; null clears quiet hours."
+    )
+    quiet_end: str | None = Field(default=None, pattern=HHMM)
+    muted_until: dt.datetime | None = Field(default=None, description="null unmutes.")
+
+    _numbers = field_validator("dedup_minutes", "max_per_hour", mode="before")(not_a_boolean)
+    _times = field_validator("muted_until", mode="before")(a_string)
+
+
+NULLABLE = {"quiet_start", "quiet_end", "muted_until"}
+
+
+class AlertConditionsOut(Schema):
+    sentiment: Sentiment | None = None
+    min_confidence: float | None = None
+    topics: list[str] = Field(default_factory=list)
+    types: list[TypeName] = Field(default_factory=list)
+    score_kind: ScoreKindName | None = None
+    score_min: float | None = None
+    score_max: float | None = None
+    keyword: str | None = None
+    languages: list[str] = Field(default_factory=list)
+    channels: list[ChannelName] = Field(default_factory=list)  # type: ignore[valid-type]
+    sources: list[str] = Field(default_factory=list)
+    touchpoints: list[str] = Field(default_factory=list)
+    segments: list[str] = Field(default_factory=list)
+    abusive: bool | None = None
+
+
+class AlertRuleOut(Schema):
+    id: int
+    name: str
+    owner_id: int
+    enabled: bool
+    conditions: AlertConditionsOut
+    notify_user_ids: list[int]
+    in_app: bool
+    email: bool
+    slack_url: str
+    webhook: bool
+    dedup_minutes: int
+    max_per_hour: int
+    quiet_start: str | None = Field(pattern=HHMM)
+    quiet_end: str | None = Field(pattern=HHMM)
+    muted_until: dt.datetime | None
+    created_at: dt.datetime
+
+
+class AlertRulePage(Schema):
+    items: list[AlertRuleOut]
+
+
+class PreviewExampleOut(Schema):
+    id: int
+    text: str = Field(description="Masked.")
+    received_at: dt.datetime
+
+
+class PreviewOut(Schema):
+    days: int
+    records_checked: int
+    matches: int
+    alerts: int = Field(description="Alerts it would have fired, with dedup and throttle.")
+    throttled: int
+    examples: list[PreviewExampleOut]
+
+
+class AlertRecordOut(Schema):
+    id: int
+    url: str
+    text: str = Field(description="Masked unless the key may see personal data.")
+    received_at: dt.datetime
+    sentiment: Sentiment | None
+    topics: list[str]
+
+
+class AlertOut(Schema):
+    id: int
+    rule_id: int
+    rule_name: str
+    fired_at: dt.datetime
+    last_at: dt.datetime
+    count: int
+    held: bool = Field(description="Held by quiet hours until the digest.")
+    sent_at: dt.datetime | None
+    records: list[AlertRecordOut]
+
+
+class AlertPage(Schema):
+    items: list[AlertOut]
+    next_before: int | None
+
+
+class AlertQuery(Schema):
+    rule_id: int | None = omitted(ge=1, le=MAX_ID)
+    limit: int = Field(default=50, ge=1, le=200)
+    before: int | None = omitted(ge=1, le=MAX_ID, description="Alerts older than this id.")
+
+
+class NotificationOut(Schema):
+    id: int
+    alert_id: int | None
+    title: str
+    body: str
+    url: str
+    created_at: dt.datetime
+    read_at: dt.datetime | None
+
+
+class NotificationPage(Schema):
+    items: list[NotificationOut]
+    unread: int
+
+
+class NotificationQuery(Schema):
+    unread: bool = False
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+class NotificationReadIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[RecordId] | None = Field(
+        default=None, max_length=500, description="null marks every notification read."
+    )
+
+
+class NotificationReadOut(Schema):
+    read: int
+
+
+def rule_json(rule: AlertRule) -> dict[str, Any]:
+    return {
+        "id": rule.pk,
+        "name": rule.name,
+        "owner_id": rule.owner_id,
+        "enabled": rule.enabled,
+        "conditions": rule.conditions,
+        "notify_user_ids": rule.notify_user_ids,
+        "in_app": rule.in_app,
+        "email": rule.email,
+        "slack_url": rule.slack_url,
+        "webhook": rule.webhook,
+        "dedup_minutes": rule.dedup_minutes,
+        "max_per_hour": rule.max_per_hour,
+        "quiet_start": rule.quiet_start.strftime("%H:%M") if rule.quiet_start else None,
+        "quiet_end": rule.quiet_end.strftime("%H:%M") if rule.quiet_end else None,
+        "muted_until": rule.muted_until.isoformat() if rule.muted_until else None,
+        "created_at": rule.created_at.isoformat(),
+    }
+
+
+def _record_json(record: Feedback, *, personal_data: bool) -> dict[str, Any]:
+    enrichment = getattr(record, "enrichment", None)
+    return {
+        "id": record.pk,
+        "url": record_url(record.pk),
+        "text": record.text if personal_data else mask_text(record.text),
+        "received_at": record.received_at.isoformat(),
+        "sentiment": enrichment.sentiment_label if enrichment else None,
+        "topics": [t["key"] for t in enrichment.topics] if enrichment else [],
+    }
+
+
+def alert_json(found: selectors.FiredAlert, *, personal_data: bool) -> dict[str, Any]:
+    a = found.alert
+    return {
+        "id": a.pk,
+        "rule_id": a.rule_id,
+        "rule_name": a.rule.name,
+        "fired_at": a.fired_at.isoformat(),
+        "last_at": a.last_at.isoformat(),
+        "count": a.count,
+        "held": a.held,
+        "sent_at": a.sent_at.isoformat() if a.sent_at else None,
+        "records": [_record_json(r, personal_data=personal_data) for r in found.records],
+    }
+
+
+def notification_json(n: Notification) -> dict[str, Any]:
+    return {
+        "id": n.pk,
+        "alert_id": n.alert_id,
+        "title": n.title,
+        "body": n.body,
+        "url": n.url,
+        "created_at": n.created_at.isoformat(),
+        "read_at": n.read_at.isoformat() if n.read_at else None,
+    }
+
+
+def _member(request: HttpRequest) -> Membership | None:
+    key = _key(request)
+    return selectors.member_of(workspace=key.workspace, user=key.created_by)
+
+
+def _no_member() -> JsonResponse:
+    return envelope(403, "The key's creator is no longer a member of this workspace.")
+
+
+def _rule(request: HttpRequest, rule_id: Path[RecordId]) -> AlertRule | None:
+    return selectors.alert_rule_get(workspace=_key(request).workspace, rule_id=rule_id)
+
+
+def _rule_missing() -> JsonResponse:
+    return envelope(404, "No such alert rule in this workspace.")
+
+
+def _rule_invalid(exc: AlertRuleInvalid) -> JsonResponse:
+    return envelope(422, "The alert rule has invalid fields.", exc.fields)
+
+
+def _denied(exc: PermissionDenied) -> JsonResponse:
+    return envelope(403, f"Managing alert rules needs an admin's key ({exc}).")
+
+
+@rules_router.get(
+    "/alert-rules",
+    auth=read_auth,
+    summary="The workspace's alert rules",
+    response=documented({200: AlertRulePage}),
+)
+def alert_rule_list(request: HttpRequest) -> HttpResponse:
+    found = selectors.alert_rules_of(workspace=_key(request).workspace)
+    return _json({"items": [rule_json(r) for r in found]})
+
+
+@rules_router.post(
+    "/alert-rules",
+    auth=write_auth,
+    summary="Create an alert rule owned by the key's creator (an admin)",
+    response=documented({201: AlertRuleOut}, WRITE_ERRORS, BODY_ERRORS),
+)
+def alert_rule_create(request: HttpRequest, payload: AlertRuleIn) -> HttpResponse:
+    member = _member(request)
+    if member is None:
+        return _no_member()
+    data = payload.model_dump()
+    data["conditions"] = payload.conditions.model_dump(exclude_defaults=True)
+    try:
+        rule = rules.alert_rule_create(workspace=member.workspace, actor=member, data=data)
+    except PermissionDenied as exc:
+        return _denied(exc)
+    except AlertRuleInvalid as exc:
+        return _rule_invalid(exc)
+    return _json(rule_json(rule), 201)
+
+
+@rules_router.patch(
+    "/alert-rules/{rule_id}",
+    auth=write_auth,
+    summary="Change an alert rule: conditions, destinations, mute (muted_until), quiet hours",
+    response=documented({200: AlertRuleOut}, ONE_ERRORS, WRITE_ERRORS, BODY_ERRORS),
+)
+def alert_rule_patch(
+    request: HttpRequest, rule_id: Path[RecordId], payload: AlertRulePatch
+) -> HttpResponse:
+    rule, member = _rule(request, rule_id), _member(request)
+    if rule is None:
+        return _rule_missing()
+    if member is None:
+        return _no_member()
+    data = {
+        k: v
+        for k, v in payload.model_dump(exclude_unset=True).items()
+        if v is not None or k in NULLABLE
+    }
+    if payload.conditions is not None:
+        data["conditions"] = payload.conditions.model_dump(exclude_defaults=True)
+    try:
+        rules.alert_rule_update(rule=rule, actor=member, data=data)
+    except PermissionDenied as exc:
+        return _denied(exc)
+    except AlertRuleInvalid as exc:
+        return _rule_invalid(exc)
+    return _json(rule_json(rule))
+
+
+@rules_router.delete(
+    "/alert-rules/{rule_id}",
+    auth=write_auth,
+    summary="Delete an alert rule and its fired alerts",
+    response=documented({204: None}, ONE_ERRORS, WRITE_ERRORS),
+)
+def alert_rule_delete(request: HttpRequest, rule_id: Path[RecordId]) -> HttpResponse:
+    rule, member = _rule(request, rule_id), _member(request)
+    if rule is None:
+        return _rule_missing()
+    if member is None:
+        return _no_member()
+    try:
+        rules.alert_rule_delete(rule=rule, actor=member)
+    except PermissionDenied as exc:
+        return _denied(exc)
+    return HttpResponse(status=204)
+
+
+@rules_router.post(
+    "/alert-rules/{rule_id}/preview",
+    auth=read_auth,
+    summary="How often the rule would have fired over the last 7 days (writes nothing)",
+    response=documented({200: PreviewOut}, ONE_ERRORS),
+)
+def alert_rule_preview(request: HttpRequest, rule_id: Path[RecordId]) -> HttpResponse:
+    rule = _rule(request, rule_id)
+    if rule is None:
+        return _rule_missing()
+    found = rules.alert_rule_preview(rule=rule)
+    body = asdict(found)
+    for example in body["examples"]:
+        example["received_at"] = example["received_at"].isoformat()
+    return _json(body)
+
+
+@rules_router.get(
+    "/alerts",
+    auth=read_auth,
+    summary="Fired alerts, newest first, with the records behind them",
+    response=documented({200: AlertPage}),
+)
+def alert_list(request: HttpRequest, query: Query[AlertQuery]) -> HttpResponse:
+    key = _key(request)
+    found = selectors.alerts_of(
+        workspace=key.workspace, rule_id=query.rule_id, before=query.before, limit=query.limit + 1
+    )
+    more = len(found) > query.limit
+    found = found[: query.limit]
+    return _json(
+        {
+            "items": [alert_json(a, personal_data=key.personal_data) for a in found],
+            "next_before": found[-1].alert.pk if more and found else None,
+        }
+    )
+
+
+@rules_router.get(
+    "/notifications",
+    auth=read_auth,
+    summary="The in-app notifications of the key's creator, newest first",
+    response=documented({200: NotificationPage}, WRITE_ERRORS),
+)
+def notification_list(request: HttpRequest, query: Query[NotificationQuery]) -> HttpResponse:
+    member = _member(request)
+    if member is None:
+        return _no_member()
+    found = selectors.notifications_of(
+        workspace=member.workspace, user=member.user, unread=query.unread, limit=query.limit
+    )
+    unread = selectors.notifications_unread_count(workspace=member.workspace, user=member.user)
+    return _json({"items": [notification_json(n) for n in found], "unread": unread})
+
+
+@rules_router.post(
+    "/notifications/read",
+    auth=write_auth,
+    summary="Mark notifications of the key's creator read (all when ids is null)",
+    response=documented({200: NotificationReadOut}, WRITE_ERRORS, BODY_ERRORS),
+)
+def notification_read(request: HttpRequest, payload: NotificationReadIn) -> HttpResponse:
+    member = _member(request)
+    if member is None:
+        return _no_member()
+    count = notifications_mark_read(
+        user=member.user, workspace_id=member.workspace_id, ids=payload.ids
+    )
+    return _json({"read": count})

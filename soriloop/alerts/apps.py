@@ -7,7 +7,9 @@ class AlertsConfig(AppConfig):
 
     def ready(self) -> None:
         from soriloop.alerts.payloads import EVENTS
+        from soriloop.alerts.rules import RULE_EVENTS, alert_rules_consume
         from soriloop.alerts.services import webhooks_consume
         from soriloop.core.changes import consumer_register
 
         consumer_register(name="webhooks", types=EVENTS, handle=webhooks_consume)
+        consumer_register(name="alert-rules", types=RULE_EVENTS, handle=alert_rules_consume)

@@ -80,3 +80,91 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.message_id} -> {self.endpoint_id}"
+
+
+class AlertRule(models.Model):
+    """A record rule: conditions over a record and its analysis, ANDed (a list means any
+    of its values), and where a match goes (docs/alerts.md)."""
+
+    workspace = models.ForeignKey(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="alert_rules"
+    )
+    name = models.CharField(max_length=200)
+    owner = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    enabled = models.BooleanField(default=True)
+    conditions = models.JSONField(default=dict, blank=True)
+    # destinations: the owner and these users in-app (and by e-mail when ``email``)
+    notify_user_ids = models.JSONField(default=list, blank=True)
+    in_app = models.BooleanField(default=True)
+    email = models.BooleanField(default=False)
+    slack_url = models.URLField(max_length=2000, blank=True, default="")
+    webhook = models.BooleanField(default=True)  # append alert.fired for webhook subscribers
+    dedup_minutes = models.IntegerField(default=60)
+    max_per_hour = models.IntegerField(default=10)
+    quiet_start = models.TimeField(null=True, blank=True)  # workspace time zone
+    quiet_end = models.TimeField(null=True, blank=True)
+    muted_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Alert(models.Model):
+    """One firing of a rule; records matching within its dedup window join it."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE)
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="alerts")
+    record_ids = models.JSONField(default=list)
+    count = models.IntegerField(default=1)
+    fired_at = models.DateTimeField(default=timezone.now)
+    last_at = models.DateTimeField(default=timezone.now)
+    # set while quiet hours hold it; cleared when the digest goes out
+    held = models.BooleanField(default=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["rule", "fired_at"], name="alert_rule_fired"),
+            # the quiet-hours loop looks for held alerts several times a second
+            models.Index(fields=["held"], name="alert_held", condition=models.Q(held=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} at {self.fired_at}"
+
+
+class AlertMatch(models.Model):
+    """A record counted once per rule, so a re-delivered or re-analysed record never fires
+    or joins twice."""
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="+")
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="matches")
+    feedback_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "feedback_id"], name="alert_match_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id}: {self.feedback_id}"
+
+
+class Notification(models.Model):
+    """An in-app notification for one user (the bell)."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE)
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.CASCADE)
+    title = models.CharField(max_length=300)
+    body = models.TextField(blank=True, default="")
+    url = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "workspace", "read_at"], name="notif_unread")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -157,18 +157,24 @@ class Outcome:
 
 def post(endpoint: WebhookEndpoint, message_id: str, payload: dict[str, Any]) -> Outcome:
     """POST one signed message to the endpoint's pinned address; never follows a redirect."""
-    started = time.monotonic()
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     at = timezone.now()
     headers = {
-        "Content-Type": "application/json",
         "User-Agent": "Soriloop-Webhooks/1",
         "webhook-id": message_id,
         "webhook-timestamp": str(int(at.timestamp())),
         "webhook-signature": signatures(endpoint, message_id, at, body),
     }
+    return post_json(endpoint.url, body, headers)
+
+
+def post_json(url: str, body: str, headers: dict[str, str]) -> Outcome:
+    """POST a JSON body to the pinned address ``resolve`` allows (Slack-style messages use it
+    unsigned); never follows a redirect."""
+    started = time.monotonic()
+    headers = {"Content-Type": "application/json", **headers}
     try:
-        target = resolve(endpoint.url)
+        target = resolve(url)
         headers["Host"] = (
             target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
         )

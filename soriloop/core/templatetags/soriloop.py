@@ -97,6 +97,9 @@ AUDIT_ACTIONS = {
     "webhook.created": _("Webhook created"),
     "webhook.changed": _("Webhook changed"),
     "webhook.deleted": _("Webhook deleted"),
+    "alert_rule.created": _("Alert rule created"),
+    "alert_rule.changed": _("Alert rule changed"),
+    "alert_rule.deleted": _("Alert rule deleted"),
     "survey.created": _("Survey created"),
     "survey.changed": _("Survey changed"),
     "survey.published": _("Survey published"),
@@ -260,6 +263,7 @@ def isotime(value: str) -> dt.datetime | str:
 
 
 _FEEDBACK_TARGET = re.compile(r"feedback (\d+)")
+_RULE_TARGET = re.compile(r"alert rule (\d+)")
 _SURVEY_TARGET = re.compile(r"survey (\d+)")
 
 
@@ -269,6 +273,8 @@ def audit_target(target: str) -> str:
     the page's language."""
     if match := _FEEDBACK_TARGET.fullmatch(target or ""):
         return str(_("feedback #%(id)s")) % {"id": match.group(1)}
+    if match := _RULE_TARGET.fullmatch(target or ""):
+        return str(_("alert rule #%(id)s")) % {"id": match.group(1)}
     if match := _SURVEY_TARGET.fullmatch(target or ""):
         return str(_("survey #%(id)s")) % {"id": match.group(1)}
     return target

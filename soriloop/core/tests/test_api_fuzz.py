@@ -18,7 +18,9 @@ Some bodies have rules across their fields or beyond the request (``CROSS_FIELD`
 questions (a text in every language of the survey, choices for a choice question, ``show_if``
 naming an earlier question, keys used once), a webhook's URL (it must resolve to a public
 address: DNS, not a schema), an event's customer (at least one identifier), a contact rule (quiet hours that start and end
-at different times, a limit that fits its window). Their schemas
+at different times, a limit that fits its window), an alert rule (a score range within its kind's
+scale, quiet hours with both ends, recipients who are members, a Slack URL that resolves to a
+public address). Their schemas
 state every rule of each field; a case they call valid may still be refused, and then it
 must be a 422 naming the field.
 """
@@ -99,6 +101,8 @@ CROSS_FIELD = {
     ("POST", "/api/v1/surveys/{survey_id}/invitations"),
     ("PUT", "/api/v1/survey-settings"),
     ("PUT", "/api/v1/surveys/{survey_id}/fatigue"),
+    ("POST", "/api/v1/alert-rules"),
+    ("PATCH", "/api/v1/alert-rules/{rule_id}"),
 }
 
 

@@ -22,10 +22,13 @@ from django.utils import timezone
 
 from soriloop.accounts import services as accounts
 from soriloop.accounts.models import Role
+from soriloop.alerts.models import AlertRule
+from soriloop.alerts.rules import alert_rule_create
 from soriloop.analysis.corrections import analysis_correct
 from soriloop.analysis.models import Topic
 from soriloop.analysis.services import analysis_run_batch
 from soriloop.conftest import Member, make_member
+from soriloop.core.changes import changes_drain
 from soriloop.feedback.demo import demo_records
 from soriloop.feedback.imports import import_create, import_run
 from soriloop.feedback.models import Feedback
@@ -127,6 +130,15 @@ def _load(member: Member) -> None:
     accounts.login_success_record(user=member.user, ip="127.0.0.1")
     accounts.api_key_create(actor=member.membership, name="키", scope="read")
     accounts.invitation_create(actor=member.membership, email="new@a.example", role=Role.AGENT)
+    alert_rule_create(
+        workspace=workspace, actor=member.membership,
+        data={"name": "부정 의견", "conditions": {"sentiment": "negative"}},
+    )  # fmt: skip
+    analysis_correct(
+        feedback=Feedback.objects.filter(workspace=workspace).order_by("id")[1],
+        changes={"sentiment": "negative"}, actor=member.membership,
+    )  # fmt: skip
+    changes_drain()
 
 
 def _import_with_bad_rows(member: Member, tmp_path: Path) -> int:
@@ -179,13 +191,14 @@ def _pages(member: Member, job_id: int) -> list[str]:
         "insights:keywords", "insights:top_topics", "insights:live",
         "accounts:settings", "accounts:members", "accounts:api_keys", "accounts:audit",
         "accounts:profile", "accounts:workspace_new", "analysis:settings", "analysis:topics",
-        "analysis:emerging",
+        "analysis:emerging", "alerts:alerts", "alerts:rules",
     ]  # fmt: skip
     urls = [reverse(name) for name in names]
     urls += [
         reverse("inbox:record", args=[record.pk]),
         reverse("inbox:record", args=[Feedback.objects.get(external_id="pii").pk]),
         reverse("feedback:import_detail", args=[job_id]),
+        reverse("alerts:rule_edit", args=[AlertRule.objects.get(workspace=member.workspace).pk]),
         reverse("inbox:inbox") + "?date_from=garbage&sentiment=negative",
         reverse("insights:compare") + "?a_channel=api&b_channel=email",
     ]

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from soriloop.alerts import views
+
+app_name = "alerts"
+
+urlpatterns = [
+    path("alerts/", views.alerts_page, name="alerts"),
+    path("alerts/rules/", views.rules_page, name="rules"),
+    path("alerts/rules/<int:rule_id>/", views.rules_page, name="rule_edit"),
+]
