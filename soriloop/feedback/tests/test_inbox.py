@@ -96,7 +96,7 @@ def test_a_filter_no_record_can_match_is_named_not_silently_empty(query, field: 
 
 def test_a_score_bound_out_of_range_is_explained_in_korean(alice: Member) -> None:
     page = alice.client.get(
-        f"{reverse('feedback:inbox')}?score_min=11", HTTP_ACCEPT_LANGUAGE="ko"
+        f"{reverse('inbox:inbox')}?score_min=11", HTTP_ACCEPT_LANGUAGE="ko"
     ).content.decode()
     assert "0에서 10 사이의 숫자여야 합니다" in page
 

@@ -132,8 +132,8 @@ def test_the_api_masks_personal_data_unless_the_key_may_see_it(
 
 def _found(member: Member, q: str, record: Feedback) -> bool:
     """Whether the inbox searched for ``q`` lists ``record``."""
-    body = _page(member.client, f"{reverse('feedback:inbox')}?q={q}")
-    return reverse("feedback:record", args=[record.pk]) in body
+    body = _page(member.client, f"{reverse('inbox:inbox')}?q={q}")
+    return reverse("inbox:record", args=[record.pk]) in body
 
 
 @pytest.mark.parametrize("secret", ["1234-5678", "5678", "123456-01-123456"])

@@ -326,4 +326,4 @@ def test_bob_neither_sees_nor_changes_alices_rule_and_list(
     api("put", "/survey-settings", theirs, {"gap_days": 30})
     assert api("get", "/survey-settings", key).json()["gap_days"] == 3
     bad = api("post", "/suppressions", key, {"addresses": ["fine@x.example", "nope"]})
-    assert set(assert_envelope(bad, 422, "validation_error")["fields"]) == {"addresses[1]"}
+    assert set(assert_envelope(bad, 422, "validation_error")["fields"]) == {"addresses.1"}
