@@ -30,6 +30,7 @@ def test_demo_prints_a_working_sign_in_and_key(db: None, capsys) -> None:
     assert Membership.objects.filter(user__email="demo@soriloop.local").count() == 1
     live = ApiKey.objects.filter(name="demo", revoked_at__isnull=True)
     assert live.count() == 1, "the previous demo key is revoked"
+    assert live.get().personal_data, "the owner's key shows what the owner sees"
     workspace = live.get().workspace
     channels = set(workspace.feedback.values_list("channel", flat=True))
     assert workspace.feedback.count() == 480, "sample feedback is loaded once"
