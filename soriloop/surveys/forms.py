@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from soriloop.surveys.campaigns import MAX_REMINDER_DAYS
 from soriloop.surveys.models import Survey
 from soriloop.surveys.questions import KEY, LANGUAGES, MAX_QUESTIONS, SurveyInvalid
 from soriloop.surveys.services import MAX_RECIPIENTS
@@ -40,6 +41,7 @@ OPERATOR_LABELS: dict[str, Promise] = {
     "answered": _lazy("is answered"),
 }
 LANGUAGE_LABELS: dict[str, Promise] = {"ko": _lazy("Korean"), "en": _lazy("English")}
+MAX_CSV_BYTES = 10_000_000
 
 
 def _language_name(code: str) -> str:
@@ -71,6 +73,20 @@ REASONS: list[tuple[re.Pattern[str], Promise]] = [
     (re.compile(r"are strings \((?P<n>\d+) at most\)"), _lazy("At most %(n)s characters.")),
     (re.compile(r"must be one of"), _lazy("Choose one of the offered values.")),
     (re.compile(r"must be a non-empty (list|string)"), _lazy("This field is required.")),
+    # campaigns.py and triggers.py
+    (re.compile(r"must be live \(published, not closed\)"), _lazy("Publish the survey to send it.")),
+    (re.compile(r"no recipient with a valid e-mail address"), _lazy("No recipient has a valid e-mail address.")),
+    (re.compile(r"^no valid e-mail address$"), _lazy("This is not an e-mail address.")),
+    (re.compile(r"^no e-mail address$"), _lazy("The e-mail address is missing.")),
+    (re.compile(r"language must be ko or en"), _lazy("The language must be ko or en.")),
+    (re.compile(r"the same address is earlier in the list"), _lazy("The same address is earlier in the list.")),
+    (re.compile(r"at most (?P<n>\d+) per campaign"), _lazy("At most %(n)s recipients per campaign.")),
+    (re.compile(r"^must be from 1 to (?P<n>\d+)$"), _lazy("Choose a number from 1 to %(n)s.")),
+    (re.compile(r"must come before the links expire"), _lazy("The reminder must come before the links expire.")),
+    (re.compile(r"the first line must name the columns"), _lazy("The first line must name the columns, one of them email.")),
+    (re.compile(r"must be an event type"), _lazy("Lower-case letters, digits, _ and ., such as purchase_completed.")),
+    (re.compile(r"must be a whole number from 0 to (?P<n>\d+)"), _lazy("A whole number from 0 to %(n)s.")),
+    (re.compile(r"must map up to (?P<n>\d+) property names"), _lazy("At most %(n)s name=value lines.")),
 ]  # fmt: skip
 
 
@@ -465,3 +481,114 @@ class InviteForm(forms.Form):
                     self.add_error("recipients", text)
                 else:
                     self.add_error(None, reason(message))
+
+
+class CampaignForm(InviteForm):
+    """An e-mail campaign from the sending page: addresses pasted one a line or a CSV file
+    (a header row naming ``email`` and, if you like, ``name``, ``external_id``, ``language``
+    and the survey's hidden fields), an optional reminder and a start time."""
+
+    name = forms.CharField(label=_lazy("Name"), max_length=200, required=False)
+    csv_file = forms.FileField(
+        label=_lazy("Or a CSV file"),
+        required=False,
+        help_text=_lazy(
+            "The first line names the columns: email, and if you like name, external_id, language and the survey's hidden fields."
+        ),
+    )
+    reminder_days = forms.IntegerField(
+        label=_lazy("Remind those who did not finish after (days)"),
+        required=False,
+        min_value=1,
+        max_value=MAX_REMINDER_DAYS,
+    )
+    start_at = forms.DateTimeField(
+        label=_lazy("Start sending at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text=_lazy("In the workspace's time zone; empty means now."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["send"]
+        self.fields["recipients"].required = False
+
+    def clean_recipients(self) -> list[dict[str, str]]:
+        if not self.cleaned_data.get("recipients", "").strip():
+            return []
+        return super().clean_recipients()
+
+    def clean_csv_file(self) -> str:
+        upload = self.cleaned_data.get("csv_file")
+        if not upload:
+            return ""
+        if upload.size > MAX_CSV_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(n)s MB.") % {"n": MAX_CSV_BYTES // 1_000_000}
+            )
+        raw = upload.read()
+        try:
+            return str(raw.decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            raise forms.ValidationError(_("The file is not UTF-8 text.")) from None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        given = bool(cleaned.get("recipients")) + bool(cleaned.get("csv_file"))
+        if not self.errors and given != 1:
+            raise forms.ValidationError(_("Paste addresses or choose a CSV file (one of the two)."))
+        return cleaned
+
+    def attach(self, exc: SurveyInvalid) -> None:
+        """Show the services' reasons on the fields they name."""
+        for where, messages in exc.fields.items():
+            line = re.match(r"recipients\[(\d+)\]", where)
+            for message in messages:
+                if where in ("csv", "reminder_days"):
+                    self.add_error("csv_file" if where == "csv" else where, reason(message))
+                elif line:
+                    text = _("Line %(n)s: %(reason)s") % {
+                        "n": int(line.group(1)) + 1,
+                        "reason": reason(message),
+                    }
+                    self.add_error("recipients", text)
+                else:
+                    self.add_error(None, reason(message))
+
+
+class TriggerForm(forms.Form):
+    """A trigger rule from the sending page: send the survey some minutes after each event
+    of a type, optionally only for events whose properties hold given values."""
+
+    event_type = forms.RegexField(
+        label=_lazy("Event type"),
+        regex=r"^[a-z][a-z0-9_.]{0,59}$",
+        max_length=60,
+        widget=forms.TextInput(attrs={"placeholder": "purchase_completed"}),
+        error_messages={
+            "invalid": _lazy("Lower-case letters, digits, _ and ., such as purchase_completed.")
+        },
+    )
+    delay_minutes = forms.IntegerField(
+        label=_lazy("Delay (minutes)"), min_value=0, max_value=60 * 24 * 90, initial=60
+    )
+    filter = forms.CharField(
+        label=_lazy("Only when the event's properties are"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "channel=app"}),
+        help_text=_lazy("One a line: name=value. Empty means every event of the type."),
+        max_length=5_000,
+    )
+
+    def clean_filter(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for n, line in enumerate(self.cleaned_data["filter"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            name, sep, value = line.partition("=")
+            if not sep or not name.strip():
+                raise forms.ValidationError(_("Line %(n)s: write name=value.") % {"n": n})
+            found[name.strip()] = value.strip()
+        return found

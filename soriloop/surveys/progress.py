@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -121,4 +122,48 @@ def trigger_json(*, trigger: TriggerRule) -> dict[str, Any]:
         "created_at": trigger.created_at.isoformat(),
         "scheduled": counts.pop("queued"),
         **counts,
+    }
+
+
+def undelivered_of(*, survey: Survey, limit: int = 50) -> list[dict[str, Any]]:
+    """The survey's latest e-mails that bounced or failed for good, newest first: to whom,
+    which campaign or rule, and the error the mail server gave."""
+    found = (
+        Message.objects.filter(
+            invitation__survey=survey, state__in=[MessageState.BOUNCED, MessageState.FAILED]
+        )
+        .select_related("invitation")
+        .order_by("-id")[:limit]
+    )
+    return [
+        {
+            "id": m.pk,
+            "kind": m.kind,
+            "state": m.state,
+            "email": m.invitation.email,
+            "campaign_id": m.invitation.campaign_id,
+            "trigger_id": m.invitation.trigger_id,
+            "error": m.error,
+            "when": m.sent_at or m.created_at,
+        }
+        for m in found
+    ]
+
+
+def sending_page_get(*, survey: Survey) -> dict[str, Any]:
+    """What the survey's sending page shows: each campaign with its progress, each trigger
+    rule with what it sent, and the e-mails that did not arrive."""
+    zone = ZoneInfo(survey.workspace.timezone)
+    campaigns = []
+    for campaign in campaigns_of(survey=survey)[:50]:
+        body = campaign_progress(campaign=campaign)
+        done = body["sent"] + body["bounced"] + body["failed"] + sum(body["skipped"].values())
+        body["percent"] = round(100 * done / body["recipients"]) if body["recipients"] else 0
+        body["start_local"] = campaign.start_at.astimezone(zone)
+        campaigns.append(body)
+    return {
+        "campaigns": campaigns,
+        "triggers": [trigger_json(trigger=t) for t in triggers_of(survey=survey)[:50]],
+        "undelivered": undelivered_of(survey=survey),
+        "busy": any(c["state"] in ("sending", "scheduled") for c in campaigns),
     }

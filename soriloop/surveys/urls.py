@@ -14,6 +14,19 @@ urlpatterns = [
     path("surveys/<int:survey_id>/invite", views.survey_invite, name="invite"),
     path("surveys/<int:survey_id>/qr.svg", views.survey_qr, name="qr"),
     path("surveys/<int:survey_id>/results/", views.survey_results, name="results"),
+    path("surveys/<int:survey_id>/sending/", views.survey_sending, name="sending"),
+    path("surveys/<int:survey_id>/campaigns", views.survey_campaign_new, name="campaign_new"),
+    path(
+        "surveys/<int:survey_id>/campaigns/<int:campaign_id>/cancel",
+        views.survey_campaign_cancel,
+        name="campaign_cancel",
+    ),
+    path("surveys/<int:survey_id>/triggers", views.survey_trigger_new, name="trigger_new"),
+    path(
+        "surveys/<int:survey_id>/triggers/<int:trigger_id>/stop",
+        views.survey_trigger_stop,
+        name="trigger_stop",
+    ),
     path("surveys/<int:survey_id>/results/export.csv", views.survey_export_csv, name="export_csv"),
     path(
         "surveys/<int:survey_id>/results/export.xlsx",

@@ -5,6 +5,7 @@ selectors and changes through the services, which check the roles."""
 from __future__ import annotations
 
 import io
+import re
 import tempfile
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -30,8 +32,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from soriloop.accounts.decorators import member_required
 from soriloop.accounts.models import Membership
 from soriloop.accounts.permissions import Action, can, require
-from soriloop.surveys import export, selectors, services
-from soriloop.surveys.forms import KIND_LABELS, Builder, InviteForm, NewSurveyForm, reason
+from soriloop.surveys import campaigns, export, progress, selectors, services, triggers
+from soriloop.surveys.forms import (
+    KIND_LABELS,
+    Builder,
+    CampaignForm,
+    InviteForm,
+    NewSurveyForm,
+    TriggerForm,
+    reason,
+)
 from soriloop.surveys.models import Invitation, Survey
 from soriloop.surveys.questions import SurveyInvalid
 
@@ -213,6 +223,147 @@ def survey_results(request: HttpRequest, membership: Membership, survey_id: int)
         "metrics": [("NPS", "nps"), ("CSAT", "csat"), ("CES", "ces")],
     }
     return render(request, "surveys/results.html", context)
+
+
+def _sending_page(
+    request: HttpRequest,
+    membership: Membership,
+    survey: Survey,
+    *,
+    campaign_form: CampaignForm | None = None,
+    trigger_form: TriggerForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context: dict[str, Any] = {
+        "survey": survey,
+        "sending": progress.sending_page_get(survey=survey),
+        "can_send": can(membership, Action.MANAGE_SURVEYS),
+        "campaign_form": campaign_form or CampaignForm(),
+        "trigger_form": trigger_form or TriggerForm(),
+        "zone": membership.workspace.timezone,
+        "busy_states": ("sending", "scheduled"),
+    }
+    template = "surveys/sending.html"
+    if request.htmx and request.GET.get("part") == "progress":  # type: ignore[attr-defined]
+        template = "surveys/_sending_progress.html"
+    return render(request, template, context, status=status)
+
+
+@member_required
+@require_GET
+def survey_sending(request: HttpRequest, membership: Membership, survey_id: int) -> HttpResponse:
+    """Campaigns with their progress (refreshing while one sends), trigger rules with what
+    they sent, and the e-mails that bounced or failed."""
+    return _sending_page(request, membership, _survey(membership, survey_id))
+
+
+@member_required
+@require_POST
+def survey_campaign_new(
+    request: HttpRequest, membership: Membership, survey_id: int
+) -> HttpResponse:
+    survey = _survey(membership, survey_id)
+    require(membership, Action.MANAGE_SURVEYS)
+    with timezone.override(ZoneInfo(membership.workspace.timezone)):
+        form = CampaignForm(request.POST, request.FILES)
+        valid = form.is_valid()
+    if valid:
+        data = form.cleaned_data
+        hidden = [q["key"] for q in survey.current.questions if q["kind"] == "hidden"]
+        try:
+            if data["csv_file"]:
+                good, rejected = campaigns.recipients_from_csv(
+                    text=data["csv_file"], hidden_keys=hidden
+                )
+                source = "csv"
+            else:
+                good, rejected = campaigns.recipients_check(form.payload(), hidden_keys=hidden)
+                source = "list"
+            campaign = campaigns.campaign_create(
+                survey=survey,
+                actor=membership,
+                recipients=good,
+                name=data["name"],
+                source=source,
+                reminder_days=data["reminder_days"],
+                start_at=data["start_at"],
+            )
+        except SurveyInvalid as exc:
+            form.attach(exc)
+        else:
+            text = ngettext(
+                "The campaign sends %(n)s invitation.",
+                "The campaign sends %(n)s invitations.",
+                len(good),
+            )
+            messages.success(request, text % {"n": len(good)})
+            for item in rejected[:20]:
+                messages.warning(request, f"{_skipped_where(item.where)}: {reason(item.reason)}")
+            if len(rejected) > 20:
+                messages.warning(request, _("%(n)s more left out.") % {"n": len(rejected) - 20})
+            return redirect(
+                f"{reverse('surveys:sending', args=[survey.pk])}#campaign-{campaign.pk}"
+            )
+    return _sending_page(request, membership, survey, campaign_form=form, status=422)
+
+
+def _skipped_where(where: str) -> str:
+    """``line 3`` or ``recipients[2]`` in the page's language."""
+    found = re.match(r"(?:line (\d+)|recipients\[(\d+)\])$", where)
+    if found is None:
+        return where
+    n = int(found.group(1)) if found.group(1) else int(found.group(2)) + 1
+    return _("Line %(n)s") % {"n": n}
+
+
+@member_required
+@require_POST
+def survey_campaign_cancel(
+    request: HttpRequest, membership: Membership, survey_id: int, campaign_id: int
+) -> HttpResponse:
+    survey = _survey(membership, survey_id)
+    campaign = progress.campaign_get(survey=survey, campaign_id=campaign_id)
+    if campaign is None:
+        raise Http404("no such campaign in this survey")
+    campaigns.campaign_cancel(campaign=campaign, actor=membership)
+    messages.success(request, _("The campaign is stopped; what was sent stays sent."))
+    return redirect("surveys:sending", survey_id=survey.pk)
+
+
+@member_required
+@require_POST
+def survey_trigger_new(
+    request: HttpRequest, membership: Membership, survey_id: int
+) -> HttpResponse:
+    survey = _survey(membership, survey_id)
+    require(membership, Action.MANAGE_SURVEYS)
+    form = TriggerForm(request.POST)
+    if form.is_valid():
+        try:
+            triggers.trigger_create(survey=survey, actor=membership, data=form.cleaned_data)
+        except SurveyInvalid as exc:
+            for where, found in exc.fields.items():
+                for message in found:
+                    field = where if where in form.fields else None
+                    form.add_error(field, reason(message))
+        else:
+            messages.success(request, _("The rule is on."))
+            return redirect("surveys:sending", survey_id=survey.pk)
+    return _sending_page(request, membership, survey, trigger_form=form, status=422)
+
+
+@member_required
+@require_POST
+def survey_trigger_stop(
+    request: HttpRequest, membership: Membership, survey_id: int, trigger_id: int
+) -> HttpResponse:
+    survey = _survey(membership, survey_id)
+    trigger = progress.trigger_get(survey=survey, trigger_id=trigger_id)
+    if trigger is None:
+        raise Http404("no such trigger rule in this survey")
+    triggers.trigger_stop(trigger=trigger, actor=membership)
+    messages.success(request, _("The rule is off; what it already scheduled still goes."))
+    return redirect("surveys:sending", survey_id=survey.pk)
 
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

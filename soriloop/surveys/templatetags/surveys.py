@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import pgettext_lazy
 
 from soriloop.surveys.forms import KIND_LABELS
@@ -75,3 +76,38 @@ def largest(counts: Any) -> int:
 def nps_width(score: float | None) -> int:
     """An NPS of -100..100 as the width of a bar (0..100)."""
     return 0 if score is None else round((max(-100.0, min(100.0, score)) + 100) / 2)
+
+
+SKIP_REASONS = {
+    "suppressed": _lazy("unsubscribed or suppressed"),
+    "fatigue_gap": _lazy("surveyed too recently"),
+    "fatigue_window": _lazy("too many surveys in the window"),
+    "survey_closed": _lazy("survey closed"),
+    "expired": _lazy("link expired"),
+    "cancelled": _lazy("campaign stopped"),
+    "no_address": _lazy("no e-mail address"),
+    "late": _lazy("too late to send"),
+    "finished": _lazy("already answered"),
+}
+SENDING_STATES = {
+    "scheduled": _lazy("scheduled"),
+    "sending": _lazy("sending"),
+    "sent": _lazy("sent"),
+    "cancelled": _lazy("stopped"),
+}
+
+
+@register.filter
+def skip_reason(code: str) -> str:
+    """Why a send was skipped, in the page's language."""
+    return str(SKIP_REASONS.get(code, code))
+
+
+@register.filter
+def sending_state(state: str) -> str:
+    return str(SENDING_STATES.get(state, state))
+
+
+@register.filter
+def skipped_total(skipped: Mapping[str, int]) -> int:
+    return sum(skipped.values())

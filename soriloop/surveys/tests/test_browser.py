@@ -14,6 +14,7 @@ from soriloop.conftest import PASSWORD, Member
 from soriloop.feedback.models import Feedback
 from soriloop.surveys import services
 from soriloop.surveys.models import Response, Survey
+from soriloop.surveys.sending import survey_mail_send
 from soriloop.surveys.starters import STARTERS
 
 pytestmark = pytest.mark.browser
@@ -236,10 +237,34 @@ def test_the_survey_pages_fit_a_phone(
         page.get_by_label("E-mail").fill("alice@a.example")
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_test_id("sign-in").click()
-    for path in ("/surveys/", f"/surveys/{survey.pk}/", f"/surveys/{survey.pk}/results/"):
+    base = f"/surveys/{survey.pk}/"
+    for path in ("/surveys/", base, f"{base}results/", f"{base}sending/"):
         page.goto(f"{site}{path}")
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > 390:
             wide[path] = width
     assert wide == {}
     context.close()
+
+
+def test_a_campaign_started_in_the_browser_shows_its_progress_live(
+    site: str, alice: Member, page: Page, smtp_sink: Any
+) -> None:
+    """The sending page in Korean: a campaign from two pasted addresses, its progress
+    refreshing by itself while the outbox sends, and a stopped-for-good count of zero."""
+    survey = live_nps_survey(alice)
+    page.set_default_timeout(15_000)
+    sign_in(page, site)
+    page.goto(f"{site}/surveys/{survey.pk}/")
+    page.get_by_test_id("sending-link").click()
+    expect(page.get_by_test_id("no-campaigns")).to_be_visible()
+    page.get_by_label("받는 사람").fill("kim@x.example, 김하늘\nlee@x.example")
+    page.get_by_role("button", name="캠페인 보내기").click()
+    expect(page.get_by_text("캠페인이 초대 2건을 보냅니다.")).to_be_visible()
+    campaign = page.locator("article[data-testid^=campaign-]")
+    expect(campaign.get_by_test_id("queued")).to_have_text("2")
+    assert survey_mail_send(owner="browser-test") == 2
+    # no reload: the section refreshes itself every 5 s while something is queued
+    expect(campaign.get_by_test_id("sent")).to_have_text("2", timeout=12_000)
+    expect(page.locator("#campaigns")).to_have_attribute("data-busy", "0")
+    assert sorted(r.to[0] for r in smtp_sink.received) == ["kim@x.example", "lee@x.example"]
