@@ -13,6 +13,8 @@ command -v npm >/dev/null 2>&1 || apt_needed+=(npm)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || apt_needed+=(fonts-noto-cjk)
 # Pango for WeasyPrint (PDF reports)
 dpkg -s libpangoft2-1.0-0 >/dev/null 2>&1 || apt_needed+=(libpangoft2-1.0-0)
+# HTTP load for the benches (bench/ingest.py, bench/surveys.py)
+command -v wrk >/dev/null 2>&1 || apt_needed+=(wrk)
 if [ ${#apt_needed[@]} -gt 0 ]; then
   say "Installing Debian packages: ${apt_needed[*]}"
   sudo=""

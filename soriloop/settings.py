@@ -133,6 +133,8 @@ def _database(url: str) -> dict[str, Any]:
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from exc
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        # Django's SQLite backend with a writer queue per file (soriloop/core/sqlite/base.py)
+        config["ENGINE"] = "soriloop.core.sqlite"
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
@@ -389,6 +391,12 @@ TASKS = {
 }
 WORKER_HEARTBEAT_SECONDS = env_int(
     "WORKER_HEARTBEAT_SECONDS", 5, "How often the worker records that it is alive.", minimum=1
+)
+WORKER_NICE = env_int(
+    "WORKER_NICE",
+    10,
+    "How much lower the worker's CPU priority is than the web server's (0-19).",
+    minimum=0,
 )
 
 # Run continuously by each worker, each in its own thread: step(owner=worker_id) -> work done.

@@ -1,6 +1,8 @@
-"""A bare Django insert endpoint: the floor Soriloop's ingest is compared against.
+"""A bare Django insert endpoint and a bare page: the floors Soriloop's ingest and its
+survey page are compared against.
 
-One model, one view that parses JSON and inserts a row; same SQLite tuning, same server.
+One model; one view that parses JSON and inserts a row, one that reads a row and returns a
+page of the survey page's size; same SQLite tuning, same server.
 """
 
 import json
@@ -11,7 +13,7 @@ import django
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection, models
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
@@ -60,7 +62,18 @@ def insert(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"id": note.pk}, status=201)
 
 
-urlpatterns = [path("insert", insert)]
+PAGE = "<!doctype html><html><body><form>{}</form></body></html>"
+
+
+def page(request: HttpRequest) -> HttpResponse:
+    note = Note.objects.order_by("id").first()
+    fields = "".join(
+        f'<label><input type="radio" name="q" value="{i}">{i}</label>' for i in range(11)
+    )
+    return HttpResponse(PAGE.format((note.text if note else "") + fields * 6))
+
+
+urlpatterns = [path("insert", insert), path("page", page)]
 
 
 def create_table() -> None:

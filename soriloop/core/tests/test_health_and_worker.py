@@ -1,9 +1,11 @@
 """/healthz reports the database and a live worker; the worker runs queued tasks."""
 
+import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -45,7 +47,7 @@ def test_the_worker_process_runs_queued_tasks_and_beats() -> None:
     result = record_ping.enqueue(note="hello")
     worker = subprocess.Popen(
         [sys.executable, "-m", "soriloop.cli", "worker", "--interval", "0.1"],
-        env=subprocess_env(WORKER_HEARTBEAT_SECONDS="1"),
+        env=subprocess_env(WORKER_HEARTBEAT_SECONDS="1", WORKER_NICE="7"),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
@@ -59,6 +61,10 @@ def test_the_worker_process_runs_queued_tasks_and_beats() -> None:
         assert result.status == "SUCCESSFUL", result.status
         assert result.return_value == "pong: hello"
         assert Client().get("/healthz").json()["status"] == "ok"
+        # its CPU priority is below this process's by WORKER_NICE (field 19 of /proc stat)
+        stat = Path(f"/proc/{worker.pid}/stat").read_text()
+        niceness = int(stat.rsplit(")", 1)[1].split()[16])
+        assert niceness == min(os.nice(0) + 7, 19)
     finally:
         worker.send_signal(signal.SIGTERM)
         output = worker.communicate(timeout=20)[0].decode()

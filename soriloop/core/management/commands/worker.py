@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import time
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection
 from django.utils.crypto import get_random_string
 from django.utils.module_loading import import_string
 from django_tasks_db.management.commands.db_worker import Worker
@@ -34,6 +36,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, interval: float, batch: bool, queue: str, **options: Any) -> None:
         worker_id = f"w-{get_random_string(20)}"
+        # Requests first: analysis and sending take the CPU the web workers leave over, so a
+        # burst is acknowledged at once and the backlog is worked off in the gaps.
+        os.nice(min(settings.WORKER_NICE, 19))
         set_current_worker_id(worker_id)
         heartbeat_beat(worker_id=worker_id)
         run_maintenance()
@@ -75,4 +80,7 @@ class Command(BaseCommand):
                 loop.join(timeout=max(0.0, deadline - time.monotonic()))
             beat.stop()
             beat.join(timeout=5)
+            # A stop signal can land inside the task loop's transaction (SystemExit from the
+            # signal handler): that connection is mid-transaction, so say goodbye on a new one.
+            connection.close()
             heartbeat_forget(worker_id=worker_id)
