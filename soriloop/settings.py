@@ -412,6 +412,7 @@ WORKER_LOOPS = [
     "soriloop.surveys.services.responses_record_partial",
     "soriloop.alerts.webhooks.webhooks_deliver",
     "soriloop.alerts.notify.alerts_release_held",
+    "soriloop.alerts.aggregates.alert_aggregates_run",
     "soriloop.surveys.sending.survey_mail_send",
 ]
 ADAPT_SECONDS = env_int(
@@ -432,6 +433,12 @@ ROLLUP_REFRESH_SECONDS = env_int(
     2,
     "Seconds a day's dashboard rollups wait at least between two recounts while records keep arriving.",
     minimum=0,
+)
+ALERT_AGGREGATE_SECONDS = env_int(
+    "ALERT_AGGREGATE_SECONDS",
+    60,
+    "Seconds between two checks of an aggregate alert rule over the rollups.",
+    minimum=5,
 )
 EMERGING_SCAN_SECONDS = env_int(
     "EMERGING_SCAN_SECONDS",

@@ -331,12 +331,73 @@ class AlertConditionsIn(Schema):
     )
 
 
+Word = Annotated[str, Field(min_length=1, max_length=100, pattern=NO_NUL)]
+
+
+class NegativeShareIn(Schema):
+    """A topic's negative share in the last hours above ``factor`` times its baseline (the
+    same hours on the same weekday of the past 8 weeks)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    measure: Literal["negative_share"]
+    topic: Word = Field(description="Topic key.")
+    hours: int = Field(default=1, ge=1, le=24, description="Whole UTC hours and the current one.")
+    factor: float = Field(default=2.0, ge=1, le=100)
+
+    _numbers = field_validator("hours", "factor", mode="before")(not_a_boolean)
+
+
+class NpsDropIn(Schema):
+    """NPS of the last 7 days more than ``points`` below the 7 before, beyond noise."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    measure: Literal["nps_drop"]
+    points: float = Field(default=10.0, ge=0, le=200)
+
+    _numbers = field_validator("points", mode="before")(not_a_boolean)
+
+
+class KeywordVolumeIn(Schema):
+    """At least ``min_count`` records naming the keyword in the last hours."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    measure: Literal["keyword_volume"]
+    keyword: Word = Field(description="An analysis keyword, compared lower-cased.")
+    hours: int = Field(default=1, ge=1, le=168)
+    min_count: int = Field(default=10, ge=1, le=1_000_000)
+
+    _numbers = field_validator("hours", "min_count", mode="before")(not_a_boolean)
+
+
+class SpikeIn(Schema):
+    """A spike of the insights pages (of one topic, of one kind, when given)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    measure: Literal["spike"]
+    topic: str = Field(default="", max_length=100, pattern=NO_NUL)
+    spike_kind: Literal["", "volume", "negative_share"] = ""
+
+
+AggregateIn = Annotated[
+    NegativeShareIn | NpsDropIn | KeywordVolumeIn | SpikeIn, Field(discriminator="measure")
+]
+RuleKindName = Literal["record", "aggregate"]
+
+
 class AlertRuleIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
     enabled: StrictBool = True
+    kind: RuleKindName = Field(
+        default="record", description="aggregate: checked on a schedule over the rollups."
+    )
     conditions: AlertConditionsIn = Field(default_factory=AlertConditionsIn)
+    aggregate: AggregateIn | None = Field(default=None, description="An aggregate rule's measure.")
     notify_user_ids: list[RecordId] = Field(default_factory=list, max_length=50)
     in_app: StrictBool = True
     email: StrictBool = False
@@ -359,7 +420,9 @@ class AlertRulePatch(Schema):
 
     name: str | None = Field(default=None, min_length=1, max_length=200, pattern=NO_NUL)
     enabled: StrictBool | None = None
+    kind: RuleKindName | None = None
     conditions: AlertConditionsIn | None = None
+    aggregate: AggregateIn | None = None
     notify_user_ids: list[RecordId] | None = Field(default=None, max_length=50)
     in_app: StrictBool | None = None
     email: StrictBool | None = None
@@ -397,12 +460,26 @@ class AlertConditionsOut(Schema):
     abusive: bool | None = None
 
 
+class AggregateOut(Schema):
+    measure: Literal["negative_share", "nps_drop", "keyword_volume", "spike"]
+    topic: str | None = None
+    keyword: str | None = None
+    hours: int | None = None
+    factor: float | None = None
+    points: float | None = None
+    min_count: int | None = None
+    spike_kind: Literal["", "volume", "negative_share"] | None = None
+
+
 class AlertRuleOut(Schema):
     id: int
     name: str
     owner_id: int
     enabled: bool
+    kind: RuleKindName
     conditions: AlertConditionsOut
+    aggregate: AggregateOut | None = Field(description="Null for a record rule.")
+    active: bool = Field(description="An aggregate rule's condition holds (fired, not cleared).")
     notify_user_ids: list[int]
     in_app: bool
     email: bool
@@ -428,11 +505,13 @@ class PreviewExampleOut(Schema):
 
 class PreviewOut(Schema):
     days: int
-    records_checked: int
-    matches: int
+    records_checked: int = Field(description="Record rules: records replayed; aggregate: 0.")
+    matches: int = Field(description="Matching records, or checks in which the measure held.")
     alerts: int = Field(description="Alerts it would have fired, with dedup and throttle.")
     throttled: int
     examples: list[PreviewExampleOut]
+    checks: int = Field(description="Aggregate rules: times the measure was read; record: 0.")
+    fired_at: list[dt.datetime] = Field(description="Aggregate rules: when it would have fired.")
 
 
 class AlertRecordOut(Schema):
@@ -454,6 +533,10 @@ class AlertOut(Schema):
     held: bool = Field(description="Held by quiet hours until the digest.")
     sent_at: dt.datetime | None
     records: list[AlertRecordOut]
+    measure: dict[str, Any] | None = Field(
+        description="An aggregate rule's reading (measure, value, baseline...); null for records."
+    )
+    measure_text: str = Field(description="That reading in words, in the request's language.")
 
 
 class AlertPage(Schema):
@@ -505,7 +588,10 @@ def rule_json(rule: AlertRule) -> dict[str, Any]:
         "name": rule.name,
         "owner_id": rule.owner_id,
         "enabled": rule.enabled,
+        "kind": rule.kind,
         "conditions": rule.conditions,
+        "aggregate": rule.aggregate or None,
+        "active": rule.aggregate_active,
         "notify_user_ids": rule.notify_user_ids,
         "in_app": rule.in_app,
         "email": rule.email,
@@ -544,6 +630,8 @@ def alert_json(found: selectors.FiredAlert, *, personal_data: bool) -> dict[str,
         "held": a.held,
         "sent_at": a.sent_at.isoformat() if a.sent_at else None,
         "records": [_record_json(r, personal_data=personal_data) for r in found.records],
+        "measure": a.measure or None,
+        "measure_text": found.measure,
     }
 
 
@@ -607,6 +695,7 @@ def alert_rule_create(request: HttpRequest, payload: AlertRuleIn) -> HttpRespons
         return _no_member()
     data = payload.model_dump()
     data["conditions"] = payload.conditions.model_dump(exclude_defaults=True)
+    data["aggregate"] = payload.aggregate.model_dump() if payload.aggregate else None
     try:
         rule = rules.alert_rule_create(workspace=member.workspace, actor=member, data=data)
     except PermissionDenied as exc:
@@ -637,6 +726,8 @@ def alert_rule_patch(
     }
     if payload.conditions is not None:
         data["conditions"] = payload.conditions.model_dump(exclude_defaults=True)
+    if payload.aggregate is not None:
+        data["aggregate"] = payload.aggregate.model_dump()
     try:
         rules.alert_rule_update(rule=rule, actor=member, data=data)
     except PermissionDenied as exc:
@@ -676,10 +767,15 @@ def alert_rule_preview(request: HttpRequest, rule_id: Path[RecordId]) -> HttpRes
     if rule is None:
         return _rule_missing()
     found = rules.alert_rule_preview(rule=rule)
+    return _json(preview_json(found))
+
+
+def preview_json(found: rules.Preview) -> dict[str, Any]:
     body = asdict(found)
     for example in body["examples"]:
         example["received_at"] = example["received_at"].isoformat()
-    return _json(body)
+    body["fired_at"] = [at.isoformat() for at in found.fired_at]
+    return body
 
 
 @rules_router.get(

@@ -82,9 +82,15 @@ class WebhookDelivery(models.Model):
         return f"{self.event_type} {self.message_id} -> {self.endpoint_id}"
 
 
+class RuleKind(models.TextChoices):
+    RECORD = "record"  # conditions over each analysed record (rules.py)
+    AGGREGATE = "aggregate"  # a measure over the rollups, on a schedule (aggregates.py)
+
+
 class AlertRule(models.Model):
-    """A record rule: conditions over a record and its analysis, ANDed (a list means any
-    of its values), and where a match goes (docs/alerts.md)."""
+    """A record rule (conditions over a record and its analysis, ANDed; a list means any of
+    its values) or an aggregate rule (a measure over the rollups, checked on a schedule), and
+    where a firing goes (docs/alerts.md)."""
 
     workspace = models.ForeignKey(
         "accounts.Workspace", on_delete=models.CASCADE, related_name="alert_rules"
@@ -92,7 +98,12 @@ class AlertRule(models.Model):
     name = models.CharField(max_length=200)
     owner = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
     enabled = models.BooleanField(default=True)
+    kind = models.CharField(max_length=10, choices=RuleKind.choices, default=RuleKind.RECORD)
     conditions = models.JSONField(default=dict, blank=True)
+    aggregate = models.JSONField(default=dict, blank=True)  # the measure of an aggregate rule
+    # an aggregate rule fires once when its condition starts to hold, then waits for it to clear
+    aggregate_active = models.BooleanField(default=False)
+    next_check_at = models.DateTimeField(null=True, blank=True)
     # destinations: the owner and these users in-app (and by e-mail when ``email``)
     notify_user_ids = models.JSONField(default=list, blank=True)
     in_app = models.BooleanField(default=True)
@@ -111,7 +122,8 @@ class AlertRule(models.Model):
 
 
 class Alert(models.Model):
-    """One firing of a rule; records matching within its dedup window join it."""
+    """One firing of a rule; records matching within its dedup window join it (an aggregate
+    rule's firing names no records but its ``measure``)."""
 
     workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE)
     rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="alerts")
@@ -119,6 +131,7 @@ class Alert(models.Model):
     count = models.IntegerField(default=1)
     fired_at = models.DateTimeField(default=timezone.now)
     last_at = models.DateTimeField(default=timezone.now)
+    measure = models.JSONField(default=dict, blank=True)  # an aggregate rule's reading
     # set while quiet hours hold it; cleared when the digest goes out
     held = models.BooleanField(default=False)
     sent_at = models.DateTimeField(null=True, blank=True)

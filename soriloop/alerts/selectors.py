@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 from soriloop.accounts.models import Membership, User, Workspace
 from soriloop.alerts.models import Alert, AlertRule, Notification, WebhookDelivery, WebhookEndpoint
+from soriloop.alerts.notify import measure_text
 from soriloop.core.fields import MAX_ID
 from soriloop.feedback.models import Feedback
 
@@ -72,6 +73,7 @@ def alert_rule_get(*, workspace: Workspace, rule_id: int) -> AlertRule | None:
 class FiredAlert:
     alert: Alert
     records: list[Feedback]  # the records behind it that still exist, oldest first
+    measure: str = ""  # an aggregate rule's reading, in the active language
 
 
 def alerts_of(
@@ -91,7 +93,14 @@ def alerts_of(
             workspace=workspace, pk__in=ids, deleted_at=None
         )
     }
-    return [FiredAlert(a, [records[i] for i in a.record_ids if i in records]) for a in alerts]
+    return [
+        FiredAlert(
+            a,
+            [records[i] for i in a.record_ids if i in records],
+            measure_text(a.measure) if a.measure else "",
+        )
+        for a in alerts
+    ]
 
 
 def notifications_of(

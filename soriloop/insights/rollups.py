@@ -34,6 +34,7 @@ from soriloop.insights.models import (
     SLICES,
     TOTAL,
     DirtyDay,
+    HourRollup,
     Rollup,
 )
 
@@ -156,7 +157,51 @@ def recount_day(*, workspace_id: int, day: dt.date) -> int:
         # Plain tuples, not model instances: a busy day has thousands of rows.
         with connection.cursor() as cursor:
             cursor.executemany(_INSERT, rows)
+        HourRollup.objects.filter(workspace_id=workspace_id, day=day).delete()
+        HourRollup.objects.bulk_create(
+            [
+                HourRollup(workspace_id=workspace_id, day=day, hour=hour, facet=facet, value=value,
+                           n=c[0], analysed=c[1], negative=c[2])
+                for (hour, facet, value), c in count_hours(hour_rows(records)).items()
+            ],
+            batch_size=2000,
+        )  # fmt: skip
     return len(rows)
+
+
+def hour_rows(records: QuerySet[Feedback]) -> Iterator[tuple[Any, ...]]:
+    """The live records' arrival, sentiment, topics and keywords, streamed."""
+    return (
+        records.filter(deleted_at__isnull=True)
+        .values_list(
+            "received_at",
+            "enrichment__sentiment_label",
+            "enrichment__topic_keys",
+            "enrichment__keywords",
+        )
+        .iterator(chunk_size=5000)
+    )
+
+
+HourKey = tuple[dt.datetime, str, str]
+
+
+def count_hours(rows: Iterable[tuple[Any, ...]]) -> dict[HourKey, list[int]]:
+    """(hour, facet, value) -> [records, analysed, negative] (see ``HourRollup``)."""
+    counted: dict[HourKey, list[int]] = {}
+    for received_at, sentiment, topic_keys, keywords in rows:
+        hour = received_at.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+        analysed, negative = int(bool(sentiment)), int(sentiment == "negative")
+        values = [("", "")]
+        values += [("topic", k) for k in (topic_keys or "").split("|") if k]
+        words = {str(w).strip().lower()[:100] for w in (keywords or []) if str(w).strip()}
+        values += [("keyword", w) for w in sorted(words)]
+        for facet, value in values:
+            sums = counted.setdefault((hour, facet, value), [0, 0, 0])
+            sums[0] += 1
+            sums[1] += analysed
+            sums[2] += negative
+    return counted
 
 
 _COLUMNS = ("workspace_id", "day", "level", *DIMENSIONS, *MEASURES)

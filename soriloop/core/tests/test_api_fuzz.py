@@ -20,7 +20,7 @@ naming an earlier question, keys used once), a webhook's URL (it must resolve to
 address: DNS, not a schema), an event's customer (at least one identifier), a contact rule (quiet hours that start and end
 at different times, a limit that fits its window), an alert rule (a score range within its kind's
 scale, quiet hours with both ends, recipients who are members, a Slack URL that resolves to a
-public address). Their schemas
+public address; an aggregate rule with its measure and no record conditions). Their schemas
 state every rule of each field; a case they call valid may still be refused, and then it
 must be a 422 naming the field.
 """
