@@ -440,6 +440,14 @@ ALERT_AGGREGATE_SECONDS = env_int(
     "Seconds between two checks of an aggregate alert rule over the rollups.",
     minimum=5,
 )
+DIGEST_HOUR = env_int(
+    "DIGEST_HOUR",
+    8,
+    "Local hour (0-23, the workspace's time zone) from which daily and weekly digest e-mails go out.",
+    minimum=0,
+)
+if DIGEST_HOUR > 23:
+    raise ImproperlyConfigured("DIGEST_HOUR must be an hour from 0 to 23")
 EMERGING_SCAN_SECONDS = env_int(
     "EMERGING_SCAN_SECONDS",
     3600,
@@ -454,6 +462,7 @@ WORKER_MAINTENANCE = [
     "soriloop.core.heartbeat.heartbeat_report_stopped",
     "soriloop.core.ratelimit.rate_counters_prune",
     "soriloop.surveys.sending.survey_mail_release_orphans",
+    "soriloop.alerts.digests.digests_send",
 ]
 
 API_MAX_BODY_BYTES = env_int(

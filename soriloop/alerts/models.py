@@ -181,3 +181,27 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class DigestFrequency(models.TextChoices):
+    OFF = "off"
+    DAILY = "daily"
+    WEEKLY = "weekly"  # Monday to Sunday, sent on Monday
+
+
+class DigestSubscription(models.Model):
+    """One member's digest e-mail: how often, and the last period it went out for (the
+    job's idempotency: a period is sent once)."""
+
+    membership = models.OneToOneField(
+        "accounts.Membership", on_delete=models.CASCADE, related_name="digest"
+    )
+    frequency = models.CharField(
+        max_length=6, choices=DigestFrequency.choices, default=DigestFrequency.OFF
+    )
+    last_period = models.CharField(max_length=20, blank=True, default="")  # e.g. 2026-03-01
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"{self.membership_id}: {self.frequency}"

@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from soriloop.accounts.models import Membership, User, Workspace
-from soriloop.alerts.models import Alert, AlertRule, Notification, WebhookDelivery, WebhookEndpoint
+from soriloop.alerts.models import (
+    Alert,
+    AlertRule,
+    DigestSubscription,
+    Notification,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from soriloop.alerts.notify import measure_text
 from soriloop.core.fields import MAX_ID
 from soriloop.feedback.models import Feedback
@@ -121,6 +128,15 @@ class AlertsPage:
     alerts: list[FiredAlert]
     notifications: list[Notification]
     unread: int
+    digest: str  # off, daily, weekly
+
+
+def digest_frequency_of(*, workspace: Workspace, user: User) -> str:
+    """The member's digest choice ("off" until they choose)."""
+    found = DigestSubscription.objects.filter(
+        membership__workspace=workspace, membership__user=user
+    ).first()
+    return found.frequency if found else "off"
 
 
 def alerts_page_get(*, workspace: Workspace, user: User) -> AlertsPage:
@@ -128,6 +144,7 @@ def alerts_page_get(*, workspace: Workspace, user: User) -> AlertsPage:
         alerts=alerts_of(workspace=workspace, limit=50),
         notifications=notifications_of(workspace=workspace, user=user, limit=50),
         unread=notifications_unread_count(workspace=workspace, user=user),
+        digest=digest_frequency_of(workspace=workspace, user=user),
     )
 
 

@@ -20,6 +20,7 @@ from soriloop.accounts.decorators import member_required
 from soriloop.accounts.models import Membership
 from soriloop.accounts.permissions import Action, can, require
 from soriloop.alerts import rules, selectors
+from soriloop.alerts.digests import DigestInvalid, digest_subscribe
 from soriloop.alerts.models import AlertRule
 from soriloop.alerts.notify import notifications_mark_read
 from soriloop.alerts.rules import AlertRuleInvalid
@@ -226,6 +227,13 @@ def rule_initial(rule: AlertRule) -> dict[str, Any]:
 @member_required
 @require_http_methods(["GET", "POST"])
 def alerts_page(request: HttpRequest, membership: Membership) -> HttpResponse:
+    if request.method == "POST" and "digest" in request.POST:
+        try:
+            digest_subscribe(membership=membership, frequency=request.POST["digest"])
+        except DigestInvalid as exc:
+            return HttpResponse(f"digest: {exc}", status=400, content_type="text/plain")
+        messages.success(request, _("Digest e-mail saved."))
+        return redirect("alerts:alerts")
     if request.method == "POST":
         one = parse_id(request.POST.get("notification"))
         notifications_mark_read(
