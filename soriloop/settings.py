@@ -440,6 +440,12 @@ ALERT_AGGREGATE_SECONDS = env_int(
     "Seconds between two checks of an aggregate alert rule over the rollups.",
     minimum=5,
 )
+BELL_POLL_SECONDS = env_int(
+    "BELL_POLL_SECONDS",
+    15,
+    "Seconds between two looks of an open page at the notification bell's unread count.",
+    minimum=1,
+)
 DIGEST_HOUR = env_int(
     "DIGEST_HOUR",
     8,

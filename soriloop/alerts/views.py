@@ -310,3 +310,13 @@ def _rule_action(request: HttpRequest, membership: Membership, rule: AlertRule) 
     rules.alert_rule_update(rule=rule, actor=membership, data={"muted_until": until})
     messages.success(request, _("Alert rule muted.") if until else _("Alert rule unmuted."))
     return redirect("alerts:rule_edit", rule_id=rule.pk)
+
+
+@require_http_methods(["GET"])
+def bell(request: HttpRequest) -> HttpResponse:
+    """The bell with its unread count, polled by every page (htmx, ``BELL_POLL_SECONDS``).
+    Signed out or without a workspace: 204, so the poll leaves the page as it is instead of
+    swapping a sign-in page into the header."""
+    if getattr(request, "membership", None) is None:
+        return HttpResponse(status=204)
+    return render(request, "alerts/_bell.html")
