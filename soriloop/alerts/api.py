@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Path, Query, Router, Schema
@@ -13,8 +14,14 @@ from pydantic import ConfigDict, StrictBool, field_validator
 
 from soriloop.accounts.api import read_auth, write_auth
 from soriloop.accounts.models import ApiKey, Membership
-from soriloop.alerts import rules, selectors, services
-from soriloop.alerts.models import AlertRule, Notification, WebhookDelivery, WebhookEndpoint
+from soriloop.alerts import inbound, rules, selectors, services
+from soriloop.alerts.models import (
+    AlertRule,
+    InboundWebhook,
+    Notification,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from soriloop.alerts.notify import notifications_mark_read, record_url
 from soriloop.alerts.payloads import EVENTS
 from soriloop.alerts.rules import AlertRuleInvalid
@@ -830,3 +837,132 @@ def notification_read(request: HttpRequest, payload: NotificationReadIn) -> Http
         user=member.user, workspace_id=member.workspace_id, ids=payload.ids
     )
     return _json({"read": count})
+
+
+# -- the signed inbound webhook (docs/alerts.md) -------------------------------------------
+
+inbound_router = Router(tags=["inbound"])
+
+
+class InboundCreateIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = Field(default="", max_length=300, pattern=NO_NUL)
+
+
+class InboundOut(Schema):
+    id: int
+    url: str = Field(description="Where the CRM POSTs its signed calls.")
+    description: str
+    enabled: bool
+    created_at: dt.datetime
+    secret: str | None = Field(description="Only in the answer that created it.")
+
+
+class InboundPage(Schema):
+    items: list[InboundOut]
+
+
+class InboundCallIn(Schema):
+    """The body a CRM signs and sends."""
+
+    type: Literal["customer.upsert", "customer.event"]
+    data: dict[str, Any] = Field(
+        description="customer.upsert: external_id, email, phone, name, attributes (an "
+        "identifier required); customer.event: the body of POST /api/v1/events."
+    )
+
+
+class InboundResultOut(Schema):
+    type: Literal["customer.upsert", "customer.event"]
+    duplicate: bool = Field(description="This webhook-id came before; nothing changed.")
+    customer_id: int
+    event_id: int | None = None
+    new_event: bool | None = None
+
+
+def inbound_json(endpoint: InboundWebhook, *, secret: bool = False) -> dict[str, Any]:
+    return {
+        "id": endpoint.pk,
+        "url": f"{settings.SITE_URL}/api/v1/inbound/{endpoint.pk}",
+        "description": endpoint.description,
+        "enabled": endpoint.enabled,
+        "created_at": endpoint.created_at.isoformat(),
+        "secret": endpoint.secret if secret else None,
+    }
+
+
+@inbound_router.post(
+    "/inbound-webhooks",
+    auth=write_auth,
+    summary="Open a signed inbound webhook for a CRM (the secret is shown once)",
+    response=documented({201: InboundOut}, WRITE_ERRORS, BODY_ERRORS),
+)
+def inbound_create(request: HttpRequest, payload: InboundCreateIn) -> HttpResponse:
+    member = _member(request)
+    if member is None:
+        return _no_member()
+    try:
+        endpoint = inbound.inbound_create(
+            workspace=member.workspace, actor=member, description=payload.description
+        )
+    except PermissionDenied as exc:
+        return envelope(403, f"Opening an inbound webhook needs an admin's key ({exc}).")
+    except inbound.InboundInvalid as exc:
+        return envelope(422, "The inbound webhook has invalid fields.", exc.fields)
+    return _json(inbound_json(endpoint, secret=True), 201)
+
+
+@inbound_router.get(
+    "/inbound-webhooks",
+    auth=read_auth,
+    summary="The workspace's inbound webhooks",
+    response=documented({200: InboundPage}),
+)
+def inbound_list(request: HttpRequest) -> HttpResponse:
+    found = selectors.inbound_webhooks_of(workspace=_key(request).workspace)
+    return _json({"items": [inbound_json(e) for e in found]})
+
+
+@inbound_router.delete(
+    "/inbound-webhooks/{inbound_id}",
+    auth=write_auth,
+    summary="Close an inbound webhook",
+    response=documented({204: None}, ONE_ERRORS, WRITE_ERRORS),
+)
+def inbound_delete(request: HttpRequest, inbound_id: Path[RecordId]) -> HttpResponse:
+    key, member = _key(request), _member(request)
+    endpoint = selectors.inbound_webhook_get(workspace=key.workspace, inbound_id=inbound_id)
+    if endpoint is None:
+        return envelope(404, "No such inbound webhook in this workspace.")
+    if member is None:
+        return _no_member()
+    try:
+        inbound.inbound_delete(endpoint=endpoint, actor=member)
+    except PermissionDenied as exc:
+        return envelope(403, f"Closing an inbound webhook needs an admin's key ({exc}).")
+    return HttpResponse(status=204)
+
+
+@inbound_router.post(
+    "/inbound/{inbound_id}",
+    auth=None,
+    summary="A CRM's signed call (Standard Webhooks headers; no API key)",
+    response=documented({200: InboundResultOut, 401: None}, ONE_ERRORS, BODY_ERRORS),
+)
+def inbound_call(
+    request: HttpRequest, inbound_id: Path[RecordId], payload: InboundCallIn
+) -> HttpResponse:
+    """Verified with the endpoint's secret over the raw body; a `webhook-id` seen before
+    answers its first result with `duplicate: true`."""
+    endpoint = selectors.inbound_webhook_open(inbound_id=inbound_id)
+    if endpoint is None:
+        return envelope(404, "No such inbound webhook.")
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    try:
+        found = inbound.inbound_receive(endpoint=endpoint, body=request.body, headers=headers)
+    except inbound.InboundRefused as exc:
+        return envelope(401, f"The call is not signed with this webhook's secret ({exc}).")
+    except inbound.InboundInvalid as exc:
+        return envelope(422, "The call has invalid fields.", exc.fields)
+    return _json({"type": found.type, "duplicate": found.duplicate, **found.result})

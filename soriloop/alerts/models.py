@@ -205,3 +205,41 @@ class DigestSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership_id}: {self.frequency}"
+
+
+class InboundWebhook(models.Model):
+    """A signed door for a CRM to upsert customers and report their events: calls are
+    verified per the Standard Webhooks specification with this secret (docs/alerts.md)."""
+
+    workspace = models.ForeignKey(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="inbound_webhooks"
+    )
+    description = models.CharField(max_length=300, blank=True, default="")
+    secret = models.CharField(max_length=100, default=new_secret)
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"inbound {self.pk}"
+
+
+class InboundMessage(models.Model):
+    """A verified call, kept by its ``webhook-id``: the same message again is answered with
+    this result and changes nothing (replay protection beside the timestamp's 5 minutes)."""
+
+    endpoint = models.ForeignKey(InboundWebhook, on_delete=models.CASCADE, related_name="+")
+    message_id = models.CharField(max_length=200)
+    type = models.CharField(max_length=40)
+    result = models.JSONField(default=dict)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "message_id"], name="inbound_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.message_id

@@ -12,6 +12,7 @@ from soriloop.alerts.models import (
     Alert,
     AlertRule,
     DigestSubscription,
+    InboundWebhook,
     Notification,
     WebhookDelivery,
     WebhookEndpoint,
@@ -160,4 +161,22 @@ def alert_rules_page_get(*, workspace: Workspace) -> RulesPage:
         members=list(
             Membership.objects.select_related("user").filter(workspace=workspace).order_by("id")
         ),
+    )
+
+
+def inbound_webhooks_of(*, workspace: Workspace) -> QuerySet[InboundWebhook]:
+    return InboundWebhook.objects.filter(workspace=workspace).order_by("id")
+
+
+def inbound_webhook_get(*, workspace: Workspace, inbound_id: int) -> InboundWebhook | None:
+    return InboundWebhook.objects.filter(workspace=workspace, pk=inbound_id).first()
+
+
+def inbound_webhook_open(*, inbound_id: int) -> InboundWebhook | None:
+    """An enabled inbound webhook by id, whatever its workspace: the caller proves which
+    one it is by its signature."""
+    return (
+        InboundWebhook.objects.select_related("workspace")
+        .filter(pk=inbound_id, enabled=True)
+        .first()
     )
