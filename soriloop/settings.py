@@ -468,6 +468,7 @@ WORKER_MAINTENANCE = [
     "soriloop.core.heartbeat.heartbeat_report_stopped",
     "soriloop.core.ratelimit.rate_counters_prune",
     "soriloop.surveys.sending.survey_mail_release_orphans",
+    "soriloop.insights.rollups.hour_rollups_prune",
     "soriloop.alerts.digests.digests_send",
 ]
 

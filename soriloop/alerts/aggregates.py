@@ -26,7 +26,7 @@ from soriloop.alerts.notify import alert_fired
 from soriloop.feedback.filters import FeedbackFilter
 from soriloop.insights.metrics import change, nps
 from soriloop.insights.selectors import Period, hour_windows_count, metrics_totals
-from soriloop.insights.spikes import WEEKS, share_rise, spikes_detect
+from soriloop.insights.spikes import MIN_SHARE_RISE, WEEKS, Z_MIN, share_rise, spikes_detect
 
 logger = logging.getLogger(__name__)
 
@@ -144,9 +144,11 @@ def _negative_share(rule: AlertRule, at: dt.datetime) -> Reading:
     data = {"measure": "negative_share", "topic": spec["topic"], "analysed": now[1]}
     if found is None:
         return Reading(False, data)
-    share, base, _z = found
+    share, base, z = found
     data |= {"value": round(share, 3), "baseline": round(base, 3), "factor": spec["factor"]}
-    return Reading(share > spec["factor"] * base and share > base, data)
+    # beyond noise as the spikes judge it: a real rise, several standard errors high
+    holds = share > spec["factor"] * base and share - base >= MIN_SHARE_RISE and z >= Z_MIN
+    return Reading(holds, data)
 
 
 def _local_day(rule: AlertRule, at: dt.datetime) -> dt.date:

@@ -234,6 +234,11 @@ def slack_message(alerts: Sequence[Alert]) -> dict[str, Any]:
         blocks: list[dict[str, Any]] = [
             {"type": "header", "text": {"type": "plain_text", "text": title[:150]}}
         ]
+        blocks += [
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"{a.rule.name}: {measure_text(a.measure)}"}}
+            for a in alerts
+            if a.measure
+        ]  # fmt: skip
         ids = [i for a in alerts for i in a.record_ids][:SLACK_RECORDS]
         records = Feedback.objects.select_related("enrichment").filter(pk__in=ids).order_by("id")
         for record in records:

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
+from django.utils import timezone
 
 from soriloop.core.models import Change
 from soriloop.feedback.filters import NO_TYPE, UNASSIGNED
@@ -310,3 +311,15 @@ def count_rows(rows: Iterable[tuple[Any, ...]]) -> dict[Key, dict[str, float]]:
             for name, value in m.items():
                 sums[name] += value
     return counted
+
+
+HOUR_ROLLUP_WEEKS = 10  # the aggregate alert rules read 8 weeks back, and a window
+
+
+def hour_rollups_prune() -> int:
+    """Delete hourly rows older than ``HOUR_ROLLUP_WEEKS`` weeks (a ``WORKER_MAINTENANCE``
+    hook): only short windows and their weekday baselines read them, and a busy day holds a
+    row per keyword and hour. Returns how many went."""
+    cutoff = timezone.now() - dt.timedelta(weeks=HOUR_ROLLUP_WEEKS)
+    deleted, _ = HourRollup.objects.filter(hour__lt=cutoff).delete()
+    return deleted

@@ -11,7 +11,7 @@ import pytest
 
 from soriloop.alerts.aggregates import aggregate_check, aggregate_preview, alert_aggregates_run
 from soriloop.alerts.models import Alert, AlertRule, Notification
-from soriloop.alerts.notify import alerts_release_held
+from soriloop.alerts.notify import alerts_release_held, slack_message
 from soriloop.alerts.rules import AlertRuleInvalid, alert_rule_create
 from soriloop.conftest import Member, api, assert_envelope
 from soriloop.insights.models import TOTAL, HourRollup, Rollup
@@ -75,6 +75,17 @@ def test_a_share_with_too_few_records_to_tell_does_not_fire(alice: Member, clock
     baseline(alice)
     hour_rows(alice, NOW, "topic", "refund", 4, 4)  # 100%, of four records
     assert aggregate_check(rule=share_rule(alice), at=NOW) is None
+
+
+def test_a_share_over_a_spotless_baseline_needs_a_rise_beyond_noise(alice: Member, clock):
+    baseline(alice, negative=0)  # never a negative refund record on past Mondays
+    hour_rows(alice, NOW, "topic", "refund", 20, 1)  # one of 20: "infinitely" above 0%
+    rule = share_rule(alice)
+    assert aggregate_check(rule=rule, at=NOW) is None
+    HourRollup.objects.filter(
+        workspace=alice.workspace, hour__gte=NOW - dt.timedelta(hours=1)
+    ).update(negative=6)
+    assert aggregate_check(rule=rule, at=NOW) is not None
 
 
 def test_it_fires_once_until_the_condition_clears_then_again(alice: Member, clock) -> None:
@@ -296,3 +307,15 @@ def test_the_rules_page_creates_an_aggregate_rule(alice: Member) -> None:
     }  # fmt: skip
     page = alice.client.get(f"/alerts/rules/{rule.pk}/")
     assert "먹통" in page.content.decode()
+
+
+def test_the_slack_message_of_an_aggregate_alert_says_what_it_measured(
+    alice: Member, clock
+) -> None:
+    baseline(alice)
+    hour_rows(alice, NOW, "topic", "refund", 20, 9)
+    alert = aggregate_check(rule=share_rule(alice), at=NOW)
+    assert alert is not None
+    blocks = slack_message([alert])["blocks"]
+    texts = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert any("Refund anger" in t and "45%" in t and "refund" in t for t in texts)

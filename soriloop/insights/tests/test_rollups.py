@@ -14,7 +14,7 @@ from soriloop.feedback.filters import FeedbackFilter
 from soriloop.feedback.selectors import feedback_records
 from soriloop.feedback.services import feedback_delete, feedback_update
 from soriloop.insights.models import DirtyDay, HourRollup, Rollup
-from soriloop.insights.rollups import rollups_rebuild, rollups_refresh
+from soriloop.insights.rollups import hour_rollups_prune, rollups_rebuild, rollups_refresh
 from soriloop.insights.selectors import Period, metrics_grouped, period_get, rollups_answer
 from soriloop.insights.tests.shop import DAY, SAMPLES, ingest
 
@@ -307,3 +307,12 @@ def test_hourly_rows_count_each_records_hour_topics_and_keywords(shop: Member) -
     HourRollup.objects.all().delete()
     rollups_rebuild(workspace_id=shop.workspace.pk)
     assert hours_snapshot(shop.workspace.pk) == incremental
+
+
+def test_hourly_rows_older_than_ten_weeks_are_pruned(alice: Member, time_machine) -> None:
+    time_machine.move_to(dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC), tick=False)
+    for weeks in (9, 11):
+        hour = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC) - dt.timedelta(weeks=weeks)
+        HourRollup.objects.create(workspace=alice.workspace, day=hour.date(), hour=hour, n=1)
+    assert hour_rollups_prune() == 1
+    assert HourRollup.objects.get().hour.date() == dt.date(2026, 3, 30)
