@@ -15,6 +15,7 @@ from pydantic import ConfigDict, StrictBool, field_validator
 from soriloop.accounts.api import read_auth, write_auth
 from soriloop.accounts.models import ApiKey, Membership
 from soriloop.alerts import inbound, rules, selectors, services
+from soriloop.alerts.digests import digest_subscribe
 from soriloop.alerts.models import (
     AlertRule,
     InboundWebhook,
@@ -966,3 +967,48 @@ def inbound_call(
     except inbound.InboundInvalid as exc:
         return envelope(422, "The call has invalid fields.", exc.fields)
     return _json({"type": found.type, "duplicate": found.duplicate, **found.result})
+
+
+class DigestIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    frequency: Literal["off", "daily", "weekly"]
+
+
+class DigestOut(Schema):
+    frequency: Literal["off", "daily", "weekly"]
+    hour: int = Field(description="Local hour (the workspace's zone) digests go out from.")
+    timezone: str
+
+
+def _digest_json(member: Membership) -> dict[str, Any]:
+    return {
+        "frequency": selectors.digest_frequency_of(workspace=member.workspace, user=member.user),
+        "hour": settings.DIGEST_HOUR,
+        "timezone": member.workspace.timezone,
+    }
+
+
+@rules_router.get(
+    "/digest",
+    auth=read_auth,
+    summary="The key creator's digest e-mail choice",
+    response=documented({200: DigestOut}, WRITE_ERRORS),
+)
+def digest_read(request: HttpRequest) -> HttpResponse:
+    member = _member(request)
+    return _json(_digest_json(member)) if member else _no_member()
+
+
+@rules_router.put(
+    "/digest",
+    auth=write_auth,
+    summary="Choose the key creator's digest e-mail: off, daily or weekly",
+    response=documented({200: DigestOut}, WRITE_ERRORS, BODY_ERRORS),
+)
+def digest_choose(request: HttpRequest, payload: DigestIn) -> HttpResponse:
+    member = _member(request)
+    if member is None:
+        return _no_member()
+    digest_subscribe(membership=member, frequency=payload.frequency)
+    return _json(_digest_json(member))

@@ -13,7 +13,7 @@ from soriloop.alerts.digests import digest_subscribe, digests_send
 from soriloop.alerts.models import Alert, DigestSubscription
 from soriloop.alerts.rules import alert_rule_create
 from soriloop.analysis.models import EmergingIssue, Topic
-from soriloop.conftest import Member, make_member
+from soriloop.conftest import Member, api, make_member
 from soriloop.insights.models import TOTAL, Rollup
 from soriloop.surveys.tests.conftest import Sink
 
@@ -128,3 +128,17 @@ def test_the_alerts_page_saves_ones_digest_choice(shop: Member, bob: Member) -> 
     assert '<option value="weekly" selected>' in page
     assert '<option value="weekly" selected>' not in bob.client.get("/alerts/").content.decode()
     assert shop.client.post("/alerts/", {"digest": "hourly"}).status_code == 400
+
+
+def test_the_api_reads_and_chooses_the_key_creators_digest(
+    alice: Member, bob: Member, api_key_of
+) -> None:
+    key = api_key_of(alice, "write")
+    assert api("get", "/digest", key).json() == {
+        "frequency": "off", "hour": 8, "timezone": "Asia/Seoul",
+    }  # fmt: skip
+    chosen = api("put", "/digest", key, {"frequency": "daily"})
+    assert chosen.status_code == 200 and chosen.json()["frequency"] == "daily"
+    assert api("get", "/digest", api_key_of(bob, "write")).json()["frequency"] == "off"
+    assert api("put", "/digest", key, {"frequency": "hourly"}).status_code == 422
+    assert api("get", "/digest").status_code == 401
