@@ -13,8 +13,10 @@ from soriloop.alerts.aggregates import aggregate_check, aggregate_preview, alert
 from soriloop.alerts.models import Alert, AlertRule, Notification
 from soriloop.alerts.notify import alerts_release_held, slack_message
 from soriloop.alerts.rules import AlertRuleInvalid, alert_rule_create
+from soriloop.alerts.tests.test_webhooks import send_feedback
 from soriloop.conftest import Member, api, assert_envelope
 from soriloop.insights.models import TOTAL, HourRollup, Rollup
+from soriloop.insights.rollups import rollups_refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -319,3 +321,23 @@ def test_the_slack_message_of_an_aggregate_alert_says_what_it_measured(
     blocks = slack_message([alert])["blocks"]
     texts = [b["text"]["text"] for b in blocks if b["type"] == "section"]
     assert any("Refund anger" in t and "45%" in t and "refund" in t for t in texts)
+
+
+def test_from_records_to_an_aggregate_alert_through_the_rollups(alice: Member, api_key_of):
+    """No hand-made rows: records analysed, counted into the hourly rollups by the worker's
+    loops, then the aggregate loop fires on a keyword they name."""
+    key = api_key_of(alice, "write")
+    ids = [send_feedback(key, f"앱 로그인이 계속 안 돼요 {i}번째 시도") for i in range(3)]
+    rollups_refresh()
+    counted = HourRollup.objects.filter(workspace=alice.workspace, facet="keyword")
+    word, n = max(((r.value, r.n) for r in counted), key=lambda pair: pair[1])
+    assert n == len(ids)
+    rule = share_rule(
+        alice,
+        name="Login trouble",
+        aggregate={"measure": "keyword_volume", "keyword": word, "min_count": 3},
+    )
+    assert alert_aggregates_run() == 1
+    alert = Alert.objects.get(rule=rule)
+    assert alert.measure["value"] == 3 and alert.record_ids == []
+    assert word in Notification.objects.get(user=alice.user).body
