@@ -148,7 +148,8 @@ def recount_day(*, workspace_id: int, day: dt.date) -> int:
             workspace_id=workspace_id, level__in=LEVELS, facet__in=FACETS, day=day
         ).delete()
         records = Feedback.objects.filter(workspace_id=workspace_id, day=day)
-        counted = count_rows(record_rows(records))
+        hours: dict[HourKey, list[int]] = {}
+        counted = count_rows(_hours_tapped(record_rows(records, hours=True), hours))
         stored = connection.ops.adapt_datefield_value(day)
         rows = [
             (workspace_id, stored, level, *key, *(sums[m] for m in MEASURES))
@@ -163,46 +164,46 @@ def recount_day(*, workspace_id: int, day: dt.date) -> int:
             [
                 HourRollup(workspace_id=workspace_id, day=day, hour=hour, facet=facet, value=value,
                            n=c[0], analysed=c[1], negative=c[2])
-                for (hour, facet, value), c in count_hours(hour_rows(records)).items()
+                for (hour, facet, value), c in hours.items()
             ],
             batch_size=2000,
         )  # fmt: skip
     return len(rows)
 
 
-def hour_rows(records: QuerySet[Feedback]) -> Iterator[tuple[Any, ...]]:
-    """The live records' arrival, sentiment, topics and keywords, streamed."""
-    return (
-        records.filter(deleted_at__isnull=True)
-        .values_list(
-            "received_at",
-            "enrichment__sentiment_label",
-            "enrichment__topic_keys",
-            "enrichment__keywords",
-        )
-        .iterator(chunk_size=5000)
-    )
-
-
 HourKey = tuple[dt.datetime, str, str]
 
 
-def count_hours(rows: Iterable[tuple[Any, ...]]) -> dict[HourKey, list[int]]:
-    """(hour, facet, value) -> [records, analysed, negative] (see ``HourRollup``)."""
-    counted: dict[HourKey, list[int]] = {}
-    for received_at, sentiment, topic_keys, keywords in rows:
-        hour = received_at.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
-        analysed, negative = int(bool(sentiment)), int(sentiment == "negative")
-        values = [("", "")]
-        values += [("topic", k) for k in (topic_keys or "").split("|") if k]
-        words = {str(w).strip().lower()[:100] for w in (keywords or []) if str(w).strip()}
-        values += [("keyword", w) for w in sorted(words)]
-        for facet, value in values:
-            sums = counted.setdefault((hour, facet, value), [0, 0, 0])
-            sums[0] += 1
-            sums[1] += analysed
-            sums[2] += negative
-    return counted
+def _hours_tapped(
+    rows: Iterable[tuple[Any, ...]], hours: dict[HourKey, list[int]]
+) -> Iterator[tuple[Any, ...]]:
+    """The rows as ``contributions`` reads them, counting each into ``hours`` on the way
+    (one read of the day's records feeds the daily and the hourly rows)."""
+    for row in rows:
+        hour_add(hours, *row[len(_FIELDS) :], sentiment=row[6], topic_keys=row[7])
+        yield row[: len(_FIELDS)]
+
+
+def hour_add(
+    counted: dict[HourKey, list[int]],
+    received_at: dt.datetime,
+    keywords: list[Any] | None,
+    *,
+    sentiment: str | None,
+    topic_keys: str | None,
+) -> None:
+    """Count one record into (hour, facet, value) -> [records, analysed, negative]."""
+    hour = received_at.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    analysed, negative = int(bool(sentiment)), int(sentiment == "negative")
+    values = [("", "")]
+    values += [("topic", k) for k in (topic_keys or "").split("|") if k]
+    words = {str(w).strip().lower()[:100] for w in (keywords or []) if str(w).strip()}
+    values += [("keyword", w) for w in sorted(words)]
+    for facet, value in values:
+        sums = counted.setdefault((hour, facet, value), [0, 0, 0])
+        sums[0] += 1
+        sums[1] += analysed
+        sums[2] += negative
 
 
 _COLUMNS = ("workspace_id", "day", "level", *DIMENSIONS, *MEASURES)
@@ -250,17 +251,21 @@ def levels(
     return list(out.items())
 
 
-def record_rows(records: QuerySet[Feedback]) -> Iterator[tuple[Any, ...]]:
-    """The live records' fields that rollups need, streamed."""
+def record_rows(records: QuerySet[Feedback], *, hours: bool = False) -> Iterator[tuple[Any, ...]]:
+    """The live records' fields that rollups need, streamed; with ``hours``, each row also
+    ends with the record's arrival and analysis keywords (for the hourly rows)."""
     return (
         records.filter(deleted_at__isnull=True)
         .annotate(
             seg=KeyTextTransform("segment", "customer__attributes"),
             with_text=ExpressionWrapper(~Q(text=""), output_field=BooleanField()),
         )
-        .values_list(*_FIELDS)
+        .values_list(*_FIELDS, *(_HOUR_FIELDS if hours else ()))
         .iterator(chunk_size=5000)
     )
+
+
+_HOUR_FIELDS = ("received_at", "enrichment__keywords")
 
 
 def contributions(row: tuple[Any, ...]) -> tuple[list[Key], dict[str, float]]:
