@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from soriloop.accounts.api import router as accounts_router
+from soriloop.alerts.api import inbound_router
 from soriloop.alerts.api import router as alerts_router
 from soriloop.alerts.api import rules_router as alert_rules_router
 from soriloop.analysis.api import router as analysis_router
@@ -32,5 +33,6 @@ api.add_router("", insights_router)
 api.add_router("", surveys_router)
 api.add_router("", alerts_router)
 api.add_router("", alert_rules_router)
+api.add_router("", inbound_router)
 api.add_router("", survey_sending_router)
 api.add_router("", customers_router)

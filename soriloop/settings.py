@@ -412,6 +412,7 @@ WORKER_LOOPS = [
     "soriloop.surveys.services.responses_record_partial",
     "soriloop.alerts.webhooks.webhooks_deliver",
     "soriloop.alerts.notify.alerts_release_held",
+    "soriloop.alerts.aggregates.alert_aggregates_run",
     "soriloop.surveys.sending.survey_mail_send",
 ]
 ADAPT_SECONDS = env_int(
@@ -433,6 +434,26 @@ ROLLUP_REFRESH_SECONDS = env_int(
     "Seconds a day's dashboard rollups wait at least between two recounts while records keep arriving.",
     minimum=0,
 )
+ALERT_AGGREGATE_SECONDS = env_int(
+    "ALERT_AGGREGATE_SECONDS",
+    60,
+    "Seconds between two checks of an aggregate alert rule over the rollups.",
+    minimum=5,
+)
+BELL_POLL_SECONDS = env_int(
+    "BELL_POLL_SECONDS",
+    15,
+    "Seconds between two looks of an open page at the notification bell's unread count.",
+    minimum=1,
+)
+DIGEST_HOUR = env_int(
+    "DIGEST_HOUR",
+    8,
+    "Local hour (0-23, the workspace's time zone) from which daily and weekly digest e-mails go out.",
+    minimum=0,
+)
+if DIGEST_HOUR > 23:
+    raise ImproperlyConfigured("DIGEST_HOUR must be an hour from 0 to 23")
 EMERGING_SCAN_SECONDS = env_int(
     "EMERGING_SCAN_SECONDS",
     3600,
@@ -447,6 +468,8 @@ WORKER_MAINTENANCE = [
     "soriloop.core.heartbeat.heartbeat_report_stopped",
     "soriloop.core.ratelimit.rate_counters_prune",
     "soriloop.surveys.sending.survey_mail_release_orphans",
+    "soriloop.insights.rollups.hour_rollups_prune",
+    "soriloop.alerts.digests.digests_send",
 ]
 
 API_MAX_BODY_BYTES = env_int(

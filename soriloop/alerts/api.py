@@ -1,101 +1,65 @@
-"""REST endpoints for outgoing webhooks and their deliveries (docs/webhooks.md)."""
+"""REST endpoints of the alerts app: outgoing webhooks and their deliveries, alert rules,
+fired alerts, notifications, digests and the signed inbound webhook (docs/webhooks.md,
+docs/alerts.md); their schemas are in schemas.py."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import asdict
-from typing import Annotated, Any, Literal
+from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from ninja import Field, Path, Query, Router, Schema
-from pydantic import ConfigDict, StrictBool, field_validator
+from ninja import Path, Query, Router
 
 from soriloop.accounts.api import read_auth, write_auth
 from soriloop.accounts.models import ApiKey, Membership
-from soriloop.alerts import rules, selectors, services
-from soriloop.alerts.models import AlertRule, Notification, WebhookDelivery, WebhookEndpoint
+from soriloop.alerts import inbound, rules, selectors, services
+from soriloop.alerts.digests import digest_subscribe
+from soriloop.alerts.models import (
+    AlertRule,
+    InboundWebhook,
+    Notification,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from soriloop.alerts.notify import notifications_mark_read, record_url
-from soriloop.alerts.payloads import EVENTS
 from soriloop.alerts.rules import AlertRuleInvalid
+from soriloop.alerts.schemas import (
+    AlertPage,
+    AlertQuery,
+    AlertRuleIn,
+    AlertRuleOut,
+    AlertRulePage,
+    AlertRulePatch,
+    DeliveryOut,
+    DeliveryPage,
+    DeliveryQuery,
+    DigestIn,
+    DigestOut,
+    InboundCallIn,
+    InboundCreateIn,
+    InboundOut,
+    InboundPage,
+    InboundResultOut,
+    NotificationPage,
+    NotificationQuery,
+    NotificationReadIn,
+    NotificationReadOut,
+    PreviewOut,
+    ReplayOut,
+    WebhookIn,
+    WebhookOut,
+    WebhookPage,
+    WebhookPatch,
+)
 from soriloop.alerts.services import WebhookInvalid
 from soriloop.analysis.engine.pii import mask_text
-from soriloop.core.api_types import NO_NUL, RecordId, a_string, not_a_boolean, omitted
+from soriloop.core.api_types import RecordId
 from soriloop.core.errors import BODY_ERRORS, ONE_ERRORS, WRITE_ERRORS, documented, envelope
-from soriloop.core.fields import MAX_ID
-from soriloop.feedback.models import Channel, Feedback
+from soriloop.feedback.models import Feedback
 
 router = Router(tags=["webhooks"])
-
-EventName = Literal[EVENTS]  # type: ignore[valid-type]
-
-
-class WebhookIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    url: str = Field(max_length=2000, description="http(s); private addresses are refused.")
-    events: list[EventName] = Field(min_length=1)
-    description: str = Field(default="", max_length=300)
-    personal_data: bool = Field(default=False, description="Send the text unmasked.")
-
-
-class WebhookPatch(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    url: str | None = Field(default=None, max_length=2000)
-    events: list[EventName] | None = Field(default=None, min_length=1)
-    description: str | None = Field(default=None, max_length=300)
-    personal_data: bool | None = None
-    enabled: bool | None = None
-    rotate_secret: bool | None = Field(
-        default=None, description="A new secret; the old one signs too for 24 hours."
-    )
-
-
-class WebhookOut(Schema):
-    id: int
-    url: str
-    events: list[str]
-    description: str
-    personal_data: bool
-    enabled: bool
-    disabled_reason: str
-    created_at: dt.datetime
-    secret: str | None = Field(description="Only in the answer that created or rotated it.")
-
-
-class WebhookPage(Schema):
-    items: list[WebhookOut]
-
-
-class DeliveryOut(Schema):
-    id: int
-    message_id: str
-    event_type: str
-    state: Literal["pending", "delivered", "dead"]
-    attempts: int
-    next_attempt_at: dt.datetime
-    created_at: dt.datetime
-    delivered_at: dt.datetime | None
-    last_status: int | None
-    last_latency_ms: int | None
-    last_response: str
-    last_error: str
-
-
-class DeliveryPage(Schema):
-    items: list[DeliveryOut]
-    next_before: int | None
-
-
-class DeliveryQuery(Schema):
-    state: Literal["pending", "delivered", "dead"] | None = omitted()
-    limit: int = Field(default=50, ge=1, le=500)
-    before: RecordId | None = omitted(description="Deliveries older than this id.")
-
-
-class ReplayOut(Schema):
-    replayed: int
 
 
 def _key(request: HttpRequest) -> ApiKey:
@@ -298,205 +262,8 @@ def webhook_test(request: HttpRequest, webhook_id: Path[RecordId]) -> HttpRespon
 
 rules_router = Router(tags=["alerts"])
 
-Sentiment = Literal["negative", "neutral", "positive"]
-TypeName = Literal["praise", "complaint", "suggestion", "question", "bug"]
-ChannelName = Literal[tuple(Channel.values)]  # type: ignore[valid-type]
-ScoreKindName = Literal["nps", "csat", "ces", "stars"]
-HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
-Name = Annotated[str, Field(min_length=1, max_length=120, pattern=NO_NUL)]
-
-
-class AlertConditionsIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    sentiment: Sentiment | None = None
-    min_confidence: float | None = Field(default=None, ge=0, le=1)
-    topics: list[Name] = Field(default_factory=list, max_length=50, description="Topic keys.")
-    types: list[TypeName] = Field(default_factory=list)
-    score_kind: ScoreKindName | None = None
-    score_min: float | None = Field(default=None, ge=0, le=10)
-    score_max: float | None = Field(default=None, ge=0, le=10)
-    keyword: str | None = Field(default=None, max_length=100, pattern=NO_NUL)
-    languages: list[Name] = Field(default_factory=list, max_length=20)
-    channels: list[ChannelName] = Field(default_factory=list)  # type: ignore[valid-type]
-    sources: list[Name] = Field(default_factory=list, max_length=50)
-    touchpoints: list[Name] = Field(default_factory=list, max_length=50)
-    segments: list[Name] = Field(
-        default_factory=list, max_length=50, description="Customer attribute `segment`."
-    )
-    abusive: StrictBool | None = None
-
-    _numbers = field_validator("min_confidence", "score_min", "score_max", mode="before")(
-        not_a_boolean
-    )
-
-
-class AlertRuleIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
-    enabled: StrictBool = True
-    conditions: AlertConditionsIn = Field(default_factory=AlertConditionsIn)
-    notify_user_ids: list[RecordId] = Field(default_factory=list, max_length=50)
-    in_app: StrictBool = True
-    email: StrictBool = False
-    slack_url: str = Field(default="", max_length=2000, pattern=NO_NUL)
-    webhook: StrictBool = Field(default=True, description="Append alert.fired for webhooks.")
-    dedup_minutes: int = Field(default=60, ge=0, le=10080)
-    max_per_hour: int = Field(default=10, ge=1, le=1000)
-    quiet_start: str | None = Field(
-        default=None, pattern=HHMM, description="HH:MM in the workspace's time zone."
-    )
-    quiet_end: str | None = Field(default=None, pattern=HHMM)
-    muted_until: dt.datetime | None = None
-
-    _numbers = field_validator("dedup_minutes", "max_per_hour", mode="before")(not_a_boolean)
-    _times = field_validator("muted_until", mode="before")(a_string)
-
-
-class AlertRulePatch(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str | None = Field(default=None, min_length=1, max_length=200, pattern=NO_NUL)
-    enabled: StrictBool | None = None
-    conditions: AlertConditionsIn | None = None
-    notify_user_ids: list[RecordId] | None = Field(default=None, max_length=50)
-    in_app: StrictBool | None = None
-    email: StrictBool | None = None
-    slack_url: str | None = Field(default=None, max_length=2000, pattern=NO_NUL)
-    webhook: StrictBool | None = None
-    dedup_minutes: int | None = Field(default=None, ge=0, le=10080)
-    max_per_hour: int | None = Field(default=None, ge=1, le=1000)
-    quiet_start: str | None = Field(
-        default=None, pattern=HHMM, description="HH:MM; null clears quiet hours."
-    )
-    quiet_end: str | None = Field(default=None, pattern=HHMM)
-    muted_until: dt.datetime | None = Field(default=None, description="null unmutes.")
-
-    _numbers = field_validator("dedup_minutes", "max_per_hour", mode="before")(not_a_boolean)
-    _times = field_validator("muted_until", mode="before")(a_string)
-
 
 NULLABLE = {"quiet_start", "quiet_end", "muted_until"}
-
-
-class AlertConditionsOut(Schema):
-    sentiment: Sentiment | None = None
-    min_confidence: float | None = None
-    topics: list[str] = Field(default_factory=list)
-    types: list[TypeName] = Field(default_factory=list)
-    score_kind: ScoreKindName | None = None
-    score_min: float | None = None
-    score_max: float | None = None
-    keyword: str | None = None
-    languages: list[str] = Field(default_factory=list)
-    channels: list[ChannelName] = Field(default_factory=list)  # type: ignore[valid-type]
-    sources: list[str] = Field(default_factory=list)
-    touchpoints: list[str] = Field(default_factory=list)
-    segments: list[str] = Field(default_factory=list)
-    abusive: bool | None = None
-
-
-class AlertRuleOut(Schema):
-    id: int
-    name: str
-    owner_id: int
-    enabled: bool
-    conditions: AlertConditionsOut
-    notify_user_ids: list[int]
-    in_app: bool
-    email: bool
-    slack_url: str
-    webhook: bool
-    dedup_minutes: int
-    max_per_hour: int
-    quiet_start: str | None = Field(pattern=HHMM)
-    quiet_end: str | None = Field(pattern=HHMM)
-    muted_until: dt.datetime | None
-    created_at: dt.datetime
-
-
-class AlertRulePage(Schema):
-    items: list[AlertRuleOut]
-
-
-class PreviewExampleOut(Schema):
-    id: int
-    text: str = Field(description="Masked.")
-    received_at: dt.datetime
-
-
-class PreviewOut(Schema):
-    days: int
-    records_checked: int
-    matches: int
-    alerts: int = Field(description="Alerts it would have fired, with dedup and throttle.")
-    throttled: int
-    examples: list[PreviewExampleOut]
-
-
-class AlertRecordOut(Schema):
-    id: int
-    url: str
-    text: str = Field(description="Masked unless the key may see personal data.")
-    received_at: dt.datetime
-    sentiment: Sentiment | None
-    topics: list[str]
-
-
-class AlertOut(Schema):
-    id: int
-    rule_id: int
-    rule_name: str
-    fired_at: dt.datetime
-    last_at: dt.datetime
-    count: int
-    held: bool = Field(description="Held by quiet hours until the digest.")
-    sent_at: dt.datetime | None
-    records: list[AlertRecordOut]
-
-
-class AlertPage(Schema):
-    items: list[AlertOut]
-    next_before: int | None
-
-
-class AlertQuery(Schema):
-    rule_id: int | None = omitted(ge=1, le=MAX_ID)
-    limit: int = Field(default=50, ge=1, le=200)
-    before: int | None = omitted(ge=1, le=MAX_ID, description="Alerts older than this id.")
-
-
-class NotificationOut(Schema):
-    id: int
-    alert_id: int | None
-    title: str
-    body: str
-    url: str
-    created_at: dt.datetime
-    read_at: dt.datetime | None
-
-
-class NotificationPage(Schema):
-    items: list[NotificationOut]
-    unread: int
-
-
-class NotificationQuery(Schema):
-    unread: bool = False
-    limit: int = Field(default=50, ge=1, le=200)
-
-
-class NotificationReadIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    ids: list[RecordId] | None = Field(
-        default=None, max_length=500, description="null marks every notification read."
-    )
-
-
-class NotificationReadOut(Schema):
-    read: int
 
 
 def rule_json(rule: AlertRule) -> dict[str, Any]:
@@ -505,7 +272,10 @@ def rule_json(rule: AlertRule) -> dict[str, Any]:
         "name": rule.name,
         "owner_id": rule.owner_id,
         "enabled": rule.enabled,
+        "kind": rule.kind,
         "conditions": rule.conditions,
+        "aggregate": rule.aggregate or None,
+        "active": rule.aggregate_active,
         "notify_user_ids": rule.notify_user_ids,
         "in_app": rule.in_app,
         "email": rule.email,
@@ -544,6 +314,8 @@ def alert_json(found: selectors.FiredAlert, *, personal_data: bool) -> dict[str,
         "held": a.held,
         "sent_at": a.sent_at.isoformat() if a.sent_at else None,
         "records": [_record_json(r, personal_data=personal_data) for r in found.records],
+        "measure": a.measure or None,
+        "measure_text": found.measure,
     }
 
 
@@ -607,6 +379,7 @@ def alert_rule_create(request: HttpRequest, payload: AlertRuleIn) -> HttpRespons
         return _no_member()
     data = payload.model_dump()
     data["conditions"] = payload.conditions.model_dump(exclude_defaults=True)
+    data["aggregate"] = payload.aggregate.model_dump() if payload.aggregate else None
     try:
         rule = rules.alert_rule_create(workspace=member.workspace, actor=member, data=data)
     except PermissionDenied as exc:
@@ -637,6 +410,8 @@ def alert_rule_patch(
     }
     if payload.conditions is not None:
         data["conditions"] = payload.conditions.model_dump(exclude_defaults=True)
+    if payload.aggregate is not None:
+        data["aggregate"] = payload.aggregate.model_dump()
     try:
         rules.alert_rule_update(rule=rule, actor=member, data=data)
     except PermissionDenied as exc:
@@ -676,10 +451,15 @@ def alert_rule_preview(request: HttpRequest, rule_id: Path[RecordId]) -> HttpRes
     if rule is None:
         return _rule_missing()
     found = rules.alert_rule_preview(rule=rule)
+    return _json(preview_json(found))
+
+
+def preview_json(found: rules.Preview) -> dict[str, Any]:
     body = asdict(found)
     for example in body["examples"]:
         example["received_at"] = example["received_at"].isoformat()
-    return _json(body)
+    body["fired_at"] = [at.isoformat() for at in found.fired_at]
+    return body
 
 
 @rules_router.get(
@@ -734,3 +514,128 @@ def notification_read(request: HttpRequest, payload: NotificationReadIn) -> Http
         user=member.user, workspace_id=member.workspace_id, ids=payload.ids
     )
     return _json({"read": count})
+
+
+# -- the signed inbound webhook (docs/alerts.md) -------------------------------------------
+
+inbound_router = Router(tags=["inbound"])
+
+
+def inbound_json(endpoint: InboundWebhook, *, secret: bool = False) -> dict[str, Any]:
+    return {
+        "id": endpoint.pk,
+        "url": f"{settings.SITE_URL}/api/v1/inbound/{endpoint.pk}",
+        "description": endpoint.description,
+        "enabled": endpoint.enabled,
+        "created_at": endpoint.created_at.isoformat(),
+        "secret": endpoint.secret if secret else None,
+    }
+
+
+@inbound_router.post(
+    "/inbound-webhooks",
+    auth=write_auth,
+    summary="Open a signed inbound webhook for a CRM (the secret is shown once)",
+    response=documented({201: InboundOut}, WRITE_ERRORS, BODY_ERRORS),
+)
+def inbound_create(request: HttpRequest, payload: InboundCreateIn) -> HttpResponse:
+    member = _member(request)
+    if member is None:
+        return _no_member()
+    try:
+        endpoint = inbound.inbound_create(
+            workspace=member.workspace, actor=member, description=payload.description
+        )
+    except PermissionDenied as exc:
+        return envelope(403, f"Opening an inbound webhook needs an admin's key ({exc}).")
+    except inbound.InboundInvalid as exc:
+        return envelope(422, "The inbound webhook has invalid fields.", exc.fields)
+    return _json(inbound_json(endpoint, secret=True), 201)
+
+
+@inbound_router.get(
+    "/inbound-webhooks",
+    auth=read_auth,
+    summary="The workspace's inbound webhooks",
+    response=documented({200: InboundPage}),
+)
+def inbound_list(request: HttpRequest) -> HttpResponse:
+    found = selectors.inbound_webhooks_of(workspace=_key(request).workspace)
+    return _json({"items": [inbound_json(e) for e in found]})
+
+
+@inbound_router.delete(
+    "/inbound-webhooks/{inbound_id}",
+    auth=write_auth,
+    summary="Close an inbound webhook",
+    response=documented({204: None}, ONE_ERRORS, WRITE_ERRORS),
+)
+def inbound_delete(request: HttpRequest, inbound_id: Path[RecordId]) -> HttpResponse:
+    key, member = _key(request), _member(request)
+    endpoint = selectors.inbound_webhook_get(workspace=key.workspace, inbound_id=inbound_id)
+    if endpoint is None:
+        return envelope(404, "No such inbound webhook in this workspace.")
+    if member is None:
+        return _no_member()
+    try:
+        inbound.inbound_delete(endpoint=endpoint, actor=member)
+    except PermissionDenied as exc:
+        return envelope(403, f"Closing an inbound webhook needs an admin's key ({exc}).")
+    return HttpResponse(status=204)
+
+
+@inbound_router.post(
+    "/inbound/{inbound_id}",
+    auth=None,
+    summary="A CRM's signed call (Standard Webhooks headers; no API key)",
+    response=documented({200: InboundResultOut, 401: None}, ONE_ERRORS, BODY_ERRORS),
+)
+def inbound_call(
+    request: HttpRequest, inbound_id: Path[RecordId], payload: InboundCallIn
+) -> HttpResponse:
+    """Verified with the endpoint's secret over the raw body; a `webhook-id` seen before
+    answers its first result with `duplicate: true`."""
+    endpoint = selectors.inbound_webhook_open(inbound_id=inbound_id)
+    if endpoint is None:
+        return envelope(404, "No such inbound webhook.")
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    try:
+        found = inbound.inbound_receive(endpoint=endpoint, body=request.body, headers=headers)
+    except inbound.InboundRefused as exc:
+        return envelope(401, f"The call is not signed with this webhook's secret ({exc}).")
+    except inbound.InboundInvalid as exc:
+        return envelope(422, "The call has invalid fields.", exc.fields)
+    return _json({"type": found.type, "duplicate": found.duplicate, **found.result})
+
+
+def _digest_json(member: Membership) -> dict[str, Any]:
+    return {
+        "frequency": selectors.digest_frequency_of(workspace=member.workspace, user=member.user),
+        "hour": settings.DIGEST_HOUR,
+        "timezone": member.workspace.timezone,
+    }
+
+
+@rules_router.get(
+    "/digest",
+    auth=read_auth,
+    summary="The key creator's digest e-mail choice",
+    response=documented({200: DigestOut}, WRITE_ERRORS),
+)
+def digest_read(request: HttpRequest) -> HttpResponse:
+    member = _member(request)
+    return _json(_digest_json(member)) if member else _no_member()
+
+
+@rules_router.put(
+    "/digest",
+    auth=write_auth,
+    summary="Choose the key creator's digest e-mail: off, daily or weekly",
+    response=documented({200: DigestOut}, WRITE_ERRORS, BODY_ERRORS),
+)
+def digest_choose(request: HttpRequest, payload: DigestIn) -> HttpResponse:
+    member = _member(request)
+    if member is None:
+        return _no_member()
+    digest_subscribe(membership=member, frequency=payload.frequency)
+    return _json(_digest_json(member))

@@ -82,9 +82,15 @@ class WebhookDelivery(models.Model):
         return f"{self.event_type} {self.message_id} -> {self.endpoint_id}"
 
 
+class RuleKind(models.TextChoices):
+    RECORD = "record"  # conditions over each analysed record (rules.py)
+    AGGREGATE = "aggregate"  # a measure over the rollups, on a schedule (aggregates.py)
+
+
 class AlertRule(models.Model):
-    """A record rule: conditions over a record and its analysis, ANDed (a list means any
-    of its values), and where a match goes (docs/alerts.md)."""
+    """A record rule (conditions over a record and its analysis, ANDed; a list means any of
+    its values) or an aggregate rule (a measure over the rollups, checked on a schedule), and
+    where a firing goes (docs/alerts.md)."""
 
     workspace = models.ForeignKey(
         "accounts.Workspace", on_delete=models.CASCADE, related_name="alert_rules"
@@ -92,7 +98,12 @@ class AlertRule(models.Model):
     name = models.CharField(max_length=200)
     owner = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
     enabled = models.BooleanField(default=True)
+    kind = models.CharField(max_length=10, choices=RuleKind.choices, default=RuleKind.RECORD)
     conditions = models.JSONField(default=dict, blank=True)
+    aggregate = models.JSONField(default=dict, blank=True)  # the measure of an aggregate rule
+    # an aggregate rule fires once when its condition starts to hold, then waits for it to clear
+    aggregate_active = models.BooleanField(default=False)
+    next_check_at = models.DateTimeField(null=True, blank=True)
     # destinations: the owner and these users in-app (and by e-mail when ``email``)
     notify_user_ids = models.JSONField(default=list, blank=True)
     in_app = models.BooleanField(default=True)
@@ -111,7 +122,8 @@ class AlertRule(models.Model):
 
 
 class Alert(models.Model):
-    """One firing of a rule; records matching within its dedup window join it."""
+    """One firing of a rule; records matching within its dedup window join it (an aggregate
+    rule's firing names no records but its ``measure``)."""
 
     workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE)
     rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="alerts")
@@ -119,6 +131,7 @@ class Alert(models.Model):
     count = models.IntegerField(default=1)
     fired_at = models.DateTimeField(default=timezone.now)
     last_at = models.DateTimeField(default=timezone.now)
+    measure = models.JSONField(default=dict, blank=True)  # an aggregate rule's reading
     # set while quiet hours hold it; cleared when the digest goes out
     held = models.BooleanField(default=False)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -168,3 +181,65 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class DigestFrequency(models.TextChoices):
+    OFF = "off"
+    DAILY = "daily"
+    WEEKLY = "weekly"  # Monday to Sunday, sent on Monday
+
+
+class DigestSubscription(models.Model):
+    """One member's digest e-mail: how often, and the last period it went out for (the
+    job's idempotency: a period is sent once)."""
+
+    membership = models.OneToOneField(
+        "accounts.Membership", on_delete=models.CASCADE, related_name="digest"
+    )
+    frequency = models.CharField(
+        max_length=6, choices=DigestFrequency.choices, default=DigestFrequency.OFF
+    )
+    last_period = models.CharField(max_length=20, blank=True, default="")  # e.g. 2026-03-01
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"{self.membership_id}: {self.frequency}"
+
+
+class InboundWebhook(models.Model):
+    """A signed door for a CRM to upsert customers and report their events: calls are
+    verified per the Standard Webhooks specification with this secret (docs/alerts.md)."""
+
+    workspace = models.ForeignKey(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="inbound_webhooks"
+    )
+    description = models.CharField(max_length=300, blank=True, default="")
+    secret = models.CharField(max_length=100, default=new_secret)
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"inbound {self.pk}"
+
+
+class InboundMessage(models.Model):
+    """A verified call, kept by its ``webhook-id``: the same message again is answered with
+    this result and changes nothing (replay protection beside the timestamp's 5 minutes)."""
+
+    endpoint = models.ForeignKey(InboundWebhook, on_delete=models.CASCADE, related_name="+")
+    message_id = models.CharField(max_length=200)
+    type = models.CharField(max_length=40)
+    result = models.JSONField(default=dict)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "message_id"], name="inbound_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.message_id

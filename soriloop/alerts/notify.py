@@ -92,7 +92,14 @@ def alert_payload(alert: Alert) -> dict[str, Any]:
     return {
         "alert_id": alert.pk,
         "url": alerts_url(),
-        "rule": {"id": rule.pk, "name": rule.name, "conditions": rule.conditions},
+        "rule": {
+            "id": rule.pk,
+            "name": rule.name,
+            "kind": rule.kind,
+            "conditions": rule.conditions,
+            "aggregate": rule.aggregate,
+        },
+        "measure": alert.measure,
         "fired_at": alert.fired_at.isoformat(),
         "count": alert.count,
         "records": [{"id": i, "url": record_url(i)} for i in alert.record_ids[:LINKED_RECORDS]],
@@ -152,12 +159,51 @@ def message(alerts: Sequence[Alert]) -> tuple[str, str]:
         ) % {"count": len(alerts)}
     lines = []
     for alert in alerts:
+        if alert.measure:
+            lines.append(f"{alert.rule.name}: {measure_text(alert.measure)}")
+            continue
         lines.append(
             ngettext("%(rule)s: %(count)d record", "%(rule)s: %(count)d records", alert.count)
             % {"rule": alert.rule.name, "count": alert.count}
         )
         lines.extend(f"  {record_url(i)}" for i in alert.record_ids[:LINKED_RECORDS])
     return title, "\n".join(lines)
+
+
+def _pct(value: Any) -> str:
+    return f"{100 * float(value or 0):.0f}%"
+
+
+def measure_text(m: dict[str, Any]) -> str:
+    """One line saying what an aggregate rule measured, in the active language."""
+    kind = m.get("measure")
+    if kind == "negative_share":
+        return gettext(
+            "negative share of topic %(topic)s is %(value)s, against %(baseline)s on the same "
+            "weekdays of past weeks (%(analysed)d records)"
+        ) % {
+            "topic": m.get("topic", ""),
+            "value": _pct(m.get("value")),
+            "baseline": _pct(m.get("baseline")),
+            "analysed": m.get("analysed", 0),
+        }
+    if kind == "nps_drop":
+        return gettext(
+            "NPS of the last 7 days is %(value)s, %(delta)s points against the 7 days before "
+            "(%(before)s), beyond noise"
+        ) % {"value": m.get("value"), "delta": m.get("delta"), "before": m.get("baseline")}
+    if kind == "keyword_volume":
+        return ngettext(
+            "%(count)d record named “%(keyword)s” in the last %(hours)d hour",
+            "%(count)d records named “%(keyword)s” in the last %(hours)d hours",
+            int(m.get("hours", 1)),
+        ) % {
+            "count": m.get("value", 0),
+            "keyword": m.get("keyword", ""),
+            "hours": m.get("hours", 1),
+        }
+    topics = ", ".join(str(s.get("topic")) for s in m.get("spikes", []))
+    return gettext("spike in %(topics)s") % {"topics": topics}
 
 
 def _alerts(ids: Sequence[int]) -> list[Alert]:
@@ -188,6 +234,11 @@ def slack_message(alerts: Sequence[Alert]) -> dict[str, Any]:
         blocks: list[dict[str, Any]] = [
             {"type": "header", "text": {"type": "plain_text", "text": title[:150]}}
         ]
+        blocks += [
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"{a.rule.name}: {measure_text(a.measure)}"}}
+            for a in alerts
+            if a.measure
+        ]  # fmt: skip
         ids = [i for a in alerts for i in a.record_ids][:SLACK_RECORDS]
         records = Feedback.objects.select_related("enrichment").filter(pk__in=ids).order_by("id")
         for record in records:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.db import IntegrityError, transaction
@@ -15,7 +15,8 @@ from django.utils import timezone
 from soriloop.accounts.models import Membership, Workspace
 from soriloop.accounts.permissions import Action, require
 from soriloop.accounts.services import audit_record
-from soriloop.alerts.models import Alert, AlertMatch, AlertRule
+from soriloop.alerts.aggregates import AggregateInvalid, aggregate_clean, aggregate_preview
+from soriloop.alerts.models import Alert, AlertMatch, AlertRule, RuleKind
 from soriloop.alerts.notify import alert_fired
 from soriloop.alerts.webhooks import UnsafeAddress, resolve
 from soriloop.analysis.engine.kinds import TYPES
@@ -185,6 +186,7 @@ def _apply(rule: AlertRule, data: Mapping[str, Any]) -> None:
             raise AlertRuleInvalid({"name": ["must not be empty"]})
     if "conditions" in data:
         rule.conditions = conditions_clean(data["conditions"] or {})
+    _kind(rule, data)
     if "notify_user_ids" in data:
         rule.notify_user_ids = _recipients(rule.workspace, data["notify_user_ids"])
     if "slack_url" in data:
@@ -202,6 +204,32 @@ def _apply(rule: AlertRule, data: Mapping[str, Any]) -> None:
         rule.muted_until = until
     if (rule.quiet_start is None) != (rule.quiet_end is None):
         raise AlertRuleInvalid({"quiet_start": ["quiet hours need a start and an end"]})
+
+
+def _kind(rule: AlertRule, data: Mapping[str, Any]) -> None:
+    """The rule's kind and measure: an aggregate rule has a measure and no record
+    conditions, a record rule no measure."""
+    if "kind" in data:
+        if data["kind"] not in RuleKind.values:
+            raise AlertRuleInvalid({"kind": [f"must be one of {list(RuleKind.values)}"]})
+        if data["kind"] != rule.kind:
+            rule.kind, rule.aggregate_active = data["kind"], False
+    if data.get("aggregate") is not None:
+        try:
+            spec = aggregate_clean(data["aggregate"])
+        except AggregateInvalid as exc:
+            raise AlertRuleInvalid(exc.fields) from exc
+        if spec != rule.aggregate:
+            rule.aggregate, rule.aggregate_active, rule.next_check_at = spec, False, None
+    if rule.kind == RuleKind.AGGREGATE:
+        if not rule.aggregate:
+            raise AlertRuleInvalid({"aggregate": ["an aggregate rule needs its measure"]})
+        if rule.conditions:
+            raise AlertRuleInvalid({"conditions": ["an aggregate rule has no record conditions"]})
+    elif data.get("aggregate") is not None:
+        raise AlertRuleInvalid({"aggregate": ["only an aggregate rule has a measure"]})
+    else:
+        rule.aggregate = {}
 
 
 def _time(name: str, raw: Any) -> dt.time | None:
@@ -276,7 +304,7 @@ def alert_rules_consume(events: Sequence[Change]) -> None:
     rules = [
         r
         for r in AlertRule.objects.select_related("workspace", "owner").filter(
-            workspace_id__in={r.workspace_id for r in records}, enabled=True
+            workspace_id__in={r.workspace_id for r in records}, enabled=True, kind=RuleKind.RECORD
         )
         if not muted(r, now)
     ]
@@ -348,12 +376,22 @@ class Preview:
     alerts: int
     throttled: int
     examples: list[PreviewExample]
+    checks: int = 0  # aggregate rules: how often the measure was read
+    fired_at: list[dt.datetime] = field(default_factory=list)  # aggregate rules
 
 
 def alert_rule_preview(*, rule: AlertRule, now: dt.datetime | None = None) -> Preview:
-    """How many alerts the rule would have fired over the last 7 days' analysed records, in
-    the order they arrived, with its dedup window and throttle; a read, it writes nothing."""
+    """How many alerts the rule would have fired over the last 7 days: a record rule's
+    analysed records replayed in the order they arrived, with its dedup window and throttle;
+    an aggregate rule's measure read hour by hour or day by day (``aggregate_preview``). A
+    read, it writes nothing."""
     now = now or timezone.now()
+    if rule.kind == RuleKind.AGGREGATE:
+        found = aggregate_preview(rule=rule, now=now)
+        return Preview(
+            found.days, 0, found.holding, found.alerts, found.throttled, [],
+            found.checks, found.fired_at,
+        )  # fmt: skip
     records = (
         Feedback.objects.select_related("enrichment", "customer")
         .filter(

@@ -8,7 +8,16 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from soriloop.accounts.models import Membership, User, Workspace
-from soriloop.alerts.models import Alert, AlertRule, Notification, WebhookDelivery, WebhookEndpoint
+from soriloop.alerts.models import (
+    Alert,
+    AlertRule,
+    DigestSubscription,
+    InboundWebhook,
+    Notification,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from soriloop.alerts.notify import measure_text
 from soriloop.core.fields import MAX_ID
 from soriloop.feedback.models import Feedback
 
@@ -72,6 +81,7 @@ def alert_rule_get(*, workspace: Workspace, rule_id: int) -> AlertRule | None:
 class FiredAlert:
     alert: Alert
     records: list[Feedback]  # the records behind it that still exist, oldest first
+    measure: str = ""  # an aggregate rule's reading, in the active language
 
 
 def alerts_of(
@@ -91,7 +101,14 @@ def alerts_of(
             workspace=workspace, pk__in=ids, deleted_at=None
         )
     }
-    return [FiredAlert(a, [records[i] for i in a.record_ids if i in records]) for a in alerts]
+    return [
+        FiredAlert(
+            a,
+            [records[i] for i in a.record_ids if i in records],
+            measure_text(a.measure) if a.measure else "",
+        )
+        for a in alerts
+    ]
 
 
 def notifications_of(
@@ -112,6 +129,15 @@ class AlertsPage:
     alerts: list[FiredAlert]
     notifications: list[Notification]
     unread: int
+    digest: str  # off, daily, weekly
+
+
+def digest_frequency_of(*, workspace: Workspace, user: User) -> str:
+    """The member's digest choice ("off" until they choose)."""
+    found = DigestSubscription.objects.filter(
+        membership__workspace=workspace, membership__user=user
+    ).first()
+    return found.frequency if found else "off"
 
 
 def alerts_page_get(*, workspace: Workspace, user: User) -> AlertsPage:
@@ -119,6 +145,7 @@ def alerts_page_get(*, workspace: Workspace, user: User) -> AlertsPage:
         alerts=alerts_of(workspace=workspace, limit=50),
         notifications=notifications_of(workspace=workspace, user=user, limit=50),
         unread=notifications_unread_count(workspace=workspace, user=user),
+        digest=digest_frequency_of(workspace=workspace, user=user),
     )
 
 
@@ -134,4 +161,22 @@ def alert_rules_page_get(*, workspace: Workspace) -> RulesPage:
         members=list(
             Membership.objects.select_related("user").filter(workspace=workspace).order_by("id")
         ),
+    )
+
+
+def inbound_webhooks_of(*, workspace: Workspace) -> QuerySet[InboundWebhook]:
+    return InboundWebhook.objects.filter(workspace=workspace).order_by("id")
+
+
+def inbound_webhook_get(*, workspace: Workspace, inbound_id: int) -> InboundWebhook | None:
+    return InboundWebhook.objects.filter(workspace=workspace, pk=inbound_id).first()
+
+
+def inbound_webhook_open(*, inbound_id: int) -> InboundWebhook | None:
+    """An enabled inbound webhook by id, whatever its workspace: the caller proves which
+    one it is by its signature."""
+    return (
+        InboundWebhook.objects.select_related("workspace")
+        .filter(pk=inbound_id, enabled=True)
+        .first()
     )

@@ -6,6 +6,7 @@ app_name = "alerts"
 
 urlpatterns = [
     path("alerts/", views.alerts_page, name="alerts"),
+    path("alerts/bell/", views.bell, name="bell"),
     path("alerts/rules/", views.rules_page, name="rules"),
     path("alerts/rules/<int:rule_id>/", views.rules_page, name="rule_edit"),
 ]

@@ -20,6 +20,7 @@ from soriloop.accounts.decorators import member_required
 from soriloop.accounts.models import Membership
 from soriloop.accounts.permissions import Action, can, require
 from soriloop.alerts import rules, selectors
+from soriloop.alerts.digests import DigestInvalid, digest_subscribe
 from soriloop.alerts.models import AlertRule
 from soriloop.alerts.notify import notifications_mark_read
 from soriloop.alerts.rules import AlertRuleInvalid
@@ -38,6 +39,39 @@ ABUSE = [
     ("yes", gettext_lazy("Abusive")),
     ("no", gettext_lazy("Not abusive")),
 ]
+KINDS = [
+    ("record", gettext_lazy("Each record (conditions below)")),
+    ("aggregate", gettext_lazy("A measure over the rollups, checked on a schedule")),
+]
+MEASURES = [
+    ("", gettext_lazy("None")),
+    ("negative_share", gettext_lazy("A topic's negative share against its baseline")),
+    ("nps_drop", gettext_lazy("NPS of the last 7 days down against the 7 before")),
+    ("keyword_volume", gettext_lazy("Volume of a keyword")),
+    ("spike", gettext_lazy("A spike")),
+]
+SPIKE_KINDS = [
+    ("", gettext_lazy("Any")),
+    ("volume", gettext_lazy("Volume")),
+    ("negative_share", gettext_lazy("Negative share")),
+]
+AGGREGATE_FIELDS = {
+    "negative_share": ("agg_topic", "hours", "factor"),
+    "nps_drop": ("points",),
+    "keyword_volume": ("agg_keyword", "hours", "min_count"),
+    "spike": ("agg_topic", "spike_kind"),
+}
+SPEC_NAMES = {"agg_topic": "topic", "agg_keyword": "keyword"}
+SPEC_FIELDS = (
+    "measure",
+    "agg_topic",
+    "agg_keyword",
+    "hours",
+    "factor",
+    "points",
+    "min_count",
+    "spike_kind",
+)
 MUTE_HOURS = (1, 8, 24)
 LIST_HELP = gettext_lazy("Comma-separated; any of them matches.")
 
@@ -49,6 +83,35 @@ def _list(text: str) -> list[str]:
 class RuleForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     enabled = forms.BooleanField(label=gettext_lazy("Enabled"), required=False, initial=True)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Fires on"),
+        choices=KINDS,
+        initial="record",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    measure = forms.ChoiceField(label=gettext_lazy("Measure"), choices=MEASURES, required=False)
+    agg_topic = forms.CharField(
+        label=gettext_lazy("Topic key of the measure"), max_length=100, required=False
+    )
+    agg_keyword = forms.CharField(
+        label=gettext_lazy("Keyword of the measure"), max_length=100, required=False
+    )
+    hours = forms.IntegerField(
+        label=gettext_lazy("Over the last hours"), min_value=1, max_value=168, required=False
+    )
+    factor = forms.FloatField(
+        label=gettext_lazy("Times its baseline"), min_value=1, max_value=100, required=False
+    )
+    points = forms.FloatField(
+        label=gettext_lazy("NPS points down"), min_value=0, max_value=200, required=False
+    )
+    min_count = forms.IntegerField(
+        label=gettext_lazy("At least records"), min_value=1, required=False
+    )
+    spike_kind = forms.ChoiceField(
+        label=gettext_lazy("Spike kind"), choices=SPIKE_KINDS, required=False
+    )
     sentiment = forms.ChoiceField(
         label=gettext_lazy("Sentiment"), choices=SENTIMENTS, required=False
     )
@@ -129,7 +192,18 @@ class RuleForm(forms.Form):
         data = {k: c[k] for k in ("name", "enabled", "notify_user_ids", "in_app", "email")}
         data |= {k: c[k] for k in ("slack_url", "webhook", "dedup_minutes", "max_per_hour")}
         data |= {"quiet_start": c["quiet_start"], "quiet_end": c["quiet_end"]}
+        data["kind"] = c["kind"] or "record"
+        if data["kind"] == "aggregate":
+            data["aggregate"] = self._aggregate()
         return {**data, "conditions": conditions}
+
+    def _aggregate(self) -> dict[str, Any]:
+        c = self.cleaned_data
+        spec: dict[str, Any] = {"measure": c["measure"]}
+        for name in AGGREGATE_FIELDS.get(c["measure"], ()):
+            if c[name] not in (None, ""):
+                spec[SPEC_NAMES.get(name, name)] = c[name]
+        return spec
 
 
 def rule_initial(rule: AlertRule) -> dict[str, Any]:
@@ -143,14 +217,23 @@ def rule_initial(rule: AlertRule) -> dict[str, Any]:
     initial["abusive"] = {True: "yes", False: "no"}.get(c.get("abusive"), "")
     for name in ("name", "enabled", "notify_user_ids", "in_app", "email", "slack_url", "webhook"):
         initial[name] = getattr(rule, name)
-    for name in ("dedup_minutes", "max_per_hour", "quiet_start", "quiet_end"):
+    for name in ("dedup_minutes", "max_per_hour", "quiet_start", "quiet_end", "kind"):
         initial[name] = getattr(rule, name)
+    spec = rule.aggregate or {}
+    initial |= {name: spec.get(SPEC_NAMES.get(name, name)) for name in SPEC_FIELDS}
     return initial
 
 
 @member_required
 @require_http_methods(["GET", "POST"])
 def alerts_page(request: HttpRequest, membership: Membership) -> HttpResponse:
+    if request.method == "POST" and "digest" in request.POST:
+        try:
+            digest_subscribe(membership=membership, frequency=request.POST["digest"])
+        except DigestInvalid as exc:
+            return HttpResponse(f"digest: {exc}", status=400, content_type="text/plain")
+        messages.success(request, _("Digest e-mail saved."))
+        return redirect("alerts:alerts")
     if request.method == "POST":
         one = parse_id(request.POST.get("notification"))
         notifications_mark_read(
@@ -227,3 +310,13 @@ def _rule_action(request: HttpRequest, membership: Membership, rule: AlertRule) 
     rules.alert_rule_update(rule=rule, actor=membership, data={"muted_until": until})
     messages.success(request, _("Alert rule muted.") if until else _("Alert rule unmuted."))
     return redirect("alerts:rule_edit", rule_id=rule.pk)
+
+
+@require_http_methods(["GET"])
+def bell(request: HttpRequest) -> HttpResponse:
+    """The bell with its unread count, polled by every page (htmx, ``BELL_POLL_SECONDS``).
+    Signed out or without a workspace: 204, so the poll leaves the page as it is instead of
+    swapping a sign-in page into the header."""
+    if getattr(request, "membership", None) is None:
+        return HttpResponse(status=204)
+    return render(request, "alerts/_bell.html")

@@ -101,3 +101,36 @@ class DirtyDay(models.Model):
 
     def __str__(self) -> str:
         return f"dirty {self.workspace_id} {self.day}"
+
+
+# Facets of the hourly rows: "" every record once, "topic" once per topic key, "keyword"
+# once per analysis keyword (lower-cased).
+HOUR_FACETS = ("", "topic", "keyword")
+
+
+class HourRollup(models.Model):
+    """Per workspace x UTC hour x facet value: records, analysed records and negative ones.
+
+    What alert rules over short windows read (a topic's negative share in the last hour, a
+    keyword's volume); recounted with the record's day by ``rollups.recount_day``.
+    """
+
+    workspace = models.ForeignKey(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField()  # the records' day, so a day's recount replaces its hours
+    hour = models.DateTimeField()  # the start of the UTC hour the records were received in
+    facet = models.CharField(max_length=8, blank=True, default="")
+    value = models.CharField(max_length=100, blank=True, default="")
+    n = models.IntegerField(default=0)
+    analysed = models.IntegerField(default=0)
+    negative = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "facet", "value", "hour"], name="hour_rollup_lookup"),
+            models.Index(fields=["workspace", "day"], name="hour_rollup_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"hour rollup {self.workspace_id} {self.hour} {self.facet}={self.value}"

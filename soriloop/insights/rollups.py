@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
+from django.utils import timezone
 
 from soriloop.core.models import Change
 from soriloop.feedback.filters import NO_TYPE, UNASSIGNED
@@ -34,6 +35,7 @@ from soriloop.insights.models import (
     SLICES,
     TOTAL,
     DirtyDay,
+    HourRollup,
     Rollup,
 )
 
@@ -146,7 +148,8 @@ def recount_day(*, workspace_id: int, day: dt.date) -> int:
             workspace_id=workspace_id, level__in=LEVELS, facet__in=FACETS, day=day
         ).delete()
         records = Feedback.objects.filter(workspace_id=workspace_id, day=day)
-        counted = count_rows(record_rows(records))
+        hours: dict[HourKey, list[int]] = {}
+        counted = count_rows(_hours_tapped(record_rows(records, hours=True), hours))
         stored = connection.ops.adapt_datefield_value(day)
         rows = [
             (workspace_id, stored, level, *key, *(sums[m] for m in MEASURES))
@@ -156,7 +159,51 @@ def recount_day(*, workspace_id: int, day: dt.date) -> int:
         # Plain tuples, not model instances: a busy day has thousands of rows.
         with connection.cursor() as cursor:
             cursor.executemany(_INSERT, rows)
+        HourRollup.objects.filter(workspace_id=workspace_id, day=day).delete()
+        HourRollup.objects.bulk_create(
+            [
+                HourRollup(workspace_id=workspace_id, day=day, hour=hour, facet=facet, value=value,
+                           n=c[0], analysed=c[1], negative=c[2])
+                for (hour, facet, value), c in hours.items()
+            ],
+            batch_size=2000,
+        )  # fmt: skip
     return len(rows)
+
+
+HourKey = tuple[dt.datetime, str, str]
+
+
+def _hours_tapped(
+    rows: Iterable[tuple[Any, ...]], hours: dict[HourKey, list[int]]
+) -> Iterator[tuple[Any, ...]]:
+    """The rows as ``contributions`` reads them, counting each into ``hours`` on the way
+    (one read of the day's records feeds the daily and the hourly rows)."""
+    for row in rows:
+        hour_add(hours, *row[len(_FIELDS) :], sentiment=row[6], topic_keys=row[7])
+        yield row[: len(_FIELDS)]
+
+
+def hour_add(
+    counted: dict[HourKey, list[int]],
+    received_at: dt.datetime,
+    keywords: list[Any] | None,
+    *,
+    sentiment: str | None,
+    topic_keys: str | None,
+) -> None:
+    """Count one record into (hour, facet, value) -> [records, analysed, negative]."""
+    hour = received_at.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    analysed, negative = int(bool(sentiment)), int(sentiment == "negative")
+    values = [("", "")]
+    values += [("topic", k) for k in (topic_keys or "").split("|") if k]
+    words = {str(w).strip().lower()[:100] for w in (keywords or []) if str(w).strip()}
+    values += [("keyword", w) for w in sorted(words)]
+    for facet, value in values:
+        sums = counted.setdefault((hour, facet, value), [0, 0, 0])
+        sums[0] += 1
+        sums[1] += analysed
+        sums[2] += negative
 
 
 _COLUMNS = ("workspace_id", "day", "level", *DIMENSIONS, *MEASURES)
@@ -204,17 +251,21 @@ def levels(
     return list(out.items())
 
 
-def record_rows(records: QuerySet[Feedback]) -> Iterator[tuple[Any, ...]]:
-    """The live records' fields that rollups need, streamed."""
+def record_rows(records: QuerySet[Feedback], *, hours: bool = False) -> Iterator[tuple[Any, ...]]:
+    """The live records' fields that rollups need, streamed; with ``hours``, each row also
+    ends with the record's arrival and analysis keywords (for the hourly rows)."""
     return (
         records.filter(deleted_at__isnull=True)
         .annotate(
             seg=KeyTextTransform("segment", "customer__attributes"),
             with_text=ExpressionWrapper(~Q(text=""), output_field=BooleanField()),
         )
-        .values_list(*_FIELDS)
+        .values_list(*_FIELDS, *(_HOUR_FIELDS if hours else ()))
         .iterator(chunk_size=5000)
     )
+
+
+_HOUR_FIELDS = ("received_at", "enrichment__keywords")
 
 
 def contributions(row: tuple[Any, ...]) -> tuple[list[Key], dict[str, float]]:
@@ -265,3 +316,15 @@ def count_rows(rows: Iterable[tuple[Any, ...]]) -> dict[Key, dict[str, float]]:
             for name, value in m.items():
                 sums[name] += value
     return counted
+
+
+HOUR_ROLLUP_WEEKS = 10  # the aggregate alert rules read 8 weeks back, and a window
+
+
+def hour_rollups_prune() -> int:
+    """Delete hourly rows older than ``HOUR_ROLLUP_WEEKS`` weeks (a ``WORKER_MAINTENANCE``
+    hook): only short windows and their weekday baselines read them, and a busy day holds a
+    row per keyword and hour. Returns how many went."""
+    cutoff = timezone.now() - dt.timedelta(weeks=HOUR_ROLLUP_WEEKS)
+    deleted, _ = HourRollup.objects.filter(hour__lt=cutoff).delete()
+    return deleted

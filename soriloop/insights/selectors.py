@@ -14,10 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, NotRequired, TypedDict
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from soriloop.accounts.models import Workspace
 from soriloop.analysis.engine.pii import mask_text
@@ -28,7 +29,17 @@ from soriloop.feedback.filters import FeedbackFilter
 from soriloop.feedback.models import Feedback
 from soriloop.feedback.selectors import feedback_newest, feedback_newest_first, feedback_records
 from soriloop.insights.metrics import Totals, summary
-from soriloop.insights.models import COARSE, FINE, MEASURES, SLICES, TOTAL, WIDE, DirtyDay, Rollup
+from soriloop.insights.models import (
+    COARSE,
+    FINE,
+    MEASURES,
+    SLICES,
+    TOTAL,
+    WIDE,
+    DirtyDay,
+    HourRollup,
+    Rollup,
+)
 from soriloop.insights.rollups import DIMENSIONS, contributions, record_rows
 from soriloop.insights.spikes import Spike, spikes_detect
 
@@ -410,6 +421,33 @@ def feedback_count(*, workspace: Workspace, filters: FeedbackFilter) -> int:
         period = Period(filters.date_from or dt.date.min, filters.date_to or dt.date.max)
         return int(metrics_totals(workspace=workspace, filters=filters, period=period)["n"])
     return feedback_records(workspace=workspace, filters=filters).count()
+
+
+def hour_windows_count(
+    *,
+    workspace_id: int,
+    facet: str,
+    value: str,
+    windows: Sequence[tuple[dt.datetime, dt.datetime]],
+) -> list[tuple[int, int, int]]:
+    """(records, analysed, negative) of one facet value (facet "": every record) in each
+    window of UTC hours ``[start, end)``, from the hourly rollups: one query for them all."""
+    if not windows:
+        return []
+    spans = Q()
+    for start, end in windows:
+        spans |= Q(hour__gte=start, hour__lt=end)
+    rows = HourRollup.objects.filter(
+        spans, workspace_id=workspace_id, facet=facet, value=value
+    ).values_list("hour", "n", "analysed", "negative")
+    found = [[0, 0, 0] for _ in windows]
+    for hour, n, analysed, negative in rows:
+        for i, (start, end) in enumerate(windows):
+            if start <= hour < end:
+                found[i][0] += n
+                found[i][1] += analysed
+                found[i][2] += negative
+    return [(a, b, c) for a, b, c in found]
 
 
 PICK_DAYS = 365

@@ -120,6 +120,19 @@ def _volume(topic: str, start: dt.date, end: dt.date, now: int, past: list[int])
     return []
 
 
+def share_rise(
+    *, analysed: int, negative: int, base_analysed: int, base_negative: int
+) -> tuple[float, float, float] | None:
+    """A negative share against its baseline: (share, baseline share, z), where z counts
+    binomial standard errors of the window; None when either side has fewer than
+    ``MIN_SHARE_RECORDS`` analysed records (too few to say anything)."""
+    if analysed < MIN_SHARE_RECORDS or base_analysed < MIN_SHARE_RECORDS:
+        return None
+    share, base = negative / analysed, base_negative / base_analysed
+    spread = math.sqrt(max(base * (1 - base), 0.01) / analysed)
+    return share, base, (share - base) / spread
+
+
 def _share(
     topic: str,
     start: dt.date,
@@ -127,13 +140,15 @@ def _share(
     now: tuple[int, int, int],
     past: list[tuple[int, int, int]],
 ) -> list[Spike]:
-    analysed, negative = now[1], now[2]
-    base_analysed = sum(p[1] for p in past)
-    if analysed < MIN_SHARE_RECORDS or base_analysed < MIN_SHARE_RECORDS:
+    found = share_rise(
+        analysed=now[1],
+        negative=now[2],
+        base_analysed=sum(p[1] for p in past),
+        base_negative=sum(p[2] for p in past),
+    )
+    if found is None:
         return []
-    share, base = negative / analysed, sum(p[2] for p in past) / base_analysed
-    spread = math.sqrt(max(base * (1 - base), 0.01) / analysed)
-    z = (share - base) / spread
+    share, base, z = found
     if share - base >= MIN_SHARE_RISE and z >= Z_MIN:
         return [Spike(topic, "negative_share", start, end, share, base, z)]
     return []

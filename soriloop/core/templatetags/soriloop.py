@@ -97,6 +97,8 @@ AUDIT_ACTIONS = {
     "webhook.created": _("Webhook created"),
     "webhook.changed": _("Webhook changed"),
     "webhook.deleted": _("Webhook deleted"),
+    "inbound_webhook.created": _("Inbound webhook created"),
+    "inbound_webhook.deleted": _("Inbound webhook deleted"),
     "alert_rule.created": _("Alert rule created"),
     "alert_rule.changed": _("Alert rule changed"),
     "alert_rule.deleted": _("Alert rule deleted"),

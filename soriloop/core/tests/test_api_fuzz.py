@@ -20,7 +20,8 @@ naming an earlier question, keys used once), a webhook's URL (it must resolve to
 address: DNS, not a schema), an event's customer (at least one identifier), a contact rule (quiet hours that start and end
 at different times, a limit that fits its window), an alert rule (a score range within its kind's
 scale, quiet hours with both ends, recipients who are members, a Slack URL that resolves to a
-public address). Their schemas
+public address; an aggregate rule with its measure and no record conditions), an inbound
+webhook's call (signed with its secret, which no generated case knows). Their schemas
 state every rule of each field; a case they call valid may still be refused, and then it
 must be a 422 naming the field.
 """
@@ -103,6 +104,7 @@ CROSS_FIELD = {
     ("PUT", "/api/v1/surveys/{survey_id}/fatigue"),
     ("POST", "/api/v1/alert-rules"),
     ("PATCH", "/api/v1/alert-rules/{rule_id}"),
+    ("POST", "/api/v1/inbound/{inbound_id}"),
 }
 
 

@@ -13,8 +13,8 @@ from soriloop.core.changes import changes_drain
 from soriloop.feedback.filters import FeedbackFilter
 from soriloop.feedback.selectors import feedback_records
 from soriloop.feedback.services import feedback_delete, feedback_update
-from soriloop.insights.models import DirtyDay, Rollup
-from soriloop.insights.rollups import rollups_rebuild, rollups_refresh
+from soriloop.insights.models import DirtyDay, HourRollup, Rollup
+from soriloop.insights.rollups import hour_rollups_prune, rollups_rebuild, rollups_refresh
 from soriloop.insights.selectors import Period, metrics_grouped, period_get, rollups_answer
 from soriloop.insights.tests.shop import DAY, SAMPLES, ingest
 
@@ -269,3 +269,50 @@ def test_a_day_marked_again_and_again_is_recounted_at_most_every_few_seconds(
     assert rollups_refresh() == 1
     assert not DirtyDay.objects.exists()
     assert_equal_to_recount(shop.workspace.pk)
+
+
+def hours_snapshot(workspace_id: int) -> list[tuple]:
+    return sorted(
+        HourRollup.objects.filter(workspace_id=workspace_id).values_list(
+            "day", "hour", "facet", "value", "n", "analysed", "negative"
+        )
+    )
+
+
+def test_hourly_rows_count_each_records_hour_topics_and_keywords(shop: Member) -> None:
+    while analysis_run_batch(owner="test"):
+        pass
+    changes_drain()
+    rollups_refresh()
+    # two records at 12:00 Seoul on 2026-03-03 (03:00 UTC), both about the app crashing
+    hour = dt.datetime(2026, 3, 3, 3, 0, tzinfo=dt.UTC)
+    rows = HourRollup.objects.filter(workspace=shop.workspace, hour=hour)
+    every = rows.get(facet="")
+    assert (every.n, every.analysed) == (2, 2)
+    assert every.negative == sum(
+        1
+        for r in feedback_records(workspace=shop.workspace, filters=FeedbackFilter())
+        if r.received_at == hour and r.enrichment.sentiment_label == "negative"
+    )
+    records = feedback_records(workspace=shop.workspace, filters=FeedbackFilter())
+    words = {
+        str(w).lower() for r in records if r.received_at == hour for w in r.enrichment.keywords
+    }
+    assert {k.value for k in rows.filter(facet="keyword")} == words
+    total = sum(
+        HourRollup.objects.filter(workspace=shop.workspace, facet="").values_list("n", flat=True)
+    )
+    assert total == len(SAMPLES)
+    incremental = hours_snapshot(shop.workspace.pk)
+    HourRollup.objects.all().delete()
+    rollups_rebuild(workspace_id=shop.workspace.pk)
+    assert hours_snapshot(shop.workspace.pk) == incremental
+
+
+def test_hourly_rows_older_than_ten_weeks_are_pruned(alice: Member, time_machine) -> None:
+    time_machine.move_to(dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC), tick=False)
+    for weeks in (9, 11):
+        hour = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC) - dt.timedelta(weeks=weeks)
+        HourRollup.objects.create(workspace=alice.workspace, day=hour.date(), hour=hour, n=1)
+    assert hour_rollups_prune() == 1
+    assert HourRollup.objects.get().hour.date() == dt.date(2026, 3, 30)
