@@ -103,6 +103,12 @@ CROSS_FIELD = {
     ("PUT", "/api/v1/surveys/{survey_id}/fatigue"),
     ("POST", "/api/v1/alert-rules"),
     ("PATCH", "/api/v1/alert-rules/{rule_id}"),
+    ("POST", "/api/v1/cases"),  # records of this workspace, in no case yet
+    ("PATCH", "/api/v1/cases/{case_id}"),  # status moves; an override needs its reason
+    ("POST", "/api/v1/cases/{case_id}/replies"),  # the customer needs an address
+    ("POST", "/api/v1/case-rules"),  # at least one condition; score bounds of its kind
+    ("POST", "/api/v1/teams"),  # members of the workspace, a name not taken
+    ("GET", "/api/v1/loop/metrics"),  # end not before start
 }
 
 
