@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from soriloop.accounts.models import Membership, Role, Team, Workspace
+from soriloop.analysis.selectors import similar_in_meaning
 from soriloop.feedback.models import Feedback
 from soriloop.loop import sla
 from soriloop.loop.models import (
@@ -347,3 +348,106 @@ def _recovery(workspace: Workspace, case_ids: list[int]) -> tuple[int, list[floa
 
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
+
+
+# -- pages -----------------------------------------------------------------------------
+
+QUEUES = ("mine", "team", "unassigned", "breaching", "open")
+SUGGESTION_SOURCES = 3
+
+
+@dataclass(frozen=True)
+class CaseInbox:
+    queue: str
+    cases: list[Case]
+    counts: dict[str, int]
+
+
+def case_inbox_get(*, member: Membership, queue: str, limit: int = 100) -> CaseInbox:
+    """The agent inbox: one queue's cases, highest priority first, and each queue's size."""
+    workspace = member.workspace
+    visible = cases_visible(workspace=workspace, member=member)
+    counts = {q: _queue(visible, q, member).count() for q in QUEUES}
+    cases = case_list(workspace=workspace, member=member, queue=queue, limit=limit)
+    return CaseInbox(queue=queue, cases=cases, counts=counts)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    body: str
+    sources: list[tuple[int, float]]  # (case id, similarity) it came from
+    topic: str
+    language: str
+
+
+@dataclass(frozen=True)
+class CasePage:
+    detail: CaseDetail
+    records: list[Feedback]
+    customer_records: list[Feedback]  # the customer's other feedback, newest first
+    earlier_cases: list[Case]
+    members: list[Membership]
+    suggestion: Suggestion | None
+
+
+def case_page_get(*, member: Membership, case_id: int) -> CasePage | None:
+    """Everything the case page shows; None when the member may not see the case."""
+    case = case_get(workspace=member.workspace, member=member, case_id=case_id)
+    if case is None:
+        return None
+    detail = case_detail_get(case=case)
+    records = list(
+        Feedback.objects.select_related("enrichment")
+        .filter(workspace=member.workspace, pk__in=detail.feedback_ids)
+        .order_by("id")
+    )
+    customer_records: list[Feedback] = []
+    earlier: list[Case] = []
+    if case.customer_id:
+        customer_records = list(
+            Feedback.objects.filter(
+                workspace=member.workspace, customer_id=case.customer_id, deleted_at=None
+            )
+            .exclude(pk__in=detail.feedback_ids)
+            .order_by("-received_at")[:20]
+        )
+        earlier = list(
+            Case.objects.filter(workspace=member.workspace, customer_id=case.customer_id)
+            .exclude(pk=case.pk)
+            .order_by("-created_at")[:10]
+        )
+    members = list(
+        Membership.objects.select_related("user")
+        .filter(workspace=member.workspace)
+        .order_by("user__email")
+    )
+    suggestion = reply_suggestion(case=case, record=records[0]) if records else None
+    return CasePage(detail, records, customer_records, earlier, members, suggestion)
+
+
+def reply_suggestion(*, case: Case, record: Feedback) -> Suggestion | None:
+    """A draft from the replies of the resolved cases most similar in meaning to the case's
+    first record (the meaning pass must have embedded it); None without such a case."""
+    similar = similar_in_meaning(record=record, limit=50) or []
+    if not similar:
+        return None
+    score_of = dict(similar)
+    links = CaseFeedback.objects.filter(
+        workspace_id=case.workspace_id,
+        feedback_id__in=list(score_of),
+        case__status__in=("resolved", "verified"),
+    ).exclude(case_id=case.pk)
+    best: dict[int, float] = {}
+    for feedback_id, case_id in links.values_list("feedback_id", "case_id"):
+        best[case_id] = max(best.get(case_id, 0.0), score_of[feedback_id])
+    ranked = sorted(best.items(), key=lambda pair: -pair[1])
+    for case_id, _score in ranked:
+        reply = CaseReply.objects.filter(case_id=case_id, state="sent").order_by("-id").first()
+        if reply is not None:
+            return Suggestion(
+                body=reply.body,
+                sources=ranked[:SUGGESTION_SOURCES],
+                topic=case.topic,
+                language=case.language,
+            )
+    return None

@@ -25,9 +25,11 @@ def settle() -> None:
     changes_drain()
 
 
-def detractor(key: str, email: str = "minji@example.com", score: int = 2, **extra: Any) -> int:
+def detractor(
+    key: str, text: str = ANGRY, *, email: str = "minji@example.com", score: int = 2, **extra: Any
+) -> int:
     return send(
-        key, score=score, score_kind="nps",
+        key, text, score=score, score_kind="nps",
         customer={"email": email, "name": "김민지"}, **extra,
     )  # fmt: skip
 
