@@ -1,6 +1,7 @@
 """The verification survey: "Is it solved? How likely are you to recommend us now?", sent
-once per resolved case through the surveys app's single-use links and its outbox (with the
-contact rule, suppression and quiet hours). A built-in survey per workspace, made when it is
+once per resolved case through the surveys app's single-use links and its outbox, as a
+follow-up (the contact rule and suppression hold; quiet hours do not: the conversation it
+follows ran then too). A built-in survey per workspace, made when it is
 first needed (docs/cases.md)."""
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ def verification_send(*, case: Case) -> Verification | None:
             )
         ],
         send="email",
+        follow_up=True,
     )
     return Verification.objects.create(
         workspace_id=case.workspace_id, case=case, invitation=invitation

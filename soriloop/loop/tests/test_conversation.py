@@ -201,3 +201,22 @@ def test_the_customers_answer_threads_back_through_smtpd_and_reopens_the_case(
     run_tasks()
     case_replies_send(owner="w")
     assert len(smtp_sink.to(CUSTOMER)) == 1
+
+
+@pytest.mark.django_db
+def test_the_verification_is_a_follow_up_that_quiet_hours_do_not_hold(
+    key: str, smtp_sink: Sink, settings: Any
+) -> None:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    now = dt.datetime.now(ZoneInfo("Asia/Seoul"))  # quiet from an hour ago to an hour from now
+    settings.SURVEY_QUIET_HOURS = tuple(
+        (now + dt.timedelta(hours=h)).strftime("%H:%M") for h in (-1, 1)
+    )
+    case = case_of(key, detractor(key, email=CUSTOMER))
+    api("patch", f"/cases/{case['id']}", key, {"status": "resolved"})
+    survey_mail_send(owner="w")
+    [mail] = smtp_sink.to(CUSTOMER)
+    assert mail.message["Subject"].endswith("문의하신 문제는 해결되었나요?")
+    assert re.search(r"/s/\S+/", mail.body)
