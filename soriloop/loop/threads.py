@@ -47,7 +47,7 @@ def case_threads_consume(events: Sequence[Change]) -> None:
 @transaction.atomic
 def _threaded(record: Feedback) -> None:
     case = (
-        Case.objects.select_for_update()
+        Case.objects.select_for_update(of=("self",))
         .select_related("workspace", "customer")
         .filter(workspace_id=record.workspace_id, reply_token=record.metadata["thread"])
         .first()

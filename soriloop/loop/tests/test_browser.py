@@ -50,8 +50,11 @@ def test_the_customer_answers_the_verification_survey_in_a_browser(
         page.set_default_timeout(10_000)
         page.goto(link)
         expect(page.locator("#q-solved")).to_contain_text("문의하신 문제가 해결되었나요?")
-        page.locator("#q-solved").get_by_text(solved).click()
-        page.locator("#q-nps").get_by_text(score, exact=True).click()
+        # each answer is saved as it is given; the next waits for it (one response per link)
+        with page.expect_response(lambda r: r.url.endswith("/answers")):
+            page.locator("#q-solved").get_by_text(solved).click()
+        with page.expect_response(lambda r: r.url.endswith("/answers")):
+            page.locator("#q-nps").get_by_text(score, exact=True).click()
         page.get_by_role("button", name="답변 보내기").click()
         expect(page.get_by_test_id("done")).to_be_visible()
     finally:
