@@ -567,11 +567,26 @@ def team_create(
     return team
 
 
-def team_member_set(*, team: Team, user: User, away: bool | None = None, cap: Any = ...) -> None:
-    """Mark a member away (or back) or change their cap."""
+def team_member_set(
+    *,
+    team: Team,
+    user_id: int,
+    away: bool | None = None,
+    cap: Any = ...,
+    actor: Membership | None = None,
+) -> bool:
+    """Mark a member away (or back) or change their cap (``None``: no cap); a member may
+    mark themselves away, an admin anyone. False when the user is not in the team."""
+    if actor is not None and actor.user_id != user_id:
+        require(actor, Action.MANAGE_SETTINGS)
+    if cap is not ... and actor is not None and actor.user_id == user_id:
+        require(actor, Action.MANAGE_SETTINGS)
     fields: dict[str, Any] = {}
     if away is not None:
         fields["away"] = away
     if cap is not ...:
         fields["cap"] = cap
-    TeamMember.objects.filter(team=team, user=user).update(**fields)
+    found = TeamMember.objects.filter(team=team, user_id=user_id)
+    if fields:
+        found.update(**fields)
+    return found.exists()

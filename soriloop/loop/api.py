@@ -14,16 +14,19 @@ from pydantic import ConfigDict, StrictBool, field_validator
 
 from soriloop.accounts.api import read_auth, write_auth
 from soriloop.accounts.models import ApiKey, Membership
-from soriloop.accounts.services import TeamInvalid, team_create
+from soriloop.accounts.selectors import team_get, teams_of
+from soriloop.accounts.services import TeamInvalid, team_create, team_member_set
 from soriloop.alerts.api import AlertConditionsIn, AlertConditionsOut
 from soriloop.alerts.rules import AlertRuleInvalid
 from soriloop.alerts.selectors import member_of
 from soriloop.core.api_types import NO_NUL, Day, RecordId, not_a_boolean, omitted
 from soriloop.core.errors import BODY_ERRORS, ONE_ERRORS, WRITE_ERRORS, documented, envelope
 from soriloop.loop import rules, selectors, services
+from soriloop.loop.calendar import DEFAULT_HOURS
 from soriloop.loop.mail import TEMPLATES
 from soriloop.loop.models import CaseStatus
 from soriloop.loop.priority import LEVELS
+from soriloop.loop.sla import loop_settings_of, sla_minutes
 
 router = Router(tags=["cases"])
 
@@ -460,3 +463,227 @@ def loop_metrics(request: HttpRequest, query: Query[MetricsQuery]) -> HttpRespon
     body = asdict(found)
     body["start"], body["end"] = found.start.isoformat(), found.end.isoformat()
     return _json(body)
+
+
+# -- teams, routing and the business calendar (admins) ----------------------------------
+
+
+class TeamMemberOut(Schema):
+    user: int
+    away: bool
+    cap: int | None
+
+
+class TeamDetailOut(TeamOut):
+    members: list[TeamMemberOut]
+
+
+class TeamPage(Schema):
+    items: list[TeamDetailOut]
+
+
+class TeamMemberPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    away: StrictBool | None = None
+    cap: int | None = Field(default=None, ge=1, le=10_000, description="null: no cap.")
+
+    _numbers = field_validator("cap", mode="before")(not_a_boolean)
+
+
+def _team_json(team: Any) -> dict[str, Any]:
+    return {
+        "id": team.pk,
+        "name": team.name,
+        "lead": team.lead_id,
+        "assignment": team.assignment,
+        "restricted": team.restricted,
+        "members": [{"user": m.user_id, "away": m.away, "cap": m.cap} for m in team.members.all()],
+    }
+
+
+@router.get(
+    "/teams", auth=read_auth, summary="The workspace's teams", response=documented({200: TeamPage})
+)
+def team_list(request: HttpRequest) -> HttpResponse:
+    return _json({"items": [_team_json(t) for t in teams_of(workspace=_key(request).workspace)]})
+
+
+@router.patch(
+    "/teams/{team_id}/members/{user_id}",
+    auth=write_auth,
+    summary="Mark a member away or back (oneself, or an admin), or change their cap (an admin)",
+    response=documented({200: TeamDetailOut}, ONE_ERRORS, WRITE_ERRORS, BODY_ERRORS),
+)
+def team_member_patch(
+    request: HttpRequest, team_id: Path[RecordId], user_id: Path[RecordId], payload: TeamMemberPatch
+) -> HttpResponse:
+    actor = _acting(request)
+    team = team_get(workspace=_key(request).workspace, team_id=team_id)
+    if team is None:
+        return envelope(404, "No such team in this workspace.")
+    data = payload.model_dump(exclude_unset=True)
+    found = team_member_set(
+        team=team, user_id=user_id, away=data.get("away"),
+        cap=data.get("cap", ...), actor=actor,
+    )  # fmt: skip
+    if not found:
+        return envelope(404, "No such member of this team.")
+    fresh = team_get(workspace=_key(request).workspace, team_id=team_id)
+    return _json(_team_json(fresh))
+
+
+class RoutingConditionsIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    topics: list[Text] = Field(default_factory=list, max_length=50)
+    types: list[Literal["praise", "complaint", "suggestion", "question", "bug"]] = Field(
+        default_factory=list
+    )
+    channels: list[Text] = Field(default_factory=list, max_length=20)
+    segments: list[Text] = Field(default_factory=list, max_length=50)
+    languages: list[Text] = Field(default_factory=list, max_length=20)
+    touchpoints: list[Text] = Field(default_factory=list, max_length=50)
+
+
+class RoutingRuleIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    conditions: RoutingConditionsIn
+    team: RecordId
+
+
+class RoutingRuleOut(Schema):
+    id: int
+    position: int
+    conditions: dict[str, Any]
+    team: int
+
+
+class RoutingRulePage(Schema):
+    items: list[RoutingRuleOut]
+
+
+def _routing_json(rule: Any) -> dict[str, Any]:
+    return {
+        "id": rule.pk,
+        "position": rule.position,
+        "conditions": rule.conditions,
+        "team": rule.team_id,
+    }
+
+
+@router.get(
+    "/routing-rules",
+    auth=read_auth,
+    summary="Where new cases go, first match wins",
+    response=documented({200: RoutingRulePage}),
+)
+def routing_rule_list(request: HttpRequest) -> HttpResponse:
+    found = selectors.routing_rules_of(workspace=_key(request).workspace)
+    return _json({"items": [_routing_json(r) for r in found]})
+
+
+@router.post(
+    "/routing-rules",
+    auth=write_auth,
+    summary="Route new cases meeting the conditions to a team (placed last)",
+    response=documented({201: RoutingRuleOut}, WRITE_ERRORS, BODY_ERRORS),
+)
+def routing_rule_create(request: HttpRequest, payload: RoutingRuleIn) -> HttpResponse:
+    conditions = {k: v for k, v in payload.conditions.model_dump().items() if v}
+    try:
+        rule = services.routing_rule_create(
+            workspace=_key(request).workspace, actor=_acting(request),
+            conditions=conditions, team_id=payload.team,
+        )  # fmt: skip
+    except services.CaseInvalid as exc:
+        return _invalid(exc)
+    return _json(_routing_json(rule), 201)
+
+
+Clock = Annotated[int, Field(ge=1, le=525_600)]
+Period = Annotated[
+    list[Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]],
+    Field(min_length=2, max_length=2),
+]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class ClocksIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    first_response: Clock | None = None
+    next_response: Clock | None = None
+    resolution: Clock | None = None
+
+    _numbers = field_validator("first_response", "next_response", "resolution", mode="before")(
+        not_a_boolean
+    )
+
+
+class LoopSettingsIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    hours: dict[Weekday, list[Period]] | None = Field(
+        default=None, description='Working periods by weekday: {"mon": [["09:00", "12:00"]]}.'
+    )
+    days_off: list[Day] | None = Field(default=None, max_length=400)
+    public_holidays: StrictBool | None = Field(
+        default=None, description="Korean public holidays are days off."
+    )
+    sla: dict[LevelName, ClocksIn] | None = Field(
+        default=None, description="Business minutes per priority level."
+    )
+    warn_minutes: int | None = Field(default=None, ge=1, le=10_080)
+
+    _numbers = field_validator("warn_minutes", mode="before")(not_a_boolean)
+
+
+class LoopSettingsOut(Schema):
+    hours: dict[str, list[list[str]]]
+    days_off: list[str]
+    public_holidays: bool
+    sla: dict[str, dict[str, int]]
+    warn_minutes: int
+
+
+def _settings_json(row: Any) -> dict[str, Any]:
+    return {
+        "hours": row.hours or {k: [list(p) for p in v] for k, v in DEFAULT_HOURS.items()},
+        "days_off": row.days_off,
+        "public_holidays": row.public_holidays,
+        "sla": {level: sla_minutes(workspace=row.workspace, level=level) for level in LEVELS},
+        "warn_minutes": row.warn_minutes,
+    }
+
+
+@router.get(
+    "/loop/settings",
+    auth=read_auth,
+    summary="The business calendar and SLA minutes of cases",
+    response=documented({200: LoopSettingsOut}),
+)
+def loop_settings_read(request: HttpRequest) -> HttpResponse:
+    return _json(_settings_json(loop_settings_of(workspace=_key(request).workspace)))
+
+
+@router.put(
+    "/loop/settings",
+    auth=write_auth,
+    summary="Change the business calendar, SLA minutes or warning time (fields left out stay)",
+    response=documented({200: LoopSettingsOut}, WRITE_ERRORS, BODY_ERRORS),
+)
+def loop_settings_put(request: HttpRequest, payload: LoopSettingsIn) -> HttpResponse:
+    data = payload.model_dump(exclude_none=True)
+    if payload.days_off is not None:
+        data["days_off"] = [d.isoformat() for d in payload.days_off]
+    if payload.sla is not None:
+        data["sla"] = {k: v.model_dump(exclude_none=True) for k, v in payload.sla.items()}
+    try:
+        row = services.loop_settings_update(
+            workspace=_key(request).workspace, actor=_acting(request), data=data
+        )
+    except services.CaseInvalid as exc:
+        return _invalid(exc)
+    return _json(_settings_json(row))

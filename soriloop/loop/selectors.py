@@ -24,6 +24,7 @@ from soriloop.loop.models import (
     CaseNote,
     CaseReply,
     CaseRule,
+    RoutingRule,
     Verification,
 )
 from soriloop.loop.services import case_level
@@ -107,6 +108,10 @@ def case_ids_of(*, workspace_id: int, feedback_ids: Iterable[int]) -> dict[int, 
 
 def case_rules_of(*, workspace: Workspace) -> QuerySet[CaseRule]:
     return CaseRule.objects.filter(workspace=workspace).order_by("id")
+
+
+def routing_rules_of(*, workspace: Workspace) -> QuerySet[RoutingRule]:
+    return RoutingRule.objects.filter(workspace=workspace).order_by("position", "id")
 
 
 @dataclass(frozen=True)

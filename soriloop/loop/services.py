@@ -17,9 +17,11 @@ from soriloop.accounts.models import Membership, Team, User, Workspace
 from soriloop.accounts.permissions import Action, require
 from soriloop.accounts.services import audit_record
 from soriloop.alerts.models import Notification
+from soriloop.alerts.rules import AlertRuleInvalid
 from soriloop.core.changes import change_append
 from soriloop.feedback.models import Feedback
 from soriloop.loop import mail, sla
+from soriloop.loop.calendar import CalendarInvalid, parse_hours
 from soriloop.loop.models import (
     OPEN_STATUSES,
     Case,
@@ -29,10 +31,12 @@ from soriloop.loop.models import (
     CaseReply,
     CaseRule,
     CaseStatus,
+    LoopSettings,
+    RoutingRule,
 )
 from soriloop.loop.priority import LEVELS, level_of, priority_of, signals_of
 from soriloop.loop.replies import case_reply_send_now
-from soriloop.loop.routing import assignee_for, team_for
+from soriloop.loop.routing import assignee_for, routing_conditions_clean, team_for
 from soriloop.loop.verification import verification_send
 
 MAX_FEEDBACK = 50
@@ -448,3 +452,61 @@ def case_note(*, case: Case, actor: Membership | None, body: str) -> CaseNote:
         )
     case_event(case, "noted", actor, note=note.pk, mentions=[u.pk for u in users])
     return note
+
+
+# -- routing rules and settings (admins) -----------------------------------------------
+
+
+def routing_rule_create(
+    *, workspace: Workspace, actor: Membership, conditions: Mapping[str, Any], team_id: int
+) -> RoutingRule:
+    """A routing rule placed last; raise ``CaseInvalid`` (a bad condition or team)."""
+    require(actor, Action.MANAGE_SETTINGS)
+    try:
+        cleaned = routing_conditions_clean(conditions)
+    except AlertRuleInvalid as exc:
+        raise CaseInvalid(exc.fields) from exc
+    if not cleaned:
+        raise CaseInvalid({"conditions": ["a routing rule needs at least one condition"]})
+    team = _team(workspace, team_id)
+    last = RoutingRule.objects.filter(workspace=workspace).order_by("-position").first()
+    rule = RoutingRule.objects.create(
+        workspace=workspace,
+        conditions=cleaned,
+        team=team,
+        position=(last.position + 1) if last else 0,
+    )
+    audit_record(
+        workspace=workspace, actor=actor.user, action="routing_rule.created",
+        target=f"routing rule {rule.pk}", data={"team": team.name},
+    )  # fmt: skip
+    return rule
+
+
+def loop_settings_update(
+    *, workspace: Workspace, actor: Membership, data: Mapping[str, Any]
+) -> LoopSettings:
+    """Working hours, days off, public holidays, SLA minutes per level and the warning time;
+    a field left out keeps its value. Raise ``CaseInvalid`` naming the bad field."""
+    require(actor, Action.MANAGE_SETTINGS)
+    row, _created = LoopSettings.objects.get_or_create(workspace=workspace)
+    try:
+        if data.get("hours") is not None:
+            parse_hours(data["hours"])
+            row.hours = dict(data["hours"])
+        if data.get("days_off") is not None:
+            row.days_off = sorted(
+                {dt.date.fromisoformat(str(d)).isoformat() for d in data["days_off"]}
+            )
+        if data.get("sla") is not None:
+            row.sla = sla.sla_settings_clean(data["sla"])
+    except CalendarInvalid as exc:
+        raise CaseInvalid(exc.fields) from exc
+    except ValueError as exc:
+        raise CaseInvalid({"days_off": ["each must be a date, YYYY-MM-DD"]}) from exc
+    for name in ("public_holidays", "warn_minutes"):
+        if data.get(name) is not None:
+            setattr(row, name, data[name])
+    row.save()
+    audit_record(workspace=workspace, actor=actor.user, action="loop.settings", target="cases")
+    return row

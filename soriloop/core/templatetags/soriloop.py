@@ -111,6 +111,8 @@ AUDIT_ACTIONS = {
     "case.noted": _("Note added to a case"),
     "case_rule.created": _("Case rule created"),
     "case_rule.changed": _("Case rule changed"),
+    "routing_rule.created": _("Routing rule created"),
+    "loop.settings": _("Case settings changed"),
     "survey.created": _("Survey created"),
     "survey.changed": _("Survey changed"),
     "survey.published": _("Survey published"),

@@ -109,6 +109,8 @@ CROSS_FIELD = {
     ("POST", "/api/v1/case-rules"),  # at least one condition; score bounds of its kind
     ("POST", "/api/v1/teams"),  # members of the workspace, a name not taken
     ("GET", "/api/v1/loop/metrics"),  # end not before start
+    ("POST", "/api/v1/routing-rules"),  # at least one condition; a team of this workspace
+    ("PUT", "/api/v1/loop/settings"),  # each working period ends after it starts
 }
 
 
