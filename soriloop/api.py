@@ -13,6 +13,7 @@ from soriloop.core import errors
 from soriloop.customers.api import router as customers_router
 from soriloop.inbox.api import router as feedback_router  # intake and reading of records
 from soriloop.insights.api import router as insights_router
+from soriloop.loop.api import router as loop_router
 from soriloop.surveys.api import router as surveys_router
 from soriloop.surveys.distribution_api import router as survey_sending_router
 
@@ -36,3 +37,4 @@ api.add_router("", alert_rules_router)
 api.add_router("", inbound_router)
 api.add_router("", survey_sending_router)
 api.add_router("", customers_router)
+api.add_router("", loop_router)

@@ -263,7 +263,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Soriloop <noreply@localhost>
 INBOUND_EMAIL_DOMAIN = env_str(
     "INBOUND_EMAIL_DOMAIN",
     "localhost",
-    "Domain of the feedback addresses (fb-<token>@domain) that `soriloop smtpd` accepts.",
+    "Domain of the feedback addresses (fb-<token>@domain) and of the case reply addresses (reply+<token>@domain) that `soriloop smtpd` accepts.",
 )
 SMTPD_HOST = env_str("SMTPD_HOST", "127.0.0.1", "Address `soriloop smtpd` listens on.")
 SMTPD_PORT = env_int("SMTPD_PORT", 8025, "Port `soriloop smtpd` listens on.", minimum=1)
@@ -414,7 +414,15 @@ WORKER_LOOPS = [
     "soriloop.alerts.notify.alerts_release_held",
     "soriloop.alerts.aggregates.alert_aggregates_run",
     "soriloop.surveys.sending.survey_mail_send",
+    "soriloop.loop.replies.case_replies_send",
+    "soriloop.loop.sla.sla_scan",
 ]
+CASE_REPLY_MAX_ATTEMPTS = env_int(
+    "CASE_REPLY_MAX_ATTEMPTS",
+    8,
+    "Tries of a case reply e-mail before it is marked failed (the pause doubles from 2 minutes).",
+    minimum=1,
+)
 ADAPT_SECONDS = env_int(
     "ADAPT_SECONDS",
     7 * 24 * 3600,
@@ -470,6 +478,7 @@ WORKER_MAINTENANCE = [
     "soriloop.surveys.sending.survey_mail_release_orphans",
     "soriloop.insights.rollups.hour_rollups_prune",
     "soriloop.alerts.digests.digests_send",
+    "soriloop.loop.replies.case_replies_release_orphans",
 ]
 
 API_MAX_BODY_BYTES = env_int(

@@ -190,3 +190,47 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"failed sign-in for {self.email}"
+
+
+class Assignment(models.TextChoices):
+    ROUND_ROBIN = "round_robin", _("Round robin")
+    LEAST_OPEN = "least_open", _("Least open cases")
+
+
+class Team(models.Model):
+    """People who take cases together (docs/cases.md): routing sends a case to a team, which
+    gives it to one of its members who is not away and below their cap."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(_("name"), max_length=120)
+    lead = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assignment = models.CharField(
+        max_length=12, choices=Assignment.choices, default=Assignment.ROUND_ROBIN
+    )
+    # members below admin see only their own teams' cases when a team restricts
+    restricted = models.BooleanField(default=False)
+    last_assigned = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="team_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMember(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="team_memberships")
+    away = models.BooleanField(default=False)
+    cap = models.PositiveIntegerField(null=True, blank=True)  # open cases at most; None: no cap
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="team_member_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in team {self.team_id}"

@@ -21,6 +21,7 @@ class Action(StrEnum):
     VIEW_AUDIT = "view_audit"
     VIEW_PERSONAL_DATA = "view_personal_data"  # the original text, metadata and contacts
     MANAGE_SURVEYS = "manage_surveys"  # build, publish, close, invite
+    WORK_CASES = "work_cases"  # take, reply to, note and resolve cases
     GRANT_OWNER = "grant_owner"
     DELETE_WORKSPACE = "delete_workspace"
 
@@ -37,6 +38,7 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.VIEW_AUDIT: Role.ADMIN,
     Action.VIEW_PERSONAL_DATA: Role.ADMIN,
     Action.MANAGE_SURVEYS: Role.ADMIN,
+    Action.WORK_CASES: Role.AGENT,
     Action.GRANT_OWNER: Role.OWNER,
     Action.DELETE_WORKSPACE: Role.OWNER,
 }

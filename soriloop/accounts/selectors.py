@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from soriloop.accounts.models import ApiKey, AuditEvent, Invitation, Membership, User, Workspace
+from soriloop.accounts.models import (
+    ApiKey,
+    AuditEvent,
+    Invitation,
+    Membership,
+    Team,
+    User,
+    Workspace,
+)
 from soriloop.accounts.permissions import Action, require
 
 
@@ -76,3 +84,12 @@ def workspace_find(*, ident: str) -> Workspace | None:
         Workspace.objects.filter(slug=ident).first()
         or Workspace.objects.filter(name=ident).order_by("id").first()
     )
+
+
+def teams_of(*, workspace: Workspace) -> QuerySet[Team]:
+    """The workspace's teams with their members."""
+    return Team.objects.filter(workspace=workspace).prefetch_related("members").order_by("name")
+
+
+def team_get(*, workspace: Workspace, team_id: int) -> Team | None:
+    return Team.objects.filter(workspace=workspace, pk=team_id).first()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -31,6 +31,8 @@ from soriloop.accounts.models import (
     LoginFailure,
     Membership,
     Role,
+    Team,
+    TeamMember,
     User,
     Workspace,
     validate_timezone,
@@ -510,3 +512,81 @@ def workspace_delete(*, actor: Membership, confirm_name: str, ip: str | None = N
     workspace_id = workspace.id
     workspace.delete()
     _forget_keys(lambda cached: cached.workspace_id == workspace_id)
+
+
+class TeamInvalid(ValueError):
+    def __init__(self, fields: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in fields.items()))
+        self.fields = fields
+
+
+def _team_member_user(workspace: Workspace, user_id: int, field: str) -> User:
+    member = (
+        Membership.objects.select_related("user")
+        .filter(workspace=workspace, user_id=user_id)
+        .first()
+    )
+    if member is None:
+        raise TeamInvalid({field: ["must be a member of the workspace"]})
+    return member.user
+
+
+# -- teams (cases are routed to them, docs/cases.md) ---------------------------------
+
+
+@transaction.atomic
+def team_create(
+    *,
+    workspace: Workspace,
+    actor: Membership | None,
+    name: str,
+    lead_id: int | None = None,
+    assignment: str = "round_robin",
+    restricted: bool = False,
+    members: Sequence[Mapping[str, Any]] = (),
+) -> Team:
+    """A team with its members (``{"user": id, "away"?: bool, "cap"?: int}``)."""
+    if actor is not None:
+        require(actor, Action.MANAGE_SETTINGS)
+    if Team.objects.filter(workspace=workspace, name=name).exists():
+        raise TeamInvalid({"name": ["a team of that name exists"]})
+    team = Team.objects.create(
+        workspace=workspace,
+        name=name,
+        lead=_team_member_user(workspace, lead_id, "lead") if lead_id else None,
+        assignment=assignment,
+        restricted=restricted,
+    )
+    for i, m in enumerate(members):
+        TeamMember.objects.create(
+            team=team,
+            user=_team_member_user(workspace, int(m["user"]), f"members[{i}].user"),
+            away=bool(m.get("away", False)),
+            cap=m.get("cap"),
+        )
+    return team
+
+
+def team_member_set(
+    *,
+    team: Team,
+    user_id: int,
+    away: bool | None = None,
+    cap: Any = ...,
+    actor: Membership | None = None,
+) -> bool:
+    """Mark a member away (or back) or change their cap (``None``: no cap); a member may
+    mark themselves away, an admin anyone. False when the user is not in the team."""
+    if actor is not None and actor.user_id != user_id:
+        require(actor, Action.MANAGE_SETTINGS)
+    if cap is not ... and actor is not None and actor.user_id == user_id:
+        require(actor, Action.MANAGE_SETTINGS)
+    fields: dict[str, Any] = {}
+    if away is not None:
+        fields["away"] = away
+    if cap is not ...:
+        fields["cap"] = cap
+    found = TeamMember.objects.filter(team=team, user_id=user_id)
+    if fields:
+        found.update(**fields)
+    return found.exists()

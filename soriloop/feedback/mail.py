@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from email.message import Message
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -38,6 +38,13 @@ _SIGNATURE = re.compile(
     re.IGNORECASE,
 )
 _NO_REPLY = re.compile(r"(no-?reply|mailer-daemon|postmaster)@", re.IGNORECASE)
+# Out-of-office replies that carry no Auto-Submitted header (older clients, Korean webmail).
+_AWAY_SUBJECT = re.compile(
+    r"^(out of (the )?office|automatic reply|auto(matic)?[- ]?reply|autoreply|away from|"
+    r"부재중|자동 ?회신|자동 ?응답)",
+    re.IGNORECASE,
+)
+_AWAY_HEADERS = ("X-Autoreply", "X-Autorespond")
 
 
 class _TextFromHtml(HTMLParser):
@@ -130,13 +137,17 @@ def parse_mail(raw: bytes) -> ParsedMail:
     if body_part is not None:
         content = mime.part_text(body_part)
         body = html_to_text(content) if body_part.get_content_type() == "text/html" else content
-    auto = mime.header(message, "Auto-Submitted").lower() not in {"", "no"} or mime.header(
-        message, "Precedence"
-    ).lower() in {"bulk", "junk", "auto_reply", "list"}
+    subject = mime.header(message, "Subject").strip()
+    auto = (
+        mime.header(message, "Auto-Submitted").lower() not in {"", "no"}
+        or mime.header(message, "Precedence").lower() in {"bulk", "junk", "auto_reply", "list"}
+        or any(mime.header(message, h) for h in _AWAY_HEADERS)
+        or bool(_AWAY_SUBJECT.match(subject))
+    )
     return ParsedMail(
         sender_name=name,
         sender_email=address.lower(),
-        subject=mime.header(message, "Subject").strip(),
+        subject=subject,
         text=strip_reply(body),
         message_id=_message_id(message, raw),
         received_at=mime.parse_date(mime.header(message, "Date")),
@@ -207,13 +218,21 @@ def _valid_item(payload: dict[str, Any], tz: ZoneInfo, now: dt.datetime) -> Feed
     return parse_feedback(minimal, channel="email", tz=tz, now=now)
 
 
-def mail_ingest(*, workspace: Workspace, raw: bytes, source: str = "email") -> IngestResult:
+def mail_ingest(
+    *, workspace: Workspace, raw: bytes, source: str = "email", thread: str = ""
+) -> IngestResult:
     """Store one message as feedback (deduplicated by Message-ID, or by its bytes without
     one), and keep the raw message beside a new record, in the same transaction. Content
-    never makes it fail; ``InvalidFeedback`` only when even a minimal record is impossible."""
+    never makes it fail; ``InvalidFeedback`` only when even a minimal record is impossible.
+
+    ``thread``: the token of the reply address it was sent to (``reply+<token>@``), kept in
+    ``metadata.thread`` for the app that owns the conversation (loop: cases)."""
     now = timezone.now()
     parsed = parse_mail(raw)
-    item = _valid_item(_payload(parsed, source, now), ZoneInfo(workspace.timezone), now)
+    payload = _payload(parsed, source, now)
+    if thread:
+        payload["metadata"]["thread"] = thread
+    item = _valid_item(payload, ZoneInfo(workspace.timezone), now)
     with transaction.atomic():
         result = feedback_ingest_one(workspace=workspace, item=item)
         if result.status == "created":
@@ -232,6 +251,42 @@ def workspace_for_address(address: str, domain: str) -> Workspace | None:
     return found.workspace if found else None
 
 
+class ThreadResolver(Protocol):
+    """The workspace of a reply address's token, or None (registered by the app that owns
+    the conversations: feedback stands below it and cannot import it)."""
+
+    def __call__(self, token: str) -> Workspace | None: ...
+
+
+_thread_resolvers: list[ThreadResolver] = []
+
+
+def thread_resolver_register(resolver: ThreadResolver) -> None:
+    if resolver not in _thread_resolvers:
+        _thread_resolvers.append(resolver)
+
+
+@dataclass(frozen=True)
+class Destination:
+    workspace: Workspace
+    thread: str  # the reply address's token; "" for a workspace's feedback address
+
+
+def mail_destination(address: str, domain: str) -> Destination | None:
+    """Where mail to ``address`` goes: a workspace's feedback address ``fb-<token>@domain``
+    or a conversation's reply address ``reply+<token>@domain``; None: nowhere."""
+    local, _sep, host = address.lower().partition("@")
+    if host == domain.lower() and local.startswith("reply+"):
+        token = local[len("reply+") :]
+        for resolver in _thread_resolvers:
+            found = resolver(token)
+            if found is not None:
+                return Destination(found, token)
+        return None
+    workspace = workspace_for_address(address, domain)
+    return Destination(workspace, "") if workspace else None
+
+
 def messages_in(path: Path) -> Iterator[tuple[int, bytes]]:
     """The raw messages of an .eml file (one) or an mbox file (many), numbered from 1."""
     if path.suffix.lower() == ".eml":
@@ -245,4 +300,12 @@ def messages_in(path: Path) -> Iterator[tuple[int, bytes]]:
         box.close()
 
 
-__all__ = ["InvalidFeedback", "mail_ingest", "messages_in", "parse_mail", "workspace_for_address"]
+__all__ = [
+    "InvalidFeedback",
+    "mail_destination",
+    "mail_ingest",
+    "messages_in",
+    "parse_mail",
+    "thread_resolver_register",
+    "workspace_for_address",
+]

@@ -74,6 +74,9 @@ class FeedbackOut(Schema):
     analysis: dict[str, Any] | None = Field(
         description="Labels with provenance once analysed; null while it waits."
     )
+    case: int | None = Field(
+        default=None, description="The id of the record's case once it has one (docs/cases.md)."
+    )
 
 
 class IngestedOut(FeedbackOut):

@@ -1,4 +1,5 @@
-"""An inbound SMTP server: mail to a workspace's address becomes feedback, then 250."""
+"""An inbound SMTP server: mail to a workspace's address (or to a case's reply address)
+becomes feedback, then 250."""
 
 from __future__ import annotations
 
@@ -12,14 +13,14 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
 
-from soriloop.feedback.mail import InvalidFeedback, mail_ingest, workspace_for_address
+from soriloop.feedback.mail import InvalidFeedback, mail_destination, mail_ingest
 
 logger = logging.getLogger(__name__)
 
 
 def _accepts(address: str) -> bool:
     close_old_connections()
-    return workspace_for_address(address, settings.INBOUND_EMAIL_DOMAIN) is not None
+    return mail_destination(address, settings.INBOUND_EMAIL_DOMAIN) is not None
 
 
 def _store(recipients: list[str], raw: bytes) -> str:
@@ -29,11 +30,13 @@ def _store(recipients: list[str], raw: bytes) -> str:
     close_old_connections()
     stored = []
     for address in recipients:
-        workspace = workspace_for_address(address, settings.INBOUND_EMAIL_DOMAIN)
-        if workspace is None:
+        destination = mail_destination(address, settings.INBOUND_EMAIL_DOMAIN)
+        if destination is None:
             continue
         try:
-            result = mail_ingest(workspace=workspace, raw=raw)
+            result = mail_ingest(
+                workspace=destination.workspace, raw=raw, thread=destination.thread
+            )
         except InvalidFeedback:  # not even a minimal record: a bug to fix, then the retry lands
             logger.exception("mail to %s not stored; asking the sender to retry", address)
             return "451 4.6.0 Not stored yet, please retry later"

@@ -43,6 +43,8 @@ def feedback_acknowledge(feedback_id: int) -> str:
         settings = channel_settings_get(workspace=feedback.workspace)
         if not email or not settings.reply_enabled:
             return "no e-mail to reply to"
+        if feedback.metadata.get("thread"):
+            return "an answer in a conversation: its owner replies"
         language = feedback.metadata.get("lang") or guess_language(
             feedback.text, feedback.workspace.default_language
         )

@@ -29,6 +29,7 @@ from soriloop.feedback.schemas import (
 )
 from soriloop.feedback.serialize import feedback_json
 from soriloop.feedback.validation import InvalidFeedback, parse_feedback_patch
+from soriloop.loop.selectors import case_ids_of
 
 __all__ = ["router"]
 
@@ -42,9 +43,16 @@ def _json(body: Any, status: int = 200) -> JsonResponse:
     return JsonResponse(body, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
 
 
-def record_json(record: Feedback, *, reveal: bool) -> dict[str, Any]:
-    """The record with its analysis (null while it waits)."""
-    return feedback_json(record, reveal=reveal, analysis=analysis_json(record))
+def record_json(
+    record: Feedback, *, reveal: bool, cases: dict[int, int] | None = None
+) -> dict[str, Any]:
+    """The record with its analysis (null while it waits) and its case (null without one);
+    ``cases`` maps the ids of a page's records to their cases, read once for the page."""
+    if cases is None:
+        cases = case_ids_of(workspace_id=record.workspace_id, feedback_ids=[record.pk])
+    body = feedback_json(record, reveal=reveal, analysis=analysis_json(record))
+    body["case"] = cases.get(record.pk)
+    return body
 
 
 @router.get(
@@ -68,9 +76,10 @@ def feedback_list(
         )
     except BadFilter as exc:
         return envelope(422, "The request has invalid filters.", exc.fields)
+    cases = case_ids_of(workspace_id=key.workspace_id, feedback_ids=[r.pk for r in records])
     return _json(
         {
-            "items": [record_json(r, reveal=key.personal_data) for r in records],
+            "items": [record_json(r, reveal=key.personal_data, cases=cases) for r in records],
             "next_cursor": next_cursor,
         }
     )

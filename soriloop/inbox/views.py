@@ -34,6 +34,7 @@ from soriloop.feedback.forms import FilterForm
 from soriloop.inbox.export import csv_lines, xlsx_file
 from soriloop.inbox.selectors import feedback_similar, home_get
 from soriloop.insights.selectors import feedback_count
+from soriloop.loop.selectors import case_ids_of
 
 
 @member_required
@@ -107,6 +108,10 @@ def record(request: HttpRequest, membership: Membership, feedback_id: int) -> Ht
         ],
         "all_topics": topics_of(workspace=membership.workspace),
         "similar": feedback_similar(workspace=membership.workspace, record=item),
+        "case_id": case_ids_of(workspace_id=membership.workspace_id, feedback_ids=[item.pk]).get(
+            item.pk
+        ),
+        "can_open_case": can(membership, Action.WORK_CASES),
     }
     return render(request, "inbox/record.html", context)
 

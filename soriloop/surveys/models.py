@@ -189,6 +189,9 @@ class TriggerRule(models.Model):
 class MessageKind(models.TextChoices):
     INVITATION = "invitation", _("Invitation")
     REMINDER = "reminder", _("Reminder")
+    # a follow-up of a conversation the person is in (a case's verification survey): the
+    # contact rule and suppression hold, quiet hours do not (the conversation ran then too)
+    FOLLOW_UP = "follow_up", _("Follow-up")
 
 
 class MessageState(models.TextChoices):

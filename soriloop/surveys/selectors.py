@@ -54,9 +54,9 @@ def link_find(*, token: str = "", public_key: str = "") -> Link | None:
 def invitations_delivered(*, survey: Survey) -> QuerySet[Invitation]:
     """Invitations whose link reached someone: handed out through the API, or e-mailed and
     accepted by the SMTP server (not those queued, skipped, bounced or failed)."""
-    undelivered = Message.objects.filter(kind=MessageKind.INVITATION).exclude(
-        state=MessageState.SENT
-    )
+    undelivered = Message.objects.filter(
+        kind__in=[MessageKind.INVITATION, MessageKind.FOLLOW_UP]
+    ).exclude(state=MessageState.SENT)
     return Invitation.objects.filter(survey=survey).exclude(
         pk__in=undelivered.filter(invitation__survey=survey).values("invitation_id")
     )

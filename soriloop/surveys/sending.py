@@ -66,15 +66,20 @@ RETRY_MINUTES = 5
 
 
 def messages_queue(
-    *, invitations: Iterable[Invitation], due_at: dt.datetime | None = None, reason: str = ""
+    *,
+    invitations: Iterable[Invitation],
+    due_at: dt.datetime | None = None,
+    reason: str = "",
+    kind: str = MessageKind.INVITATION,
 ) -> int:
     """Queue the invitation e-mail of each invitation (at most one each); with ``reason`` it
-    is stored skipped instead, so that it is counted. Returns how many were new."""
+    is stored skipped instead, so that it is counted. ``kind`` "follow_up": the follow-up of
+    a conversation (not held by quiet hours). Returns how many were new."""
     rows = [
         Message(
             workspace_id=i.workspace_id,
             invitation=i,
-            kind=MessageKind.INVITATION,
+            kind=kind,
             due_at=due_at or timezone.now(),
             state=MessageState.SKIPPED if reason else MessageState.QUEUED,
             reason=reason,
@@ -186,7 +191,7 @@ def _prepare(message: Message) -> str:
     if reason:
         _skip(message, reason)
         return "skipped"
-    until = quiet_until(message, now)
+    until = quiet_until(message, now) if message.kind != MessageKind.FOLLOW_UP else None
     if until is not None:
         Message.objects.filter(pk=message.pk).update(
             state=MessageState.QUEUED, owner="", due_at=until
@@ -314,11 +319,11 @@ def _sent(message: Message) -> None:
         Message.objects.filter(pk=message.pk).update(
             state=MessageState.SENT, owner="", sent_at=now, variant=message.variant, error=""
         )
-        if message.kind != MessageKind.INVITATION:
+        if message.kind == MessageKind.REMINDER:
             return
         Invitation.objects.filter(pk=invitation.pk, sent_at__isnull=True).update(sent_at=now)
         campaign = invitation.campaign
-        if campaign is not None and campaign.reminder_days:
+        if message.kind == MessageKind.INVITATION and campaign and campaign.reminder_days:
             Message.objects.bulk_create(
                 [
                     Message(
@@ -339,6 +344,8 @@ SUBJECTS = {
     ("unopened", "en"): "{name}: we would still love your view",
     ("started", "ko"): "{name}: 하시던 설문을 마저 해 주세요",
     ("started", "en"): "{name}: finish where you left off",
+    ("follow_up", "ko"): "{name}: 문의하신 문제는 해결되었나요?",
+    ("follow_up", "en"): "{name}: is it solved?",
 }
 BODIES = {
     ("invitation", "ko"): (
@@ -362,6 +369,14 @@ BODIES = {
         "Hello{who},\n\nYou started our survey but have not finished it. Your answers are "
         "saved: finish where you left off.\n\n{link}\n"
     ),
+    ("follow_up", "ko"): (
+        "안녕하세요{who},\n\n얼마 전 문의하신 문제가 해결되었는지 알려 주세요. "
+        "두 가지만 여쭙겠습니다.\n\n{link}\n"
+    ),
+    ("follow_up", "en"): (
+        "Hello{who},\n\nYou wrote to us recently: please tell us whether it is solved. "
+        "Two questions.\n\n{link}\n"
+    ),
 }
 FOOTER = {
     "ko": "\n--\n더 이상 설문 메일을 받지 않으려면: {unsubscribe}\n",
@@ -370,8 +385,8 @@ FOOTER = {
 
 
 def _text_key(message: Message) -> str:
-    if message.kind == MessageKind.INVITATION:
-        return "invitation"
+    if message.kind in (MessageKind.INVITATION, MessageKind.FOLLOW_UP):
+        return str(message.kind)
     return "started" if message.variant == "started" else "unopened"
 
 

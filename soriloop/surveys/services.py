@@ -242,11 +242,13 @@ def invitations_create(
     expires_days: int | None = None,
     campaign: Campaign | None = None,
     send_at: dt.datetime | None = None,
+    follow_up: bool = False,
 ) -> list[Invitation]:
     """One single-use link per recipient, linked to their customer profile; ``send="email"``
     queues the invitation e-mail to each recipient with an address, sent from ``send_at``
     (default now) by the outbox (surveys/sending.py) with its throttle, quiet hours,
-    suppression list and contact rule."""
+    suppression list and contact rule; ``follow_up``: as the follow-up of a conversation the
+    recipient is in (a case's verification), which quiet hours do not hold."""
     if actor is not None:
         require(actor, Action.MANAGE_SURVEYS)
     if survey.state == SurveyState.CLOSED:
@@ -280,7 +282,11 @@ def invitations_create(
         ]
     )
     if send == "email":
-        messages_queue(invitations=[i for i in invitations if i.email], due_at=start)
+        messages_queue(
+            invitations=[i for i in invitations if i.email],
+            due_at=start,
+            kind=MessageKind.FOLLOW_UP if follow_up else MessageKind.INVITATION,
+        )
     return invitations
 
 

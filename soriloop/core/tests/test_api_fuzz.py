@@ -105,6 +105,14 @@ CROSS_FIELD = {
     ("POST", "/api/v1/alert-rules"),
     ("PATCH", "/api/v1/alert-rules/{rule_id}"),
     ("POST", "/api/v1/inbound/{inbound_id}"),
+    ("POST", "/api/v1/cases"),  # records of this workspace, in no case yet
+    ("PATCH", "/api/v1/cases/{case_id}"),  # status moves; an override needs its reason
+    ("POST", "/api/v1/cases/{case_id}/replies"),  # the customer needs an address
+    ("POST", "/api/v1/case-rules"),  # at least one condition; score bounds of its kind
+    ("POST", "/api/v1/teams"),  # members of the workspace, a name not taken
+    ("GET", "/api/v1/loop/metrics"),  # end not before start
+    ("POST", "/api/v1/routing-rules"),  # at least one condition; a team of this workspace
+    ("PUT", "/api/v1/loop/settings"),  # each working period ends after it starts
 }
 
 
