@@ -92,6 +92,7 @@ PASSED_THROUGH = {
     "eval": "evaluate a model on a labelled JSONL file",
     "reanalyze": "analyse a workspace again, counting what changed",
     "rollups": "rebuild or refresh the dashboard rollups",
+    "reencrypt": "seal customer e-mail, phone and name again under the first key (rotation)",
     "manage": "any Django management command (migrate, shell, ...)",
 }
 

@@ -35,6 +35,32 @@ SECRET_KEY = secret_key(
     DATA_DIR / "secret_key",
     "Django's signing key. Unset: generated once into SORILOOP_DATA_DIR/secret_key.",
 )
+ENCRYPTION_KEYS = env_list(
+    "ENCRYPTION_KEYS",
+    [],
+    "Keys sealing customer e-mail, phone and name at rest (AES-256-GCM): url-safe base64 of 32"
+    " bytes, comma-separated; the first seals, all open (rotation). Unset: one derived from"
+    " SECRET_KEY, for development.",
+)
+BLIND_INDEX_KEY = env_str(
+    "BLIND_INDEX_KEY",
+    "",
+    "Key of the keyed hashes that find customers by e-mail or phone. Unset: derived from"
+    " SECRET_KEY. Changing it needs `soriloop customers-reencrypt`.",
+)
+ERASURE_SYNC_LIMIT = env_int(
+    "ERASURE_SYNC_LIMIT",
+    500,
+    "Records of one customer erased within the DELETE request; more are erased by a task (202).",
+    minimum=0,
+)
+ERASURE_FEEDBACK = env_choice(
+    "ERASURE_FEEDBACK",
+    "delete",
+    ("delete", "redact"),
+    "What erasing a customer does to their feedback: delete (text and metadata emptied, the"
+    " record leaves lists and metrics) or redact (kept anonymous, personal data in the text masked).",
+)
 DEBUG = env_bool("DEBUG", False, "Django debug pages. Never on in production.")
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"], "Host names Soriloop answers to."
@@ -144,6 +170,9 @@ def _database(url: str) -> dict[str, Any]:
                 # Checkpoint every ~40 MB of WAL rather than every 4 MB: each checkpoint
                 # syncs the file, and imports commit a batch every few thousand rows.
                 "PRAGMA wal_autocheckpoint=10000;"
+                # Deleted rows are overwritten with zeros: an erased customer (or a dropped
+                # plain column) does not linger in free pages of the file.
+                "PRAGMA secure_delete=ON;"
             ),
         }
         config["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
@@ -405,6 +434,7 @@ WORKER_LOOPS = [
     "soriloop.alerts.webhooks.webhooks_deliver",
     "soriloop.alerts.notify.alerts_release_held",
     "soriloop.surveys.sending.survey_mail_send",
+    "soriloop.customers.erasure.erasures_run",
 ]
 ADAPT_SECONDS = env_int(
     "ADAPT_SECONDS",
