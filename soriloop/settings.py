@@ -435,7 +435,14 @@ WORKER_LOOPS = [
     "soriloop.alerts.notify.alerts_release_held",
     "soriloop.surveys.sending.survey_mail_send",
     "soriloop.customers.erasure.erasures_run",
+    "soriloop.customers.risk.churn_models_train_due",
 ]
+CHURN_TRAIN_SECONDS = env_int(
+    "CHURN_TRAIN_SECONDS",
+    7 * 24 * 3600,
+    "Seconds between two trainings of a workspace's churn model by the worker.",
+    minimum=3600,
+)
 ADAPT_SECONDS = env_int(
     "ADAPT_SECONDS",
     7 * 24 * 3600,

@@ -5,15 +5,25 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema
 from pydantic import ConfigDict, field_validator
 
 from soriloop.accounts.api import read_auth, write_auth
 from soriloop.accounts.models import ApiKey
 from soriloop.core import patterns
-from soriloop.core.api_types import NO_NUL, JsonObject, RecordId, a_string, not_a_boolean, omitted
+from soriloop.core.api_types import (
+    NO_NUL,
+    Day,
+    JsonObject,
+    RecordId,
+    a_string,
+    not_a_boolean,
+    omitted,
+)
 from soriloop.core.errors import (
     BODY_ERRORS,
     ONE_ERRORS,
@@ -24,7 +34,14 @@ from soriloop.core.errors import (
 from soriloop.customers import erasure, selectors
 from soriloop.customers.events import EventInvalid, customer_event_record
 from soriloop.customers.models import Customer, CustomerErasure, CustomerEvent
-from soriloop.customers.risk import ChurnRisk, customer_churn_risk
+from soriloop.customers.retention import MAX_MONTHS, retention_get
+from soriloop.customers.risk import (
+    ChurnRisk,
+    churn_model_active,
+    churn_model_json,
+    churn_model_latest,
+    customer_churn_risk,
+)
 from soriloop.customers.services import CustomerInvalid, Upsert, customer_upsert
 
 router = Router(tags=["customers"])
@@ -349,3 +366,100 @@ def erasure_read(request: HttpRequest, job_id: Path[RecordId]) -> HttpResponse:
     if job is None:
         return envelope(404, "No such erasure in this workspace.")
     return _json(erasure_json(job))
+
+
+# -- retention (docs/metrics.md) -----------------------------------------------------------
+
+
+class RetentionQuery(Schema):
+    date_from: Day | None = omitted(description="Default: the first day of 11 months ago.")
+    date_to: Day | None = omitted(description="Default: today; at most 36 months after date_from.")
+
+
+class RetentionPeriodOut(Schema):
+    start: dt.date
+    active_at_start: int
+    churned: int
+    new: int
+    churn_rate: float | None
+    retention_rate: float | None
+
+
+class CohortOut(Schema):
+    month: str
+    size: int
+    retained: list[float] = Field(description="Share still active at the end of each month.")
+
+
+class RetentionOut(Schema):
+    inactivity_days: int
+    periods: list[RetentionPeriodOut]
+    cohorts: list[CohortOut]
+
+
+@router.get(
+    "/metrics/retention",
+    auth=read_auth,
+    summary="Churn and retention per month, and cohort retention by signup month",
+    response=documented({200: RetentionOut}),
+)
+def retention_read(request: HttpRequest, query: Query[RetentionQuery]) -> HttpResponse:
+    """`date_to` before `date_from`, or a span of more than 36 months, is a 422 naming it."""
+    workspace = _key(request).workspace
+    today = timezone.localdate(timezone.now(), ZoneInfo(workspace.timezone))
+    date_to = query.date_to or today
+    date_from = query.date_from or (date_to.replace(day=1) - dt.timedelta(days=320)).replace(day=1)
+    if date_to < date_from:
+        return envelope(422, "The period is invalid.", {"date_to": ["is before date_from"]})
+    if (date_to.year - date_from.year) * 12 + date_to.month - date_from.month >= MAX_MONTHS:
+        return envelope(
+            422,
+            "The period is too long.",
+            {"date_to": [f"at most {MAX_MONTHS} months after date_from"]},
+        )
+    return _json(retention_get(workspace=workspace, date_from=date_from, date_to=date_to))
+
+
+class CalibrationBinOut(Schema):
+    predicted: float
+    observed: float
+    count: int
+
+
+class ChurnModelOut(Schema):
+    id: int
+    active: bool = Field(description="Whether profiles use it (else the heuristic).")
+    note: str = Field(description="Why it is not used, when it is not.")
+    trained_at: dt.datetime
+    customers: int
+    churned: int
+    held_out: int
+    auc: float | None = Field(description="On the held-out customers.")
+    brier: float | None
+    calibration: list[CalibrationBinOut]
+    features: list[str]
+    coefficients: list[float]
+    rule: str
+
+
+class ChurnModelState(Schema):
+    active: ChurnModelOut | None
+    latest: ChurnModelOut | None
+
+
+@router.get(
+    "/churn-model",
+    auth=read_auth,
+    summary="The workspace's churn model: the one in use and the last training",
+    response=documented({200: ChurnModelState}),
+)
+def churn_model_read(request: HttpRequest) -> HttpResponse:
+    workspace_id = _key(request).workspace.pk
+    active = churn_model_active(workspace_id=workspace_id)
+    latest = churn_model_latest(workspace_id=workspace_id)
+    return _json(
+        {
+            "active": churn_model_json(active) if active else None,
+            "latest": churn_model_json(latest) if latest else None,
+        }
+    )

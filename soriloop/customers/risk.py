@@ -18,9 +18,12 @@ import datetime as dt
 import logging
 import math
 import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -180,6 +183,13 @@ def churn_model_active(*, workspace_id: int) -> ChurnModel | None:
     )
 
 
+def churn_model_latest(*, workspace_id: int) -> ChurnModel | None:
+    """The workspace's last training, used or not (None: never trained)."""
+    return (
+        ChurnModel.objects.filter(workspace_id=workspace_id).order_by("-trained_at", "-pk").first()
+    )
+
+
 def churn_risks(
     customers: Sequence[Customer], *, now: dt.datetime | None = None
 ) -> dict[int, ChurnRisk]:
@@ -304,3 +314,50 @@ def churn_model_train(*, workspace: Workspace, now: dt.datetime | None = None) -
         "churn model of workspace %s: auc %s, active %s", workspace.pk, model.auc, model.active
     )
     return model
+
+
+def churn_model_json(model: ChurnModel) -> dict[str, Any]:
+    """A trained model as the API, the command and the page show it."""
+    return {
+        "id": model.pk,
+        "active": model.active,
+        "note": model.note,
+        "trained_at": model.trained_at.isoformat(),
+        "customers": model.trained_on,
+        "churned": model.churned,
+        "held_out": model.held_out,
+        "auc": model.auc,
+        "brier": model.brier,
+        "calibration": model.calibration,
+        "features": model.features,
+        "coefficients": [round(c, 4) for c in model.coefficients],
+        "rule": f"used with at least {EVENTS_PER_FEATURE} churned and {EVENTS_PER_FEATURE} kept "
+        f"customers per feature ({EVENTS_PER_FEATURE * len(FEATURES)} each) and a held-out AUC "
+        f"of at least {MIN_AUC}",
+    }
+
+
+_train_checked = -math.inf
+
+
+def churn_models_train_due(*, owner: str = "", limit: int = 1) -> int:
+    """Train the churn model of workspaces whose last training is older than
+    ``CHURN_TRAIN_SECONDS`` (or that never had one); a worker loop that looks at most every
+    ten minutes and trains ``limit`` workspaces a pass. Returns how many it trained."""
+    global _train_checked
+    if owner and time.monotonic() - _train_checked < 600:
+        return 0
+    _train_checked = time.monotonic()
+    cutoff = timezone.now() - dt.timedelta(seconds=settings.CHURN_TRAIN_SECONDS)
+    recent = ChurnModel.objects.filter(trained_at__gte=cutoff).values("workspace_id")
+    due = (
+        Workspace.objects.filter(customers__isnull=False)
+        .exclude(pk__in=recent)
+        .distinct()
+        .order_by("pk")[:limit]
+    )
+    trained = 0
+    for workspace in due:
+        churn_model_train(workspace=workspace)
+        trained += 1
+    return trained

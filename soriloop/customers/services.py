@@ -312,9 +312,8 @@ def customer_upsert(
     appends ``customer.changed`` naming the changed fields (never their values). Raises
     ``CustomerInvalid`` for a malformed e-mail, or (``conflict``) an e-mail or phone another
     customer of the workspace has."""
-    external_id = external_id.strip()
     if not external_id:
-        raise CustomerInvalid({"external_id": ["must not be blank"]})
+        raise CustomerInvalid({"external_id": ["must not be empty"]})
     try:
         with transaction.atomic():
             return _upsert(workspace, external_id, data)

@@ -103,6 +103,7 @@ CROSS_FIELD = {
     ("PUT", "/api/v1/surveys/{survey_id}/fatigue"),
     ("POST", "/api/v1/alert-rules"),
     ("PATCH", "/api/v1/alert-rules/{rule_id}"),
+    ("GET", "/api/v1/metrics/retention"),
 }
 
 
