@@ -436,7 +436,14 @@ WORKER_LOOPS = [
     "soriloop.surveys.sending.survey_mail_send",
     "soriloop.customers.erasure.erasures_run",
     "soriloop.customers.risk.churn_models_train_due",
+    "soriloop.customers.segments.segments_refresh_due",
 ]
+SEGMENT_REFRESH_SECONDS = env_int(
+    "SEGMENT_REFRESH_SECONDS",
+    3600,
+    "Seconds between two full refreshes of a segment whose rule has a time window or a churn risk.",
+    minimum=60,
+)
 CHURN_TRAIN_SECONDS = env_int(
     "CHURN_TRAIN_SECONDS",
     7 * 24 * 3600,

@@ -9,6 +9,8 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from django.db.models import Count
+
 from soriloop.analysis.models import Correction, Enrichment
 from soriloop.customers.hooks import CustomerSource
 
@@ -82,6 +84,35 @@ def analysis_signals(
     return found
 
 
+def analysis_count(
+    workspace_id: int, customer_ids: Sequence[int], condition: dict[str, Any], now: dt.datetime
+) -> dict[int, int] | None:
+    """Analysed records per customer by sentiment (``negative``, ``positive``, or ``any``
+    about a ``topic``), received before ``now`` and within ``within_days``."""
+    kind, topic = condition["feedback"], condition.get("topic")
+    if kind not in ("negative", "positive") and not (kind == "any" and topic):
+        return None
+    found = Enrichment.objects.filter(
+        workspace_id=workspace_id,
+        feedback__customer_id__in=customer_ids,
+        feedback__deleted_at=None,
+        feedback__received_at__lte=now,
+    )
+    if kind != "any":
+        found = found.filter(sentiment_label=kind)
+    if topic:
+        found = found.filter(topic_keys__contains=f"|{topic}|")
+    if condition.get("within_days"):
+        since = now - dt.timedelta(days=condition["within_days"])
+        found = found.filter(feedback__received_at__gt=since)
+    counted = found.values("feedback__customer_id").annotate(n=Count("feedback_id"))
+    return {row["feedback__customer_id"]: row["n"] for row in counted}
+
+
 SOURCE = CustomerSource(
-    name="analysis", export=analysis_export, erase=analysis_erase, signals=analysis_signals
+    name="analysis",
+    export=analysis_export,
+    erase=analysis_erase,
+    signals=analysis_signals,
+    count=analysis_count,
 )

@@ -31,7 +31,7 @@ from soriloop.core.errors import (
     documented,
     envelope,
 )
-from soriloop.customers import erasure, selectors
+from soriloop.customers import erasure, segments, selectors
 from soriloop.customers.events import EventInvalid, customer_event_record
 from soriloop.customers.models import Customer, CustomerErasure, CustomerEvent
 from soriloop.customers.retention import MAX_MONTHS, retention_get
@@ -188,6 +188,7 @@ class CustomerQuery(Schema):
     q: Annotated[str, Field(max_length=200, pattern=NO_NUL)] | None = omitted(
         description="A name (or part of one), an exact e-mail or phone, or part of an external id."
     )
+    segment: RecordId | None = omitted(description="Only the members of this saved segment.")
     limit: int = Field(default=50, ge=1, le=200)
     before: RecordId | None = omitted(description="Customers older than this id.")
 
@@ -273,11 +274,24 @@ def customer_put(
 )
 def customer_list(request: HttpRequest, query: Query[CustomerQuery]) -> HttpResponse:
     key = _key(request)
-    found = selectors.customers_search(
-        workspace=key.workspace, q=query.q or "", before=query.before, limit=query.limit + 1
+    members = None
+    if query.segment is not None:
+        segment = segments.segment_get(workspace=key.workspace, segment_id=query.segment)
+        # another workspace's segment, or none: no members (as for an empty segment)
+        members = segments.segment_member_ids(segment=segment) if segment else []
+    return _customer_page(
+        key, q=query.q or "", members=members, before=query.before, limit=query.limit
     )
-    more = len(found) > query.limit
-    found = found[: query.limit]
+
+
+def _customer_page(
+    key: ApiKey, *, q: str, members: Any, before: int | None, limit: int
+) -> HttpResponse:
+    found = selectors.customers_search(
+        workspace=key.workspace, q=q, member_ids=members, before=before, limit=limit + 1
+    )
+    more = len(found) > limit
+    found = found[:limit]
     return _json(
         {
             "items": [selectors.profile_json(c, reveal=key.personal_data) for c in found],
@@ -463,3 +477,92 @@ def churn_model_read(request: HttpRequest) -> HttpResponse:
             "latest": churn_model_json(latest) if latest else None,
         }
     )
+
+
+# -- segments (docs/customers.md#segments) -------------------------------------------------
+
+
+class SegmentIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120, pattern=NO_NUL)
+    rules: JsonObject = Field(
+        description='A group {"all": [...]} or {"any": [...]} of conditions and groups; '
+        "see docs/customers.md#segments.",
+        examples=[{"all": [{"attribute": "plan", "op": "eq", "value": "pro"},
+                           {"event": "purchase", "op": "eq", "value": 0, "within_days": 60}]}],
+    )  # fmt: skip
+
+
+class SegmentOut(Schema):
+    id: int
+    name: str
+    rules: dict[str, Any]
+    member_count: int
+    created_at: dt.datetime
+    refreshed_at: dt.datetime | None
+
+
+class SegmentList(Schema):
+    items: list[SegmentOut]
+
+
+class MembersQuery(Schema):
+    limit: int = Field(default=50, ge=1, le=200)
+    before: RecordId | None = omitted(description="Members older than this customer id.")
+
+
+def segment_json(segment: Any) -> dict[str, Any]:
+    return {
+        "id": segment.pk,
+        "name": segment.name,
+        "rules": segment.rules,
+        "member_count": segment.member_count,
+        "created_at": segment.created_at.isoformat(),
+        "refreshed_at": segment.refreshed_at.isoformat() if segment.refreshed_at else None,
+    }
+
+
+@router.get(
+    "/segments",
+    auth=read_auth,
+    summary="The workspace's saved segments with their member counts",
+    response=documented({200: SegmentList}),
+)
+def segment_list(request: HttpRequest) -> HttpResponse:
+    found = segments.segments_of(workspace=_key(request).workspace)
+    return _json({"items": [segment_json(s) for s in found]})
+
+
+@router.post(
+    "/segments",
+    auth=write_auth,
+    summary="Save a segment; its members are found at once and kept current",
+    response=documented({201: SegmentOut}, WRITE_ERRORS, BODY_ERRORS),
+)
+def segment_create(request: HttpRequest, payload: SegmentIn) -> HttpResponse:
+    """422 names the bad part of the rule by its path (`rules.all.1.op`)."""
+    try:
+        segment = segments.segment_create(
+            workspace=_key(request).workspace, name=payload.name, rules=payload.rules
+        )
+    except segments.SegmentInvalid as exc:
+        return envelope(422, "The segment has invalid fields.", exc.fields)
+    return _json(segment_json(segment), 201)
+
+
+@router.get(
+    "/segments/{segment_id}/customers",
+    auth=read_auth,
+    summary="The members of a segment, newest customer first",
+    response=documented({200: CustomerPage}, ONE_ERRORS),
+)
+def segment_customers(
+    request: HttpRequest, segment_id: Path[RecordId], query: Query[MembersQuery]
+) -> HttpResponse:
+    key = _key(request)
+    segment = segments.segment_get(workspace=key.workspace, segment_id=segment_id)
+    if segment is None:
+        return envelope(404, "No such segment in this workspace.")
+    members = segments.segment_member_ids(segment=segment)
+    return _customer_page(key, q="", members=members, before=query.before, limit=query.limit)

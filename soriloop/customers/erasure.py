@@ -22,7 +22,13 @@ from soriloop.accounts.models import Workspace
 from soriloop.accounts.services import audit_record
 from soriloop.core.changes import change_append
 from soriloop.customers.hooks import customer_sources
-from soriloop.customers.models import Customer, CustomerErasure, ErasureState
+from soriloop.customers.models import (
+    Customer,
+    CustomerErasure,
+    ErasureState,
+    Segment,
+    SegmentMember,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +82,13 @@ def _erase(workspace_id: int, customer_id: int, actor_label: str) -> int:
         for source in reversed(customer_sources()):
             if source.erase is not None:
                 erased += source.erase(workspace_id, customer_id, email, phone)
+        segments = list(
+            SegmentMember.objects.filter(customer=customer).values_list("segment_id", flat=True)
+        )
         erased += customer.delete()[0]
+        for segment_id in segments:
+            count = SegmentMember.objects.filter(segment_id=segment_id).count()
+            Segment.objects.filter(pk=segment_id).update(member_count=count)
         audit_record(
             workspace=Workspace.objects.get(pk=workspace_id),
             actor_label=actor_label,

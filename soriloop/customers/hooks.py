@@ -40,6 +40,11 @@ Erase = Callable[[int, int, str, str], int]
 Size = Callable[[int, int], int]
 # (workspace_id, customer_ids, now) -> customer id -> signal name -> value (docs/customers.md)
 Signals = Callable[[int, Sequence[int], dt.datetime], dict[int, dict[str, float]]]
+# (workspace_id, customer_ids, condition, now) -> customer id -> how many of the records the
+# feedback condition names they have (docs/customers.md#segments); None: not this source's
+Count = Callable[[int, Sequence[int], dict[str, Any], dt.datetime], dict[int, int] | None]
+# (workspace_id, record ids of a change-log event) -> the customers those records belong to
+Owners = Callable[[int, Sequence[int]], set[int]]
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,8 @@ class CustomerSource:
     erase: Erase | None = None
     size: Size | None = None
     signals: Signals | None = None
+    count: Count | None = None
+    owners: Owners | None = None
 
 
 _sources: dict[str, CustomerSource] = {}

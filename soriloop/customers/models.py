@@ -220,3 +220,58 @@ class CustomerErasure(models.Model):
 
     def __str__(self) -> str:
         return f"erasure {self.pk} of customer {self.customer_id}"
+
+
+class Segment(models.Model):
+    """A saved rule over customers (docs/customers.md#segments); its members are stored and
+    kept current by the ``segments`` consumer and a periodic refresh, never per page view."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=120)
+    rules = models.JSONField()
+    member_count = models.IntegerField(default=0)
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(default=now)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="segment_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SegmentMember(models.Model):
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="members")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    joined_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["segment", "customer"], name="segment_member_unique")
+        ]
+        indexes = [models.Index(fields=["customer"], name="segment_member_customer")]
+
+    def __str__(self) -> str:
+        return f"customer {self.customer_id} in segment {self.segment_id}"
+
+
+class SegmentChange(models.Model):
+    """A customer joining or leaving a segment, for their timeline."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    joined = models.BooleanField()
+    at = models.DateTimeField(default=now)
+    cause = models.CharField(max_length=300, blank=True, default="")  # the rule, in words
+
+    class Meta:
+        indexes = [models.Index(fields=["customer", "-at"], name="segment_change_customer")]
+
+    def __str__(self) -> str:
+        return (
+            f"customer {self.customer_id} {'joined' if self.joined else 'left'} {self.segment_id}"
+        )

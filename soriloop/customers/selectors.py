@@ -55,7 +55,7 @@ def customers_search(
     *,
     workspace: Workspace,
     q: str = "",
-    member_ids: QuerySet[Any] | None = None,
+    member_ids: QuerySet[Any] | list[int] | None = None,
     before: int | None = None,
     limit: int = 50,
 ) -> list[Customer]:

@@ -141,6 +141,40 @@ def feedback_signals(
     return found
 
 
+NPS_KINDS = {
+    "detractor": Q(score_kind="nps", score__lte=6),
+    "passive": Q(score_kind="nps", score__gt=6, score__lt=9),
+    "promoter": Q(score_kind="nps", score__gte=9),
+    "any": Q(),
+}
+
+
+def feedback_count(
+    workspace_id: int, customer_ids: Sequence[int], condition: dict[str, Any], now: dt.datetime
+) -> dict[int, int] | None:
+    """Records per customer of an NPS kind (or any), received before ``now`` and within
+    ``within_days``; None for sentiment or topic conditions (the analysis source's)."""
+    kind = condition["feedback"]
+    if kind not in NPS_KINDS or condition.get("topic"):
+        return None
+    records = Feedback.objects.filter(
+        NPS_KINDS[kind],
+        workspace_id=workspace_id,
+        customer_id__in=customer_ids,
+        deleted_at=None,
+        received_at__lte=now,
+    )
+    if condition.get("within_days"):
+        records = records.filter(received_at__gt=now - dt.timedelta(days=condition["within_days"]))
+    counted = records.values("customer_id").annotate(n=Count("id"))
+    return {row["customer_id"]: row["n"] for row in counted}
+
+
+def feedback_owners(workspace_id: int, record_ids: Sequence[int]) -> set[int]:
+    found = Feedback.objects.filter(workspace_id=workspace_id, pk__in=record_ids)
+    return set(found.exclude(customer=None).values_list("customer_id", flat=True))
+
+
 SOURCE = CustomerSource(
     name="feedback",
     timeline=feedback_timeline,
@@ -148,4 +182,6 @@ SOURCE = CustomerSource(
     erase=feedback_erase,
     size=feedback_erase_size,
     signals=feedback_signals,
+    count=feedback_count,
+    owners=feedback_owners,
 )

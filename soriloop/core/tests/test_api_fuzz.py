@@ -104,6 +104,7 @@ CROSS_FIELD = {
     ("POST", "/api/v1/alert-rules"),
     ("PATCH", "/api/v1/alert-rules/{rule_id}"),
     ("GET", "/api/v1/metrics/retention"),
+    ("POST", "/api/v1/segments"),
 }
 
 
