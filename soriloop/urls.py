@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("soriloop.insights.urls")),
     path("", include("soriloop.surveys.urls")),
     path("", include("soriloop.alerts.urls")),
+    path("", include("soriloop.customers.urls")),
     path("", include("soriloop.inbox.urls")),
     path("", include("soriloop.core.urls")),
 ]

@@ -42,7 +42,12 @@ from soriloop.customers.risk import (
     churn_model_latest,
     customer_churn_risk,
 )
-from soriloop.customers.services import CustomerInvalid, Upsert, customer_upsert
+from soriloop.customers.services import (
+    CustomerInvalid,
+    Upsert,
+    customer_consent_set,
+    customer_upsert,
+)
 
 router = Router(tags=["customers"])
 
@@ -380,6 +385,37 @@ def erasure_read(request: HttpRequest, job_id: Path[RecordId]) -> HttpResponse:
     if job is None:
         return envelope(404, "No such erasure in this workspace.")
     return _json(erasure_json(job))
+
+
+class ConsentIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    purpose: Literal["survey_email", "analysis", "marketing"]
+    granted: bool
+    source: str = Field(
+        default="api", min_length=1, max_length=200, pattern=NO_NUL,
+        description="Where the customer said it (a form, a call, your CRM).",
+    )  # fmt: skip
+
+
+@router.put(
+    "/customers/{customer_id}/consent",
+    auth=write_auth,
+    summary="Record a customer's consent (or its withdrawal) for one purpose",
+    response=documented({200: CustomerOut}, ONE_ERRORS, WRITE_ERRORS, BODY_ERRORS),
+)
+def consent_put(
+    request: HttpRequest, customer_id: Path[RecordId], payload: ConsentIn
+) -> HttpResponse:
+    """Survey e-mail is not sent to a customer who withdrew `survey_email` (skipped as
+    `no_consent`)."""
+    customer = _customer(request, customer_id)
+    if customer is None:
+        return _missing()
+    customer_consent_set(
+        customer=customer, purpose=payload.purpose, granted=payload.granted, source=payload.source
+    )
+    return _json(selectors.profile_json(customer, reveal=_key(request).personal_data))
 
 
 # -- retention (docs/metrics.md) -----------------------------------------------------------

@@ -14,6 +14,8 @@ from soriloop.accounts.models import Workspace
 from soriloop.analysis.engine.pii import mask_email, mask_phone
 from soriloop.customers.hooks import TimelineItem, customer_sources
 from soriloop.customers.models import Customer, CustomerEvent, name_query_terms
+from soriloop.customers.risk import ChurnRisk, churn_risks, customer_churn_risk
+from soriloop.customers.segments import segments_export
 from soriloop.customers.services import (
     display_phone,
     lookup_value,
@@ -224,3 +226,56 @@ def events_signals(
                 values["churned_at_days"] = _days(now, churn) or 0.0
             found[row["customer_id"]] = values
     return found
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    profile: dict[str, Any]  # profile_json, masked
+    risk_level: str
+
+
+@dataclass(frozen=True)
+class CustomersPage:
+    rows: list[CustomerRow]
+    q: str
+    next_before: int | None
+
+
+def customers_page_get(
+    *, workspace: Workspace, q: str = "", before: int | None = None, limit: int = 50
+) -> CustomersPage:
+    """The customers list page: masked profiles with their churn risk level."""
+    found = customers_search(workspace=workspace, q=q, before=before, limit=limit + 1)
+    more = len(found) > limit
+    found = found[:limit]
+    risks = churn_risks(found)
+    rows = [CustomerRow(profile_json(c, reveal=False), risks[c.pk].level) for c in found]
+    return CustomersPage(rows=rows, q=q, next_before=found[-1].pk if more and found else None)
+
+
+@dataclass(frozen=True)
+class CustomerPage:
+    customer: Customer
+    profile: dict[str, Any]
+    timeline: TimelinePage
+    risk: ChurnRisk
+    segments: list[dict[str, Any]]
+    revealed: bool
+
+
+def customer_page_get(
+    *, workspace: Workspace, customer_id: int, reveal: bool, before: dt.datetime | None = None
+) -> CustomerPage | None:
+    """One customer's page: the profile (masked unless ``reveal``), a page of the timeline,
+    the churn risk and the segments they are in; None when not the workspace's."""
+    customer = customer_get(workspace=workspace, customer_id=customer_id)
+    if customer is None:
+        return None
+    return CustomerPage(
+        customer=customer,
+        profile=profile_json(customer, reveal=reveal),
+        timeline=customer_timeline(customer=customer, before=before),
+        risk=customer_churn_risk(customer),
+        segments=segments_export(workspace.pk, customer.pk)["segments"],
+        revealed=reveal,
+    )

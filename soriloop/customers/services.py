@@ -11,7 +11,9 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils.timezone import now
 
-from soriloop.accounts.models import Workspace
+from soriloop.accounts.models import Membership, Workspace
+from soriloop.accounts.permissions import Action, require
+from soriloop.accounts.services import audit_record
 from soriloop.core.changes import change_append
 from soriloop.core.crypto import cipher
 from soriloop.customers.models import EMAIL, PHONE, Customer
@@ -395,3 +397,49 @@ def customers_reencrypt(*, batch: int = 1000) -> int:
         with transaction.atomic():
             Customer.objects.bulk_update(stale, fields)
         changed += len(stale)
+
+
+def customer_reveal(*, actor: Membership, customer: Customer) -> None:
+    """Let an admin see one customer's e-mail and phone unmasked, once, audited (without
+    the data: the customer's id only). Raises ``PermissionDenied`` for other roles."""
+    require(actor, Action.VIEW_PERSONAL_DATA)
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        action="customer.revealed",
+        target=f"customer {customer.pk}",
+    )
+
+
+CONSENT_PURPOSES = ("survey_email", "analysis", "marketing")
+
+
+def customer_consent_set(
+    *, customer: Customer, purpose: str, granted: bool, source: str
+) -> Customer:
+    """Record the customer's consent (or its withdrawal) for ``purpose`` with its source and
+    time; appends ``customer.changed`` (``consent``). Survey e-mail is not sent to a customer
+    who withdrew ``survey_email``."""
+    if purpose not in CONSENT_PURPOSES:
+        raise CustomerInvalid({"purpose": [f"must be one of {', '.join(CONSENT_PURPOSES)}"]})
+    moment = now()
+    customer.consent = {
+        **customer.consent,
+        purpose: {"granted": granted, "source": source[:200], "at": moment.isoformat()},
+    }
+    customer.updated_at = moment
+    with transaction.atomic():
+        customer.save(update_fields=["consent", "updated_at"])
+        change_append(
+            workspace_id=customer.workspace_id,
+            type="customer.changed",
+            subject_id=customer.pk,
+            payload={"fields": ["consent"]},
+        )
+    return customer
+
+
+def consent_withdrawn(customer: Customer | None, purpose: str) -> bool:
+    """Whether ``customer`` said no to ``purpose`` (no answer is not a no)."""
+    found = (customer.consent or {}).get(purpose) if customer is not None else None
+    return isinstance(found, dict) and found.get("granted") is False
