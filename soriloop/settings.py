@@ -303,6 +303,12 @@ DELETED_FEEDBACK_RETENTION_DAYS = env_int(
     "Days a deleted record keeps its text before it is purged; 0 purges at once.",
     minimum=0,
 )
+FEEDBACK_ANONYMISE_MONTHS = env_int(
+    "FEEDBACK_ANONYMISE_MONTHS",
+    0,
+    "Months (of 30 days) after which a record is made anonymous by the worker; 0: never.",
+    minimum=0,
+)
 CHANGE_LOG_RETENTION_DAYS = env_int(
     "CHANGE_LOG_RETENTION_DAYS",
     7,
@@ -429,6 +435,7 @@ WORKER_LOOPS = [
     "soriloop.analysis.emerging.emerging_scan",
     "soriloop.analysis.adapt.adapt_scan",
     "soriloop.feedback.services.feedback_purge_deleted",
+    "soriloop.feedback.services.feedback_anonymise_old",
     "soriloop.core.changes.changes_prune",
     "soriloop.surveys.services.responses_record_partial",
     "soriloop.alerts.webhooks.webhooks_deliver",

@@ -32,7 +32,7 @@ from soriloop.core.errors import (
     envelope,
 )
 from soriloop.customers import erasure, segments, selectors
-from soriloop.customers.events import EventInvalid, customer_event_record
+from soriloop.customers.events import EventInvalid, customer_event_record, customer_events_import
 from soriloop.customers.models import Customer, CustomerErasure, CustomerEvent
 from soriloop.customers.retention import MAX_MONTHS, retention_get
 from soriloop.customers.risk import (
@@ -124,6 +124,45 @@ def event_create(request: HttpRequest, payload: EventIn) -> HttpResponse:
     return JsonResponse(
         event_json(event, duplicate=not new),
         status=201 if new else 200,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+class EventsBulkIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[dict[str, Any]] = Field(
+        min_length=1, max_length=10_000, description="Event bodies as for POST /events."
+    )
+
+
+class EventResultOut(Schema):
+    index: int
+    status: Literal["error"]
+    error: dict[str, Any] | None
+
+
+class EventsBulkOut(Schema):
+    stored: int
+    duplicates: int
+    results: list[EventResultOut] = Field(description="The bad items only, with their fields.")
+
+
+@router.post(
+    "/events/bulk",
+    auth=write_auth,
+    summary="Report up to 10,000 customer events; good ones are stored when others fail",
+    response=documented({200: EventsBulkOut}, WRITE_ERRORS, BODY_ERRORS),
+)
+def events_bulk(request: HttpRequest, payload: EventsBulkIn) -> HttpResponse:
+    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    report = customer_events_import(workspace=key.workspace, rows=enumerate(payload.items))
+    results = [
+        {"index": index, "status": "error", "error": {"fields": fields}}
+        for index, fields in report.errors
+    ]
+    return JsonResponse(
+        {"stored": report.stored, "duplicates": report.duplicates, "results": results},
         json_dumps_params={"ensure_ascii": False},
     )
 

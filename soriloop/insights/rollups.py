@@ -56,6 +56,7 @@ ROLLUP_CHANGES = (
     "feedback.created",
     "feedback.changed",
     "feedback.deleted",
+    "feedback.anonymised",
     "feedback.analyzed",
     "feedback.corrected",
     "customer.changed",
