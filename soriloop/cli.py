@@ -92,6 +92,8 @@ PASSED_THROUGH = {
     "eval": "evaluate a model on a labelled JSONL file",
     "reanalyze": "analyse a workspace again, counting what changed",
     "rollups": "rebuild or refresh the dashboard rollups",
+    "import-events": "import customer events from a CSV or JSONL file",
+    "reencrypt": "seal customer e-mail, phone and name again under the first key (rotation)",
     "manage": "any Django management command (migrate, shell, ...)",
 }
 
@@ -124,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         _manage(rest)
     else:
         # worker, demo and every other management command (migrate, import, ...)
-        _manage([command, *rest])
+        _manage([command.replace("-", "_"), *rest])
     return 0
 
 

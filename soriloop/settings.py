@@ -35,6 +35,32 @@ SECRET_KEY = secret_key(
     DATA_DIR / "secret_key",
     "Django's signing key. Unset: generated once into SORILOOP_DATA_DIR/secret_key.",
 )
+ENCRYPTION_KEYS = env_list(
+    "ENCRYPTION_KEYS",
+    [],
+    "Keys sealing customer e-mail, phone and name at rest (AES-256-GCM): url-safe base64 of 32"
+    " bytes, comma-separated; the first seals, all open (rotation). Unset: one derived from"
+    " SECRET_KEY, for development.",
+)
+BLIND_INDEX_KEY = env_str(
+    "BLIND_INDEX_KEY",
+    "",
+    "Key of the keyed hashes that find customers by e-mail or phone. Unset: derived from"
+    " SECRET_KEY. Changing it needs `soriloop customers-reencrypt`.",
+)
+ERASURE_SYNC_LIMIT = env_int(
+    "ERASURE_SYNC_LIMIT",
+    500,
+    "Records of one customer erased within the DELETE request; more are erased by a task (202).",
+    minimum=0,
+)
+ERASURE_FEEDBACK = env_choice(
+    "ERASURE_FEEDBACK",
+    "delete",
+    ("delete", "redact"),
+    "What erasing a customer does to their feedback: delete (text and metadata emptied, the"
+    " record leaves lists and metrics) or redact (kept anonymous, personal data in the text masked).",
+)
 DEBUG = env_bool("DEBUG", False, "Django debug pages. Never on in production.")
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"], "Host names Soriloop answers to."
@@ -146,6 +172,9 @@ def _database(url: str) -> dict[str, Any]:
                 # Checkpoint every ~40 MB of WAL rather than every 4 MB: each checkpoint
                 # syncs the file, and imports commit a batch every few thousand rows.
                 "PRAGMA wal_autocheckpoint=10000;"
+                # Deleted rows are overwritten with zeros: an erased customer (or a dropped
+                # plain column) does not linger in free pages of the file.
+                "PRAGMA secure_delete=ON;"
             ),
         }
         config["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
@@ -274,6 +303,12 @@ DELETED_FEEDBACK_RETENTION_DAYS = env_int(
     "DELETED_FEEDBACK_RETENTION_DAYS",
     0,
     "Days a deleted record keeps its text before it is purged; 0 purges at once.",
+    minimum=0,
+)
+FEEDBACK_ANONYMISE_MONTHS = env_int(
+    "FEEDBACK_ANONYMISE_MONTHS",
+    0,
+    "Months (of 30 days) after which a record is made anonymous by the worker; 0: never.",
     minimum=0,
 )
 CHANGE_LOG_RETENTION_DAYS = env_int(
@@ -408,6 +443,7 @@ WORKER_LOOPS = [
     "soriloop.analysis.emerging.emerging_scan",
     "soriloop.analysis.adapt.adapt_scan",
     "soriloop.feedback.services.feedback_purge_deleted",
+    "soriloop.feedback.services.feedback_anonymise_old",
     "soriloop.core.changes.changes_prune",
     "soriloop.surveys.services.responses_record_partial",
     "soriloop.alerts.webhooks.webhooks_deliver",
@@ -416,12 +452,27 @@ WORKER_LOOPS = [
     "soriloop.surveys.sending.survey_mail_send",
     "soriloop.loop.replies.case_replies_send",
     "soriloop.loop.sla.sla_scan",
+    "soriloop.customers.erasure.erasures_run",
+    "soriloop.customers.risk.churn_models_train_due",
+    "soriloop.customers.segments.segments_refresh_due",
 ]
 CASE_REPLY_MAX_ATTEMPTS = env_int(
     "CASE_REPLY_MAX_ATTEMPTS",
     8,
     "Tries of a case reply e-mail before it is marked failed (the pause doubles from 2 minutes).",
     minimum=1,
+)
+SEGMENT_REFRESH_SECONDS = env_int(
+    "SEGMENT_REFRESH_SECONDS",
+    3600,
+    "Seconds between two full refreshes of a segment whose rule has a time window or a churn risk.",
+    minimum=60,
+)
+CHURN_TRAIN_SECONDS = env_int(
+    "CHURN_TRAIN_SECONDS",
+    7 * 24 * 3600,
+    "Seconds between two trainings of a workspace's churn model by the worker.",
+    minimum=3600,
 )
 ADAPT_SECONDS = env_int(
     "ADAPT_SECONDS",

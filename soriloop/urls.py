@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("soriloop.surveys.urls")),
     path("", include("soriloop.alerts.urls")),
     path("", include("soriloop.loop.urls")),
+    path("", include("soriloop.customers.urls")),
     path("", include("soriloop.inbox.urls")),
     path("", include("soriloop.core.urls")),
 ]

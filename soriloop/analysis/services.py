@@ -18,7 +18,7 @@ from soriloop.analysis.adapt import adapted_model, current_model
 from soriloop.analysis.corrections import apply_corrections, latest_corrections
 from soriloop.analysis.engine.embed import ENCODER, Encoder, pack
 from soriloop.analysis.engine.heads import Evidence
-from soriloop.analysis.engine.pii import mask_json
+from soriloop.analysis.engine.pii import mask_json, mask_text
 from soriloop.analysis.engine.pipeline import Analysis, TextIn, analyze
 from soriloop.analysis.engine.similar import signature, to_bytes
 from soriloop.analysis.engine.store import MODELS, ModelStore
@@ -293,3 +293,26 @@ def enrichments_forget_purged(events: Sequence[Change]) -> None:
     """The change-log handler for ``feedback.purged``: forget what analysis derived from the
     purged records. Idempotent: forgetting twice deletes nothing more."""
     enrichment_forget(feedback_ids=[e.subject_id for e in events])
+
+
+def _masked_spans(found: Any) -> Any:
+    """``found`` (evidence lists and the dicts holding them) with every quoted text masked."""
+    if isinstance(found, list):
+        return [_masked_spans(item) for item in found]
+    if isinstance(found, dict):
+        return {k: mask_text(v) if k == "text" and isinstance(v, str) else _masked_spans(v)
+                for k, v in found.items()}  # fmt: skip
+    return found
+
+
+def enrichments_anonymise(events: Sequence[Change]) -> None:
+    """The change-log handler for ``feedback.anonymised``: mask the personal data analysis
+    quoted from those records (evidence spans, the redacted copy) and drop the PII spans;
+    labels, topics and vectors stay, so the metrics keep them. Idempotent."""
+    ids = [e.subject_id for e in events]
+    for enrichment in Enrichment.objects.filter(feedback_id__in=ids):
+        enrichment.evidence = _masked_spans(enrichment.evidence)
+        enrichment.types = _masked_spans(enrichment.types)
+        enrichment.redacted_text = mask_text(enrichment.redacted_text)
+        enrichment.pii = []
+        enrichment.save(update_fields=["evidence", "types", "redacted_text", "pii"])

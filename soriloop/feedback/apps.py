@@ -7,6 +7,8 @@ class FeedbackConfig(AppConfig):
 
     def ready(self) -> None:
         from soriloop.core.changes import consumer_register
+        from soriloop.customers.hooks import customer_source_register
+        from soriloop.feedback.customer_data import SOURCE
         from soriloop.feedback.tasks import feedback_acknowledgements_queue
 
         consumer_register(
@@ -14,3 +16,4 @@ class FeedbackConfig(AppConfig):
             types=["feedback.created"],
             handle=feedback_acknowledgements_queue,
         )
+        customer_source_register(SOURCE)  # the customer's records: timeline, export, erasure

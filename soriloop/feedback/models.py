@@ -83,6 +83,8 @@ class Feedback(models.Model):
     analysis_owner = models.CharField(max_length=64, blank=True, default="")
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # set when FEEDBACK_ANONYMISE_MONTHS made it anonymous (no customer, personal data masked)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -100,6 +102,9 @@ class Feedback(models.Model):
                 fields=["analysis_state", "id"],
                 condition=Q(analysis_state="pending"),
                 name="fb_pending",
+            ),
+            models.Index(
+                fields=["received_at"], condition=Q(anonymised_at=None), name="fb_not_anonymised"
             ),
         ]
 

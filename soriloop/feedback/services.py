@@ -23,6 +23,7 @@ from django.utils import timezone
 from soriloop.accounts.models import Membership, Workspace
 from soriloop.accounts.permissions import Action, require
 from soriloop.accounts.services import audit_record
+from soriloop.analysis.engine.pii import mask_json, mask_text
 from soriloop.core.changes import Event, changes_append, events_for
 from soriloop.customers.models import Customer
 from soriloop.customers.services import customer_resolve_many
@@ -387,6 +388,38 @@ def feedback_purge_deleted(*, owner: str = "", limit: int = 1000) -> int:
         return 0
     with transaction.atomic():
         return _purge(records)
+
+
+_anonymise_checked = -math.inf
+
+
+def feedback_anonymise_old(*, owner: str = "", limit: int = 1000) -> int:
+    """Make records received more than ``FEEDBACK_ANONYMISE_MONTHS`` (x 30 days) ago
+    anonymous: unlinked from their customer, personal data in the text and metadata masked by
+    the PII detector; appends ``feedback.anonymised`` so the rollups recount their days and
+    analysis masks what it quoted. A worker loop (looks once a minute while idle); 0 months
+    turns it off. Returns how many records it anonymised."""
+    global _anonymise_checked
+    months = django_settings.FEEDBACK_ANONYMISE_MONTHS
+    if months == 0 or (owner and time.monotonic() - _anonymise_checked < _PURGE_CHECK_SECONDS):
+        return 0
+    cutoff = timezone.now() - dt.timedelta(days=30 * months)
+    records = list(
+        Feedback.objects.filter(received_at__lt=cutoff, anonymised_at=None)
+        .order_by("received_at", "id")
+        .only("id", "workspace_id", "day", "text", "metadata")[:limit]
+    )
+    if not records:
+        _anonymise_checked = time.monotonic()
+        return 0
+    moment = timezone.now()
+    with transaction.atomic():
+        for record in records:
+            record.text, record.metadata = mask_text(record.text), mask_json(record.metadata)
+            record.customer, record.anonymised_at = None, moment
+        Feedback.objects.bulk_update(records, ["text", "metadata", "customer", "anonymised_at"])
+        changes_append(events_for(records, "feedback.anonymised"))
+    return len(records)
 
 
 def feedback_enter_manually(*, actor: Membership, data: dict[str, Any]) -> IngestResult:

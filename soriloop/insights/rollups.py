@@ -58,6 +58,7 @@ ROLLUP_CHANGES = (
     "feedback.created",
     "feedback.changed",
     "feedback.deleted",
+    "feedback.anonymised",
     "feedback.analyzed",
     "feedback.corrected",
     "customer.changed",
@@ -79,6 +80,8 @@ def rollups_consume(events: Sequence[Change]) -> None:
     customers: dict[int, set[int]] = {}
     for event in events:
         if event.type == "customer.changed":
+            if "segment" not in event.payload.get("fields", ["segment"]):
+                continue  # dashboards cut by the segment attribute only
             customers.setdefault(event.workspace_id, set()).add(event.subject_id)
         elif "day" in event.payload:
             day = dt.date.fromisoformat(event.payload["day"])

@@ -16,8 +16,8 @@ from soriloop.accounts.api import read_auth, write_auth
 from soriloop.accounts.models import ApiKey, Membership
 from soriloop.accounts.selectors import team_get, teams_of
 from soriloop.accounts.services import TeamInvalid, team_create, team_member_set
-from soriloop.alerts.api import AlertConditionsIn, AlertConditionsOut
 from soriloop.alerts.rules import AlertRuleInvalid
+from soriloop.alerts.schemas import AlertConditionsIn, AlertConditionsOut
 from soriloop.alerts.selectors import member_of
 from soriloop.core.api_types import NO_NUL, Day, RecordId, not_a_boolean, omitted
 from soriloop.core.errors import BODY_ERRORS, ONE_ERRORS, WRITE_ERRORS, documented, envelope

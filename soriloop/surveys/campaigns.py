@@ -97,7 +97,7 @@ def recipients_from_segment(*, workspace: Workspace, segment: str) -> list[Recip
     """The customers of a segment (their ``segment`` attribute) who have an e-mail address."""
     customers = (
         Customer.objects.filter(workspace=workspace, attributes__segment=segment)
-        .exclude(email=None)
+        .exclude(email_hash=None)
         .order_by("id")[:MAX_CAMPAIGN_RECIPIENTS]
     )
     return [

@@ -66,6 +66,7 @@ class SkippedOut(Schema):
     no_address: int = Field(ge=0)
     late: int = Field(ge=0)
     finished: int = Field(ge=0)
+    no_consent: int = Field(ge=0, description="The customer withdrew consent to survey e-mail.")
 
 
 class VariantsOut(Schema):

@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from soriloop.core.heartbeat import live_worker_ids
 from soriloop.core.ratelimit import rate_limit_hit, rate_limit_remaining
+from soriloop.customers.services import consent_withdrawn
 from soriloop.surveys.fatigue import Person, contact_record, fatigue_check, person_lock, rule_get
 from soriloop.surveys.models import (
     Contact,
@@ -60,6 +61,7 @@ REASONS = (
     "no_address",
     "late",
     "finished",
+    "no_consent",
 )
 VARIANTS = ("unopened", "opened", "started")
 RETRY_MINUTES = 5
@@ -230,6 +232,8 @@ def _skip_reason(message: Message, person: Person, now: dt.datetime) -> str:
             return "finished"
     if suppression_of(workspace_id=message.workspace_id, address=person.address):
         return "suppressed"
+    if consent_withdrawn(invitation.customer, "survey_email"):
+        return "no_consent"
     return fatigue_check(survey=survey, person=person, at=now, reminder=reminder, message=message)
 
 

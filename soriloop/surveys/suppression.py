@@ -11,6 +11,7 @@ from django.core import signing
 from django.db.models import QuerySet
 
 from soriloop.accounts.models import Workspace
+from soriloop.core.crypto import cipher
 from soriloop.customers.services import normalise_email
 from soriloop.surveys.models import Suppression
 
@@ -44,9 +45,17 @@ def suppressions_add(*, workspace: Workspace, addresses: Iterable[str], reason: 
     return len(fresh)
 
 
+def suppression_hashed(address: str) -> str:
+    """What an erased customer's suppression keeps of their address: its keyed hash, so the
+    address still gets no survey e-mail and is not stored in the clear."""
+    return "hmac:" + cipher().digest("suppression", normalise_email(address))
+
+
 def suppression_of(*, workspace_id: int, address: str) -> Suppression | None:
+    """The suppression of ``address``, kept in the clear or (after an erasure) hashed."""
     return Suppression.objects.filter(
-        workspace_id=workspace_id, address=normalise_email(address)
+        workspace_id=workspace_id,
+        address__in=[normalise_email(address), suppression_hashed(address)],
     ).first()
 
 

@@ -94,6 +94,8 @@ FIELD_LABELS = {
     "mapping": _("Column mapping"),
 }
 AUDIT_ACTIONS = {
+    "customer.erased": _("Customer erased"),
+    "customer.revealed": _("Customer's personal data shown"),
     "webhook.created": _("Webhook created"),
     "webhook.changed": _("Webhook changed"),
     "webhook.deleted": _("Webhook deleted"),

@@ -113,6 +113,8 @@ CROSS_FIELD = {
     ("GET", "/api/v1/loop/metrics"),  # end not before start
     ("POST", "/api/v1/routing-rules"),  # at least one condition; a team of this workspace
     ("PUT", "/api/v1/loop/settings"),  # each working period ends after it starts
+    ("GET", "/api/v1/metrics/retention"),
+    ("POST", "/api/v1/segments"),
 }
 
 

@@ -34,6 +34,7 @@ from soriloop.analysis.training import (
     scores,
     sentiment_splits,
 )
+from soriloop.customers.risk import churn_model_json, churn_model_train
 
 
 def evaluate(
@@ -76,6 +77,12 @@ class Command(BaseCommand):
         parser.add_argument("--alpha", type=float, default=5e-7)
         parser.add_argument("--epochs", type=int, default=15)
         parser.add_argument(
+            "--churn",
+            metavar="WORKSPACE",
+            help="train this workspace's churn model instead (docs/customers.md); prints its "
+            "held-out AUC, calibration and whether it is used",
+        )
+        parser.add_argument(
             "--workspace",
             help="adapt this workspace's sentiment head and topics to its corrections and scored "
             "feedback instead",
@@ -92,8 +99,12 @@ class Command(BaseCommand):
         epochs: int,
         workspace: str | None = None,
         meaning_only: bool = False,
+        churn: str | None = None,
         **options: Any,
     ) -> None:
+        if churn:
+            self._train_churn(churn)
+            return
         if workspace:
             target = workspace_find(ident=workspace)
             if target is None:
@@ -133,6 +144,14 @@ class Command(BaseCommand):
         report["abuse"] = {"model": abuse.version, "train_examples": len(abuse_train), "dev_n": result["n"],
                            "accuracy": result["accuracy"], "abusive": result["per_class"]["abusive"]}  # fmt: skip
         self.stdout.write(json.dumps(report, ensure_ascii=False, indent=2))
+
+    def _train_churn(self, ident: str) -> None:
+        target = workspace_find(ident=ident)
+        if target is None:
+            raise CommandError(f"no workspace {ident!r}")
+        self.stdout.write(
+            json.dumps(churn_model_json(churn_model_train(workspace=target)), indent=2)
+        )
 
     def _fit_meaning(
         self, model: SentimentModel, train: list[Any], dev: dict[str, list[Any]]

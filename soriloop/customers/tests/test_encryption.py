@@ -1,0 +1,135 @@
+"""Customer e-mail, phone and name sealed at rest: the cipher, key rotation, the database files
+after ingest and after the migration of plain rows, and lookups through the blind indexes."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from soriloop.conftest import Member, add
+from soriloop.core.crypto import FieldCipher, Undecryptable, cipher, parse_keys
+from soriloop.customers.models import Customer
+from soriloop.customers.services import CustomerRef, customer_resolve_many, customers_reencrypt
+
+EMAIL = "seal.me@example.com"
+PHONE = "01055556666"
+
+
+def new_key() -> str:
+    return base64.urlsafe_b64encode(bytes(range(32))).decode()
+
+
+def other_key() -> str:
+    return base64.urlsafe_b64encode(bytes(range(1, 33))).decode()
+
+
+def test_a_sealed_value_opens_for_its_purpose_only_and_not_when_altered() -> None:
+    c = FieldCipher(keys=(bytes(32),), index_key=b"k")
+    token = c.seal("customer.email", EMAIL)
+    assert EMAIL not in token and c.open("customer.email", token) == EMAIL
+    assert c.seal("customer.email", EMAIL) != token, "a fresh nonce each time"
+    with pytest.raises(Undecryptable):
+        c.open("customer.phone", token)
+    altered = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
+    with pytest.raises(Undecryptable):
+        c.open("customer.email", altered)
+    assert c.seal("customer.email", "") == "" and c.open("customer.email", "") == ""
+
+
+def test_the_blind_index_is_keyed_and_stable() -> None:
+    one = FieldCipher(keys=(bytes(32),), index_key=b"one")
+    two = FieldCipher(keys=(bytes(32),), index_key=b"two")
+    assert one.digest("customer.email", EMAIL) == one.digest("customer.email", EMAIL)
+    assert one.digest("customer.email", EMAIL) != two.digest("customer.email", EMAIL)
+    assert EMAIL not in one.digest("customer.email", EMAIL)
+
+
+def test_keys_must_be_32_bytes_of_base64() -> None:
+    assert parse_keys([new_key()]) == [bytes(range(32))]
+    with pytest.raises(ImproperlyConfigured):
+        parse_keys([base64.urlsafe_b64encode(b"short").decode()])
+
+
+def test_a_rotated_key_still_opens_and_reencrypt_seals_under_the_new_one(
+    alice: Member, settings
+) -> None:
+    settings.ENCRYPTION_KEYS = [new_key()]
+    (kim,) = customer_resolve_many(
+        workspace=alice.workspace, refs=[CustomerRef(email=EMAIL, phone=PHONE, name="김민수")]
+    )
+    old_token = Customer.objects.get(pk=kim.pk).email_sealed
+    settings.ENCRYPTION_KEYS = [other_key(), new_key()]
+    stored = Customer.objects.get(pk=kim.pk)
+    assert (stored.email, stored.phone, stored.name) == (EMAIL, PHONE, "김민수")
+    assert not cipher().is_current(stored.email_sealed)
+    assert customers_reencrypt() == 1
+    assert customers_reencrypt() == 0, "nothing left to do"
+    settings.ENCRYPTION_KEYS = [other_key()]
+    stored = Customer.objects.get(pk=kim.pk)
+    assert stored.email_sealed != old_token and stored.email == EMAIL
+    (found,) = customer_resolve_many(workspace=alice.workspace, refs=[CustomerRef(email=EMAIL)])
+    assert found.pk == kim.pk, "the blind index did not change with the key"
+
+
+def _database_bytes() -> bytes:
+    """The bytes of the database's files, after writing everything committed into them."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            name = Path(connection.settings_dict["NAME"])
+            files = [name, name.with_name(name.name + "-wal")]
+        else:
+            cursor.execute("CHECKPOINT")
+            cursor.execute("SHOW data_directory")
+            (root,) = cursor.fetchone()
+            cursor.execute(
+                "SELECT pg_relation_filepath(c.oid) FROM pg_class c"
+                " WHERE c.relkind IN ('r', 't', 'i') AND pg_relation_filepath(c.oid) IS NOT NULL"
+                " AND c.relnamespace IN ('public'::regnamespace, 'pg_toast'::regnamespace)"
+            )
+            files = [Path(root) / path for (path,) in cursor.fetchall()]
+    chunks = []
+    for file in files:
+        for part in [file, *sorted(file.parent.glob(file.name + ".*"))]:
+            if part.exists():
+                chunks.append(part.read_bytes())
+    return b"".join(chunks)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_files_hold_no_plain_email_or_phone_after_ingest(alice: Member) -> None:
+    add(alice, text="control: written in the clear", customer={"email": EMAIL, "phone": PHONE})
+    add(alice, text="again", customer={"email": EMAIL.upper(), "phone": "010-5555-6666"})
+    files = _database_bytes()
+    assert b"control: written in the clear" in files, "the scan sees committed rows"
+    assert EMAIL.encode() not in files
+    assert PHONE.encode() not in files
+    assert Customer.objects.count() == 1, "the blind indexes still dedup"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_seals_existing_plain_rows_and_leaves_no_copy(alice: Member) -> None:
+    executor = MigrationExecutor(connection)
+    before = [("customers", "0002_customerevent")]
+    executor.migrate(before)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO customers_customer (workspace_id, external_id, email, phone, name,"
+            " attributes, created_at, updated_at) VALUES (%s, 'old-1', %s, %s, '김민수', '{}',"
+            " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+            [alice.workspace.pk, EMAIL, PHONE],
+        )
+    assert EMAIL.encode() in _database_bytes(), "the control: the plain row is in the file"
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    files = _database_bytes()
+    assert EMAIL.encode() not in files and PHONE.encode() not in files
+    stored = Customer.objects.get(external_id="old-1")
+    assert (stored.email, stored.phone, stored.name) == (EMAIL, PHONE, "김민수")
+    (found,) = customer_resolve_many(workspace=alice.workspace, refs=[CustomerRef(phone=PHONE)])
+    assert found.pk == stored.pk, "a migrated customer is found by its phone, not created again"
