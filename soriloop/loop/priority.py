@@ -2,9 +2,7 @@
 churn risk, customer value, the customer's other open cases and waiting time, always with
 its reasons in words (docs/cases.md).
 
-``priority_of`` is pure; ``_churn_risk`` reads the customer's events and feedback. It is the
-recency/frequency fallback until the customers app's ``customer_churn_risk`` lands, and has
-its shape, so that swapping it is one line."""
+``priority_of`` is pure; ``_churn_risk`` asks the customers app (``customer_churn_risk``)."""
 
 from __future__ import annotations
 
@@ -12,12 +10,13 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from django.db.models import Sum
 from django.utils import timezone
 
 from soriloop.customers.models import Customer, CustomerEvent
+from soriloop.customers.risk import customer_churn_risk
 from soriloop.feedback.models import Feedback
 
 Level = Literal["urgent", "high", "normal", "low"]
@@ -101,36 +100,11 @@ def _open_cases(n: int) -> str:
 
 
 def _churn_risk(customer: Customer) -> ChurnRisk:
-    """Recency and frequency: days since the last purchase, purchases in 90 days, negative
-    feedback in 30 days (the fallback until customers.risk lands)."""
-    now = timezone.now()
-    events = CustomerEvent.objects.filter(customer=customer, type__in=PURCHASE_TYPES)
-    last = events.order_by("-occurred_at").values_list("occurred_at", flat=True).first()
-    recent = events.filter(occurred_at__gte=now - dt.timedelta(days=90)).count()
-    negative = Feedback.objects.filter(
-        workspace_id=customer.workspace_id,
-        customer=customer,
-        deleted_at=None,
-        received_at__gte=now - dt.timedelta(days=30),
-        enrichment__sentiment_label="negative",
-    ).count()
-    score, reasons = 0.0, []
-    if last is not None:
-        days = (now - last).days
-        if days >= 60:
-            score += 0.5
-            reasons.append(f"no purchase in {days} days")
-        elif recent <= 1:
-            score += 0.2
-            reasons.append(f"{recent} purchase in 90 days")
-    if negative >= 2:
-        score += min(0.4, 0.15 * negative)
-        reasons.append(f"{negative} negative messages in 30 days")
-    score = min(1.0, score)
-    level: Literal["low", "medium", "high"] = (
-        "high" if score >= 0.6 else "medium" if score >= 0.3 else "low"
-    )
-    return ChurnRisk(score, level, reasons, "loop-recency-frequency")
+    """The customer's churn risk from the customers app: the workspace's model when it has
+    learnt enough, else its transparent heuristic (docs/customers.md)."""
+    risk = customer_churn_risk(customer)
+    level = cast(Literal["low", "medium", "high"], risk.level)
+    return ChurnRisk(risk.score, level, list(risk.reasons), risk.model)
 
 
 def _value(customer: Customer) -> Decimal | None:

@@ -14,6 +14,7 @@ from soriloop.accounts.models import Role, Team
 from soriloop.accounts.services import team_create, team_member_set
 from soriloop.conftest import Member, api, make_member
 from soriloop.customers.models import Customer, CustomerEvent
+from soriloop.customers.risk import customer_churn_risk
 from soriloop.loop.models import CaseReply, RoutingRule
 from soriloop.loop.priority import _churn_risk
 from soriloop.loop.tests.factories import case_of, detractor
@@ -74,18 +75,17 @@ def test_nobody_free_leaves_the_case_in_the_team_queue(key: str, alice: Member) 
     assert [c["id"] for c in queue] == [case["id"]]
 
 
-def test_churn_risk_of_a_customer_who_stopped_buying_is_a_priority_reason(
-    key: str, alice: Member
-) -> None:
+def test_the_customers_churn_risk_is_a_priority_reason(key: str, alice: Member) -> None:
     customer = Customer.objects.create(workspace=alice.workspace, email="old@example.com")
     CustomerEvent.objects.create(
-        workspace=alice.workspace, customer=customer, type="purchase",
-        occurred_at=timezone.now() - dt.timedelta(days=75),
+        workspace=alice.workspace, customer=customer, type="subscription_cancelled",
+        occurred_at=timezone.now() - dt.timedelta(days=3),
     )  # fmt: skip
     risk = _churn_risk(customer)
-    assert (risk.level, risk.reasons) == ("medium", ["no purchase in 75 days"])
+    assert (risk.level, risk.model) == ("high", "heuristic"), "it is the customers app's risk"
+    assert risk == _churn_risk(customer) and risk.model == customer_churn_risk(customer).model
     case = case_of(key, detractor(key, email="old@example.com"))
-    assert "churn risk medium: no purchase in 75 days" in case["priority_reasons"]
+    assert f"churn risk {risk.level}: {', '.join(risk.reasons)}" in case["priority_reasons"]
 
 
 def test_loop_metrics_count_the_closed_loop_and_the_recovery(key: str, alice: Member) -> None:
