@@ -177,7 +177,7 @@ class ChurnRiskOut(Schema):
     model: Literal["heuristic", "model"]
 
 
-class CustomerOut(Schema):
+class CustomerRecordOut(Schema):
     id: int
     external_id: str | None
     email: str | None = Field(description="Masked unless the key may see personal data.")
@@ -199,7 +199,7 @@ class TimelineItemOut(Schema):
     data: dict[str, Any]
 
 
-class ProfileOut(CustomerOut):
+class ProfileOut(CustomerRecordOut):
     timeline: list[TimelineItemOut] = Field(description="Newest first, `limit` at most.")
     timeline_next_before: dt.datetime | None = Field(
         description="Pass as `before` for the older items; null when there are none."
@@ -208,7 +208,7 @@ class ProfileOut(CustomerOut):
 
 
 class CustomerPage(Schema):
-    items: list[CustomerOut]
+    items: list[CustomerRecordOut]
     next_before: int | None
 
 
@@ -284,7 +284,9 @@ def _missing() -> JsonResponse:
     "/customers/by-external-id/{external_id}",
     auth=write_auth,
     summary="Create or update a customer by your id for them (CRM sync; idempotent)",
-    response=documented({200: CustomerOut, 201: CustomerOut}, WRITE_ERRORS, BODY_ERRORS, (409,)),
+    response=documented(
+        {200: CustomerRecordOut, 201: CustomerRecordOut}, WRITE_ERRORS, BODY_ERRORS, (409,)
+    ),
 )
 def customer_put(
     request: HttpRequest, external_id: Path[ExternalId], payload: UpsertIn
@@ -441,7 +443,7 @@ class ConsentIn(Schema):
     "/customers/{customer_id}/consent",
     auth=write_auth,
     summary="Record a customer's consent (or its withdrawal) for one purpose",
-    response=documented({200: CustomerOut}, ONE_ERRORS, WRITE_ERRORS, BODY_ERRORS),
+    response=documented({200: CustomerRecordOut}, ONE_ERRORS, WRITE_ERRORS, BODY_ERRORS),
 )
 def consent_put(
     request: HttpRequest, customer_id: Path[RecordId], payload: ConsentIn

@@ -219,7 +219,7 @@ class TeamOut(Schema):
     restricted: bool
 
 
-class MetricsQuery(Schema):
+class LoopMetricsQuery(Schema):
     start: Day
     end: Day
     team: RecordId | None = omitted()
@@ -454,7 +454,7 @@ def team_add(request: HttpRequest, payload: TeamIn) -> HttpResponse:
     summary="Closed-loop rate, response times, SLA attainment and recovery",
     response=documented({200: LoopMetricsOut}),
 )
-def loop_metrics(request: HttpRequest, query: Query[MetricsQuery]) -> HttpResponse:
+def loop_metrics(request: HttpRequest, query: Query[LoopMetricsQuery]) -> HttpResponse:
     if query.end < query.start:
         return envelope(422, "The period ends before it starts.", {"end": ["before start"]})
     found = selectors.metrics_loop(
