@@ -11,7 +11,7 @@ from soriloop.conftest import Member
 
 EXPECTED = {
     "viewer": set(),
-    "agent": {Action.WRITE_FEEDBACK, Action.EXPORT},
+    "agent": {Action.WRITE_FEEDBACK, Action.EXPORT, Action.WORK_CASES},
     "admin": {
         Action.WRITE_FEEDBACK,
         Action.EXPORT,
@@ -23,6 +23,7 @@ EXPECTED = {
         Action.VIEW_AUDIT,
         Action.VIEW_PERSONAL_DATA,
         Action.MANAGE_SURVEYS,
+        Action.WORK_CASES,
     },
     "owner": set(Action) - {Action.VIEW},
 }

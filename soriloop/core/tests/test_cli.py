@@ -112,6 +112,6 @@ def test_help_lists_every_command_with_one_line(capsys) -> None:
         if not path.stem.startswith("_")
     )
     assert {"import", "smtpd", "train", "eval", "reanalyze", "rollups"} <= set(ours)
-    for name in [*ours, "serve", "manage"]:
+    for name in [*(n.replace("_", "-") for n in ours), "serve", "manage"]:
         line = next((row for row in out.splitlines() if row.strip().startswith(name + " ")), "")
         assert len(line.split()) > 2, f"{name} has no help line in:\n{out}"
