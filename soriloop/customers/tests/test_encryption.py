@@ -4,6 +4,9 @@ after ingest and after the migration of plain rows, and lookups through the blin
 from __future__ import annotations
 
 import base64
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -111,6 +114,54 @@ def test_the_database_files_hold_no_plain_email_or_phone_after_ingest(alice: Mem
     assert Customer.objects.count() == 1, "the blind indexes still dedup"
 
 
+MIGRATE_IN_A_FILE_OF_ITS_OWN = """
+import os, sqlite3, sys
+os.environ["DJANGO_SETTINGS_MODULE"] = "soriloop.settings"
+import django
+django.setup()
+from django.core.management import call_command
+from django.db import connection
+email, phone, db = sys.argv[1], sys.argv[2], sys.argv[3]
+call_command("migrate", "customers", "0002", verbosity=0)
+call_command("migrate", "accounts", verbosity=0)
+with connection.cursor() as cursor:
+    cursor.execute("INSERT INTO accounts_workspace (name, slug, timezone, default_language, created_at)"
+                   " VALUES ('w', 'w', 'Asia/Seoul', 'ko', CURRENT_TIMESTAMP)")
+    cursor.execute("INSERT INTO customers_customer (workspace_id, external_id, email, phone, name,"
+                   " attributes, created_at, updated_at) VALUES (1, 'old-1', %s, %s, '김민수', '{}',"
+                   " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)", [email, phone])
+connection.close()
+import pathlib
+files = b"".join(p.read_bytes() for p in pathlib.Path(db).parent.glob("soriloop.sqlite3*"))
+assert email.encode() in files, "the control: the plain row is in the file"
+call_command("migrate", verbosity=0)
+from soriloop.customers.models import Customer
+stored = Customer.objects.get(external_id="old-1")
+assert (stored.email, stored.phone, stored.name) == (email, phone, "김민수"), stored
+connection.close()
+print("migrated")
+"""
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite variant of the next test")
+def test_the_migration_seals_plain_rows_of_a_sqlite_file_and_leaves_no_copy(
+    tmp_path: Path,
+) -> None:
+    """On a database file of its own: migrating this suite's shared test database back and
+    forth under the other tests' connections is not what a deployment does."""
+    db = tmp_path / "soriloop.sqlite3"
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["SORILOOP_DATA_DIR"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", MIGRATE_IN_A_FILE_OF_ITS_OWN, EMAIL, PHONE, str(db)],
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0 and "migrated" in done.stdout, done.stderr[-3000:]
+    files = b"".join(p.read_bytes() for p in tmp_path.glob("soriloop.sqlite3*"))
+    assert EMAIL.encode() not in files and PHONE.encode() not in files
+
+
+@pytest.mark.skipif(connection.vendor == "sqlite", reason="SQLite: the test above, in a file")
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_seals_existing_plain_rows_and_leaves_no_copy(alice: Member) -> None:
     executor = MigrationExecutor(connection)
