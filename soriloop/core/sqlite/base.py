@@ -26,24 +26,26 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self._queue_fd: int | None = None
         self._queue_held = False
 
-    def _queue_file(self) -> int | None:
-        if self.is_in_memory_db():
-            return None
-        if self._queue_fd is None:
-            name = str(self.settings_dict["NAME"])
-            self._queue_fd = os.open(f"{name}.writer", os.O_RDWR | os.O_CREAT, 0o600)
-        return self._queue_fd
-
     def _queue_enter(self) -> None:
-        fd = self._queue_file()
-        if fd is not None and not self._queue_held:
+        # The lock file is opened for the one transaction and closed at its end: a
+        # connection that is never closed (a thread's, say) then holds no descriptor, and the
+        # file follows the database's current name (the test runner renames it).
+        if self._queue_held or self.is_in_memory_db():
+            return
+        name = str(self.settings_dict["NAME"])
+        fd = os.open(f"{name}.writer", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
             fcntl.flock(fd, fcntl.LOCK_EX)  # blocks without the GIL until it is ours
-            self._queue_held = True
+        except BaseException:
+            os.close(fd)
+            raise
+        self._queue_fd = fd
+        self._queue_held = True
 
     def _queue_leave(self) -> None:
         if self._queue_held and self._queue_fd is not None:
-            self._queue_held = False
-            fcntl.flock(self._queue_fd, fcntl.LOCK_UN)
+            fd, self._queue_fd, self._queue_held = self._queue_fd, None, False
+            os.close(fd)  # closing the descriptor releases the lock
 
     def _start_transaction_under_autocommit(self) -> None:
         self._queue_enter()
@@ -70,6 +72,3 @@ class DatabaseWrapper(base.DatabaseWrapper):
             super()._close()  # type: ignore[misc]  # not in django-stubs
         finally:
             self._queue_leave()
-            if self._queue_fd is not None:
-                os.close(self._queue_fd)
-                self._queue_fd = None
