@@ -88,6 +88,15 @@ class Workspace(models.Model):
         """Today's date in the workspace's time zone (the ``day`` records are counted by)."""
         return now().astimezone(zoneinfo.ZoneInfo(self.timezone)).date()
 
+    def days_span(self, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+        """The instants ``[start 00:00, the day after end 00:00)`` in the workspace's time zone:
+        filter a timestamp by ``>= first, < last`` to count it on the workspace's days (a
+        ``__date`` lookup would cut the days at midnight UTC)."""
+        zone = zoneinfo.ZoneInfo(self.timezone)
+        first = dt.datetime.combine(start, dt.time.min, tzinfo=zone)
+        last = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+        return first, last
+
 
 class Membership(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")

@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from soriloop.accounts.models import Role, Team
@@ -88,10 +89,22 @@ def test_the_customers_churn_risk_is_a_priority_reason(key: str, alice: Member) 
     assert f"churn risk {risk.level}: {', '.join(risk.reasons)}" in case["priority_reasons"]
 
 
-def test_loop_metrics_count_the_closed_loop_and_the_recovery(key: str, alice: Member) -> None:
-    case = case_of(key, detractor(key))
-    api("post", f"/cases/{case['id']}/replies", key, {"body": "죄송합니다"})
-    today = alice.workspace.today().isoformat()
+@pytest.mark.parametrize(
+    "moment",
+    ["2026-03-02T01:30:00+09:00", "2026-03-02T23:30:00+09:00"],
+    ids=["seoul-early-morning", "seoul-late-evening"],
+)
+def test_loop_metrics_count_the_closed_loop_and_the_recovery(
+    key: str, alice: Member, moment: str
+) -> None:
+    """Cases count on the workspace's days: 01:30 in Seoul is the day before in UTC."""
+    with time_machine.travel(dt.datetime.fromisoformat(moment), tick=False):
+        case = case_of(key, detractor(key))
+        api("post", f"/cases/{case['id']}/replies", key, {"body": "죄송합니다"})
+    today = "2026-03-02"
+    for other in ("2026-03-01", "2026-03-03"):
+        elsewhere = api("get", f"/loop/metrics?start={other}&end={other}", key).json()
+        assert elsewhere["cases"] == 0 and elsewhere["unhappy_records"] == 0, other
     metrics = api("get", f"/loop/metrics?start={today}&end={today}", key)
     assert metrics.status_code == 200, metrics.content
     body = metrics.json()
