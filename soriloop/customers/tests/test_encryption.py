@@ -95,12 +95,19 @@ def _database_bytes() -> bytes:
                 " AND c.relnamespace IN ('public'::regnamespace, 'pg_toast'::regnamespace)"
             )
             files = [Path(root) / path for (path,) in cursor.fetchall()]
-    chunks = []
-    for file in files:
-        for part in [file, *sorted(file.parent.glob(file.name + ".*"))]:
-            if part.exists():
-                chunks.append(part.read_bytes())
-    return b"".join(chunks)
+    parts = [
+        str(part)
+        for file in files
+        for part in [file, *sorted(file.parent.glob(file.name + ".*"))]
+        if part.exists()
+    ]
+    # Read by another process: closing a descriptor this process opened on the SQLite file
+    # would drop every POSIX lock the process holds on it, its open connection's included
+    # (sqlite.org/howtocorrupt.html, 2.2). Another process (the smtpd a later test starts)
+    # would then take itself for the file's last user and delete the WAL and its index
+    # under this process's connections: "disk I/O error" at their next connect.
+    done = subprocess.run(["cat", *parts], capture_output=True, check=True)
+    return done.stdout
 
 
 @pytest.mark.django_db(transaction=True)
