@@ -25,6 +25,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -54,43 +55,51 @@ def wait_http(url: str, seconds: float = 60) -> None:
     raise RuntimeError(f"{url} did not answer")
 
 
-def wrk(url: str, body: dict, headers: dict[str, str], seconds: int, connections: int) -> dict:
-    script = Path(tempfile.mkstemp(suffix=".lua")[1])
-    header_lines = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in headers.items())
-    script.write_text(
-        'wrk.method = "POST"\n'
-        f"wrk.body = [[{json.dumps(body, ensure_ascii=False)}]]\n"
-        'wrk.headers["Content-Type"] = "application/json"\n'
-        + header_lines
-        + "done = function(summary, latency, requests)\n"
-        '  io.write(string.format("JSON {\\"requests\\": %d, \\"seconds\\": %.3f, \\"non2xx\\": %d, '
-        '\\"errors\\": %d, \\"p50_ms\\": %.2f, \\"p90_ms\\": %.2f, \\"p99_ms\\": %.2f}\\n", '
-        "summary.requests, summary.duration / 1e6, summary.errors.status, "
-        "summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, "
-        "latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000))\n"
-        "end\n",
-        encoding="utf-8",
-    )
+# wrk's Lua hook that prints the run as one JSON line (and per-status counts a script tallies)
+REPORT = (
+    "done = function(summary, latency, requests)\n"
+    '  io.write(string.format("JSON {\\"requests\\": %d, \\"seconds\\": %.3f, \\"non2xx\\": %d, '
+    '\\"errors\\": %d, \\"p50_ms\\": %.2f, \\"p90_ms\\": %.2f, \\"p95_ms\\": %.2f, '
+    '\\"p99_ms\\": %.2f}\\n", summary.requests, summary.duration / 1e6, summary.errors.status, '
+    "summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, "
+    "latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(95) / 1000, "
+    "latency:percentile(99) / 1000))\n"
+    "  if tally then tally() end\n"
+    "end\n"
+)
+
+
+def wrk_script(url: str, script: str, seconds: int, connections: int) -> dict[str, Any]:
+    """Run wrk against ``url`` with a Lua ``script``; its figures, with ``CODE <status> <n>``
+    lines the script prints gathered as ``statuses``."""
+    path = Path(tempfile.mkstemp(suffix=".lua")[1])
+    path.write_text(script + REPORT, encoding="utf-8")
     out = subprocess.run(
-        [
-            "wrk",
-            "-t2",
-            f"-c{connections}",
-            f"-d{seconds}s",
-            "--timeout",
-            "5s",
-            "-s",
-            str(script),
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    script.unlink()
-    result = json.loads(re.search(r"^JSON (.*)$", out, re.M).group(1))
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", str(path), url],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    path.unlink()
+    found = re.search(r"^JSON (.*)$", out, re.M)
+    assert found is not None, out
+    result: dict[str, Any] = json.loads(found.group(1))
+    codes: dict[str, int] = {}
+    for code, n in re.findall(r"^CODE (\d+) (\d+)$", out, re.M):
+        codes[code] = codes.get(code, 0) + int(n)
+    if codes:
+        result["statuses"] = codes
     result["req_per_s"] = round(result["requests"] / result["seconds"], 1)
     return result
+
+
+def wrk(url: str, body: dict, headers: dict[str, str], seconds: int, connections: int) -> dict:
+    """POST the same JSON ``body`` as fast as ``connections`` connections can."""
+    header_lines = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in headers.items())
+    script = (
+        'wrk.method = "POST"\n'
+        f"wrk.body = [[{json.dumps(body, ensure_ascii=False)}]]\n"
+        'wrk.headers["Content-Type"] = "application/json"\n' + header_lines
+    )
+    return wrk_script(url, script, seconds, connections)
 
 
 def serve_soriloop(env: dict[str, str], port: int, threads: int) -> subprocess.Popen:

@@ -15,12 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import shutil
 import sqlite3
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
@@ -32,7 +29,15 @@ from aiosmtpd.controller import Controller
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.ingest import demo_workspace, free_port, serve_bare, serve_soriloop, stop, wait_http
+from bench.ingest import (
+    demo_workspace,
+    free_port,
+    serve_bare,
+    serve_soriloop,
+    stop,
+    wait_http,
+)
+from bench.ingest import wrk_script as wrk
 
 SURVEY = {
     "name": "벤치 NPS",
@@ -44,38 +49,6 @@ SURVEY = {
         {"key": "why", "kind": "text", "text": {"ko": "이유를 알려주세요", "en": "Why?"}},
     ],
 }  # fmt: skip
-
-REPORT = (
-    "done = function(summary, latency, requests)\n"
-    '  io.write(string.format("JSON {\\"requests\\": %d, \\"seconds\\": %.3f, \\"non2xx\\": %d, '
-    '\\"errors\\": %d, \\"p50_ms\\": %.2f, \\"p90_ms\\": %.2f, \\"p95_ms\\": %.2f, '
-    '\\"p99_ms\\": %.2f}\\n", summary.requests, summary.duration / 1e6, summary.errors.status, '
-    "summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, "
-    "latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(95) / 1000, "
-    "latency:percentile(99) / 1000))\n"
-    "  if tally then tally() end\n"
-    "end\n"
-)
-
-
-def wrk(url: str, script: str, seconds: int, connections: int) -> dict[str, Any]:
-    path = Path(tempfile.mkstemp(suffix=".lua")[1])
-    path.write_text(script + REPORT, encoding="utf-8")
-    out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", str(path), url],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    path.unlink()
-    found = re.search(r"^JSON (.*)$", out, re.M)
-    assert found is not None, out
-    result: dict[str, Any] = json.loads(found.group(1))
-    codes: dict[str, int] = {}
-    for code, n in re.findall(r"^CODE (\d+) (\d+)$", out, re.M):
-        codes[code] = codes.get(code, 0) + int(n)
-    if codes:
-        result["statuses"] = codes
-    result["req_per_s"] = round(result["requests"] / result["seconds"], 1)
-    return result
 
 
 def api(base: str, key: str, method: str, path: str, body: Any = None) -> Any:

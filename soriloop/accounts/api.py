@@ -57,6 +57,12 @@ def _check_rate(key: ApiKey) -> None:
         raise exc
 
 
+def request_key(request: HttpRequest) -> ApiKey:
+    """The key an endpoint behind ``read_auth`` or ``write_auth`` was called with."""
+    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    return key
+
+
 read_auth = ApiKeyAuth()
 write_auth = ApiKeyAuth(write=True)
 
@@ -121,7 +127,7 @@ def workspace_get(request: HttpRequest) -> WorkspaceOut:
     summary="Change the workspace settings",
 )
 def workspace_patch(request: HttpRequest, payload: WorkspacePatch) -> WorkspaceOut:
-    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    key = request_key(request)
     services.workspace_update_by_key(
         key=key,
         name=payload.name,

@@ -12,8 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Path, Query, Router
 
-from soriloop.accounts.api import read_auth, write_auth
-from soriloop.accounts.models import ApiKey, Membership
+from soriloop.accounts.api import read_auth, request_key, write_auth
+from soriloop.accounts.models import Membership
 from soriloop.alerts import inbound, rules, selectors, services
 from soriloop.alerts.digests import digest_subscribe
 from soriloop.alerts.models import (
@@ -56,19 +56,19 @@ from soriloop.alerts.schemas import (
 from soriloop.alerts.services import WebhookInvalid
 from soriloop.analysis.engine.pii import mask_text
 from soriloop.core.api_types import RecordId
-from soriloop.core.errors import BODY_ERRORS, ONE_ERRORS, WRITE_ERRORS, documented, envelope
+from soriloop.core.errors import (
+    BODY_ERRORS,
+    ONE_ERRORS,
+    WRITE_ERRORS,
+    documented,
+    envelope,
+    invalid,
+    json_ok,
+    not_found,
+)
 from soriloop.feedback.models import Feedback
 
 router = Router(tags=["webhooks"])
-
-
-def _key(request: HttpRequest) -> ApiKey:
-    key: ApiKey = request.auth  # type: ignore[attr-defined]
-    return key
-
-
-def _json(body: Any, status: int = 200) -> JsonResponse:
-    return JsonResponse(body, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
 
 
 def webhook_json(endpoint: WebhookEndpoint, *, secret: bool = False) -> dict[str, Any]:
@@ -103,15 +103,7 @@ def delivery_json(d: WebhookDelivery) -> dict[str, Any]:
 
 
 def _endpoint(request: HttpRequest, webhook_id: Path[RecordId]) -> WebhookEndpoint | None:
-    return selectors.webhook_get(workspace=_key(request).workspace, webhook_id=webhook_id)
-
-
-def _missing() -> JsonResponse:
-    return envelope(404, "No such webhook in this workspace.")
-
-
-def _invalid(exc: WebhookInvalid) -> JsonResponse:
-    return envelope(422, "The webhook has invalid fields.", exc.fields)
+    return selectors.webhook_get(workspace=request_key(request).workspace, webhook_id=webhook_id)
 
 
 @router.post(
@@ -121,14 +113,14 @@ def _invalid(exc: WebhookInvalid) -> JsonResponse:
     response=documented({201: WebhookOut}, WRITE_ERRORS, BODY_ERRORS),
 )
 def webhook_create(request: HttpRequest, payload: WebhookIn) -> HttpResponse:
-    key = _key(request)
+    key = request_key(request)
     try:
         endpoint = services.webhook_create(
             workspace=key.workspace, actor=None, data=payload.model_dump()
         )
     except WebhookInvalid as exc:
-        return _invalid(exc)
-    return _json(webhook_json(endpoint, secret=True), 201)
+        return invalid(exc.fields, "webhook")
+    return json_ok(webhook_json(endpoint, secret=True), 201)
 
 
 @router.get(
@@ -138,8 +130,8 @@ def webhook_create(request: HttpRequest, payload: WebhookIn) -> HttpResponse:
     response=documented({200: WebhookPage}),
 )
 def webhook_list(request: HttpRequest) -> HttpResponse:
-    found = selectors.webhooks_of(workspace=_key(request).workspace)
-    return _json({"items": [webhook_json(e) for e in found]})
+    found = selectors.webhooks_of(workspace=request_key(request).workspace)
+    return json_ok({"items": [webhook_json(e) for e in found]})
 
 
 @router.get(
@@ -150,7 +142,7 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
 )
 def webhook_read(request: HttpRequest, webhook_id: Path[RecordId]) -> HttpResponse:
     endpoint = _endpoint(request, webhook_id)
-    return _json(webhook_json(endpoint)) if endpoint else _missing()
+    return json_ok(webhook_json(endpoint)) if endpoint else not_found("webhook")
 
 
 @router.patch(
@@ -164,13 +156,13 @@ def webhook_patch(
 ) -> HttpResponse:
     endpoint = _endpoint(request, webhook_id)
     if endpoint is None:
-        return _missing()
+        return not_found("webhook")
     data = payload.model_dump(exclude_none=True)
     try:
         services.webhook_update(endpoint=endpoint, actor=None, data=data)
     except WebhookInvalid as exc:
-        return _invalid(exc)
-    return _json(webhook_json(endpoint, secret=bool(data.get("rotate_secret"))))
+        return invalid(exc.fields, "webhook")
+    return json_ok(webhook_json(endpoint, secret=bool(data.get("rotate_secret"))))
 
 
 @router.delete(
@@ -182,7 +174,7 @@ def webhook_patch(
 def webhook_delete(request: HttpRequest, webhook_id: Path[RecordId]) -> HttpResponse:
     endpoint = _endpoint(request, webhook_id)
     if endpoint is None:
-        return _missing()
+        return not_found("webhook")
     services.webhook_delete(endpoint=endpoint, actor=None)
     return HttpResponse(status=204)
 
@@ -198,12 +190,12 @@ def delivery_list(
 ) -> HttpResponse:
     endpoint = _endpoint(request, webhook_id)
     if endpoint is None:
-        return _missing()
+        return not_found("webhook")
     found = selectors.deliveries_of(endpoint=endpoint, state=query.state, before=query.before)
     items = list(found[: query.limit + 1])
     more = len(items) > query.limit
     items = items[: query.limit]
-    return _json(
+    return json_ok(
         {
             "items": [delivery_json(d) for d in items],
             "next_before": items[-1].pk if more and items else None,
@@ -226,7 +218,7 @@ def delivery_replay(
         or selectors.delivery_get(endpoint=endpoint, delivery_id=delivery_id) is None
     ):
         return envelope(404, "No such delivery of this webhook.")
-    return _json(
+    return json_ok(
         {"replayed": services.deliveries_replay(endpoint=endpoint, delivery_ids=[delivery_id])}
     )
 
@@ -240,9 +232,9 @@ def delivery_replay(
 def delivery_replay_dead(request: HttpRequest, webhook_id: Path[RecordId]) -> HttpResponse:
     endpoint = _endpoint(request, webhook_id)
     if endpoint is None:
-        return _missing()
+        return not_found("webhook")
     dead = selectors.dead_letter_ids(endpoint=endpoint)
-    return _json({"replayed": services.deliveries_replay(endpoint=endpoint, delivery_ids=dead)})
+    return json_ok({"replayed": services.deliveries_replay(endpoint=endpoint, delivery_ids=dead)})
 
 
 @router.post(
@@ -254,8 +246,8 @@ def delivery_replay_dead(request: HttpRequest, webhook_id: Path[RecordId]) -> Ht
 def webhook_test(request: HttpRequest, webhook_id: Path[RecordId]) -> HttpResponse:
     endpoint = _endpoint(request, webhook_id)
     if endpoint is None:
-        return _missing()
-    return _json(delivery_json(services.webhook_test(endpoint=endpoint)), 201)
+        return not_found("webhook")
+    return json_ok(delivery_json(services.webhook_test(endpoint=endpoint)), 201)
 
 
 # -- alert rules, fired alerts, notifications (docs/alerts.md) ---------------------------
@@ -332,7 +324,7 @@ def notification_json(n: Notification) -> dict[str, Any]:
 
 
 def _member(request: HttpRequest) -> Membership | None:
-    key = _key(request)
+    key = request_key(request)
     return selectors.member_of(workspace=key.workspace, user=key.created_by)
 
 
@@ -341,15 +333,7 @@ def _no_member() -> JsonResponse:
 
 
 def _rule(request: HttpRequest, rule_id: Path[RecordId]) -> AlertRule | None:
-    return selectors.alert_rule_get(workspace=_key(request).workspace, rule_id=rule_id)
-
-
-def _rule_missing() -> JsonResponse:
-    return envelope(404, "No such alert rule in this workspace.")
-
-
-def _rule_invalid(exc: AlertRuleInvalid) -> JsonResponse:
-    return envelope(422, "The alert rule has invalid fields.", exc.fields)
+    return selectors.alert_rule_get(workspace=request_key(request).workspace, rule_id=rule_id)
 
 
 def _denied(exc: PermissionDenied) -> JsonResponse:
@@ -363,8 +347,8 @@ def _denied(exc: PermissionDenied) -> JsonResponse:
     response=documented({200: AlertRulePage}),
 )
 def alert_rule_list(request: HttpRequest) -> HttpResponse:
-    found = selectors.alert_rules_of(workspace=_key(request).workspace)
-    return _json({"items": [rule_json(r) for r in found]})
+    found = selectors.alert_rules_of(workspace=request_key(request).workspace)
+    return json_ok({"items": [rule_json(r) for r in found]})
 
 
 @rules_router.post(
@@ -385,8 +369,8 @@ def alert_rule_create(request: HttpRequest, payload: AlertRuleIn) -> HttpRespons
     except PermissionDenied as exc:
         return _denied(exc)
     except AlertRuleInvalid as exc:
-        return _rule_invalid(exc)
-    return _json(rule_json(rule), 201)
+        return invalid(exc.fields, "alert rule")
+    return json_ok(rule_json(rule), 201)
 
 
 @rules_router.patch(
@@ -400,7 +384,7 @@ def alert_rule_patch(
 ) -> HttpResponse:
     rule, member = _rule(request, rule_id), _member(request)
     if rule is None:
-        return _rule_missing()
+        return not_found("alert rule")
     if member is None:
         return _no_member()
     data = {
@@ -417,8 +401,8 @@ def alert_rule_patch(
     except PermissionDenied as exc:
         return _denied(exc)
     except AlertRuleInvalid as exc:
-        return _rule_invalid(exc)
-    return _json(rule_json(rule))
+        return invalid(exc.fields, "alert rule")
+    return json_ok(rule_json(rule))
 
 
 @rules_router.delete(
@@ -430,7 +414,7 @@ def alert_rule_patch(
 def alert_rule_delete(request: HttpRequest, rule_id: Path[RecordId]) -> HttpResponse:
     rule, member = _rule(request, rule_id), _member(request)
     if rule is None:
-        return _rule_missing()
+        return not_found("alert rule")
     if member is None:
         return _no_member()
     try:
@@ -449,9 +433,9 @@ def alert_rule_delete(request: HttpRequest, rule_id: Path[RecordId]) -> HttpResp
 def alert_rule_preview(request: HttpRequest, rule_id: Path[RecordId]) -> HttpResponse:
     rule = _rule(request, rule_id)
     if rule is None:
-        return _rule_missing()
+        return not_found("alert rule")
     found = rules.alert_rule_preview(rule=rule)
-    return _json(preview_json(found))
+    return json_ok(preview_json(found))
 
 
 def preview_json(found: rules.Preview) -> dict[str, Any]:
@@ -469,13 +453,13 @@ def preview_json(found: rules.Preview) -> dict[str, Any]:
     response=documented({200: AlertPage}),
 )
 def alert_list(request: HttpRequest, query: Query[AlertQuery]) -> HttpResponse:
-    key = _key(request)
+    key = request_key(request)
     found = selectors.alerts_of(
         workspace=key.workspace, rule_id=query.rule_id, before=query.before, limit=query.limit + 1
     )
     more = len(found) > query.limit
     found = found[: query.limit]
-    return _json(
+    return json_ok(
         {
             "items": [alert_json(a, personal_data=key.personal_data) for a in found],
             "next_before": found[-1].alert.pk if more and found else None,
@@ -497,7 +481,7 @@ def notification_list(request: HttpRequest, query: Query[NotificationQuery]) -> 
         workspace=member.workspace, user=member.user, unread=query.unread, limit=query.limit
     )
     unread = selectors.notifications_unread_count(workspace=member.workspace, user=member.user)
-    return _json({"items": [notification_json(n) for n in found], "unread": unread})
+    return json_ok({"items": [notification_json(n) for n in found], "unread": unread})
 
 
 @rules_router.post(
@@ -513,7 +497,7 @@ def notification_read(request: HttpRequest, payload: NotificationReadIn) -> Http
     count = notifications_mark_read(
         user=member.user, workspace_id=member.workspace_id, ids=payload.ids
     )
-    return _json({"read": count})
+    return json_ok({"read": count})
 
 
 # -- the signed inbound webhook (docs/alerts.md) -------------------------------------------
@@ -549,8 +533,8 @@ def inbound_create(request: HttpRequest, payload: InboundCreateIn) -> HttpRespon
     except PermissionDenied as exc:
         return envelope(403, f"Opening an inbound webhook needs an admin's key ({exc}).")
     except inbound.InboundInvalid as exc:
-        return envelope(422, "The inbound webhook has invalid fields.", exc.fields)
-    return _json(inbound_json(endpoint, secret=True), 201)
+        return invalid(exc.fields, "inbound webhook")
+    return json_ok(inbound_json(endpoint, secret=True), 201)
 
 
 @inbound_router.get(
@@ -560,8 +544,8 @@ def inbound_create(request: HttpRequest, payload: InboundCreateIn) -> HttpRespon
     response=documented({200: InboundPage}),
 )
 def inbound_list(request: HttpRequest) -> HttpResponse:
-    found = selectors.inbound_webhooks_of(workspace=_key(request).workspace)
-    return _json({"items": [inbound_json(e) for e in found]})
+    found = selectors.inbound_webhooks_of(workspace=request_key(request).workspace)
+    return json_ok({"items": [inbound_json(e) for e in found]})
 
 
 @inbound_router.delete(
@@ -571,10 +555,10 @@ def inbound_list(request: HttpRequest) -> HttpResponse:
     response=documented({204: None}, ONE_ERRORS, WRITE_ERRORS),
 )
 def inbound_delete(request: HttpRequest, inbound_id: Path[RecordId]) -> HttpResponse:
-    key, member = _key(request), _member(request)
+    key, member = request_key(request), _member(request)
     endpoint = selectors.inbound_webhook_get(workspace=key.workspace, inbound_id=inbound_id)
     if endpoint is None:
-        return envelope(404, "No such inbound webhook in this workspace.")
+        return not_found("inbound webhook")
     if member is None:
         return _no_member()
     try:
@@ -604,8 +588,8 @@ def inbound_call(
     except inbound.InboundRefused as exc:
         return envelope(401, f"The call is not signed with this webhook's secret ({exc}).")
     except inbound.InboundInvalid as exc:
-        return envelope(422, "The call has invalid fields.", exc.fields)
-    return _json({"type": found.type, "duplicate": found.duplicate, **found.result})
+        return invalid(exc.fields, "call")
+    return json_ok({"type": found.type, "duplicate": found.duplicate, **found.result})
 
 
 def _digest_json(member: Membership) -> dict[str, Any]:
@@ -624,7 +608,7 @@ def _digest_json(member: Membership) -> dict[str, Any]:
 )
 def digest_read(request: HttpRequest) -> HttpResponse:
     member = _member(request)
-    return _json(_digest_json(member)) if member else _no_member()
+    return json_ok(_digest_json(member)) if member else _no_member()
 
 
 @rules_router.put(
@@ -638,4 +622,4 @@ def digest_choose(request: HttpRequest, payload: DigestIn) -> HttpResponse:
     if member is None:
         return _no_member()
     digest_subscribe(membership=member, frequency=payload.frequency)
-    return _json(_digest_json(member))
+    return json_ok(_digest_json(member))

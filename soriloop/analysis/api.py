@@ -11,8 +11,7 @@ from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema
 from pydantic import ConfigDict
 
-from soriloop.accounts.api import read_auth, write_auth
-from soriloop.accounts.models import ApiKey
+from soriloop.accounts.api import read_auth, request_key, write_auth
 from soriloop.analysis.corrections import NotAnalysedYet, analysis_correct
 from soriloop.analysis.engine.kinds import TYPES
 from soriloop.analysis.engine.sentiment import LABELS
@@ -23,7 +22,13 @@ from soriloop.analysis.selectors import (
     similar_in_meaning,
 )
 from soriloop.core.api_types import Matching, OneOf, RecordId
-from soriloop.core.errors import BODY_ERRORS, ONE_ERRORS, WRITE_ERRORS, documented, envelope
+from soriloop.core.errors import (
+    BODY_ERRORS,
+    ONE_ERRORS,
+    WRITE_ERRORS,
+    documented,
+    envelope,
+)
 from soriloop.feedback import selectors
 from soriloop.feedback.filters import SLUG_PROBLEM, TOPIC_PATTERN, TOPIC_RE
 from soriloop.feedback.schemas import FeedbackOut
@@ -53,7 +58,7 @@ def analysis_patch(
 ) -> HttpResponse:
     """A person's correction wins over the model everywhere and survives re-analysis. A
     record not analysed yet (or whose analysis failed) has nothing to correct: 409."""
-    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    key = request_key(request)
     record = selectors.feedback_get(workspace=key.workspace, feedback_id=feedback_id)
     try:
         analysis_correct(
@@ -114,7 +119,7 @@ def similar_get(
     the record awaits the meaning pass the answer falls back to wording and says so in ``by``.
     ``by=wording``: the estimated Jaccard similarity of their character 3-grams (0.7 and more
     is a near-duplicate)."""
-    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    key = request_key(request)
     record = selectors.feedback_get(workspace=key.workspace, feedback_id=feedback_id)
     by, limit = query.by, query.limit
     found = similar_in_meaning(record=record, limit=limit) if by == "meaning" else None
@@ -138,7 +143,7 @@ class DuplicatesQuery(Schema):
 def duplicates_get(request: HttpRequest, query: Query[DuplicatesQuery]) -> HttpResponse:
     """Records received in the last ``days`` days that repeat each other (the same complaint
     pasted into several channels), largest groups first."""
-    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    key = request_key(request)
     since = timezone.now() - dt.timedelta(days=query.days)
     groups = duplicate_groups(workspace_id=key.workspace_id, since=since)
     return JsonResponse({"groups": [{"ids": group, "size": len(group)} for group in groups]})

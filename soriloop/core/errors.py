@@ -71,6 +71,21 @@ def envelope(
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
+def json_ok(body: Any, status: int = 200) -> JsonResponse:
+    """A success body as JSON, Korean left readable (no ``\\uXXXX`` escapes)."""
+    return JsonResponse(body, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
+
+
+def not_found(what: str) -> JsonResponse:
+    """404 for a record the workspace does not hold (or another workspace does)."""
+    return envelope(404, f"No such {what} in this workspace.")
+
+
+def invalid(fields: Mapping[str, list[str]], what: str = "request") -> JsonResponse:
+    """422 naming each invalid field, as a service's ``...Invalid`` exception carries them."""
+    return envelope(422, f"The {what} has invalid fields.", fields)
+
+
 def _field_name(loc: Iterable[Any]) -> str:
     parts = list(loc)
     if parts and parts[0] in {"query", "path", "header", "cookie"}:

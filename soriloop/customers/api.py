@@ -12,7 +12,7 @@ from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema
 from pydantic import ConfigDict, field_validator
 
-from soriloop.accounts.api import read_auth, write_auth
+from soriloop.accounts.api import read_auth, request_key, write_auth
 from soriloop.accounts.models import ApiKey
 from soriloop.core import patterns
 from soriloop.core.api_types import (
@@ -30,6 +30,9 @@ from soriloop.core.errors import (
     WRITE_ERRORS,
     documented,
     envelope,
+    invalid,
+    json_ok,
+    not_found,
 )
 from soriloop.customers import erasure, segments, selectors
 from soriloop.customers.events import EventInvalid, customer_event_record, customer_events_import
@@ -114,13 +117,13 @@ def event_json(event: CustomerEvent, *, duplicate: bool) -> dict[str, Any]:
 )
 def event_create(request: HttpRequest, payload: EventIn) -> HttpResponse:
     """201 with the stored event; 200 with the one stored before under the same `id`."""
-    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    key = request_key(request)
     try:
         event, new = customer_event_record(
             workspace=key.workspace, data=payload.model_dump(exclude_none=True)
         )
     except EventInvalid as exc:
-        return envelope(422, "The event has invalid fields.", exc.fields)
+        return invalid(exc.fields, "event")
     return JsonResponse(
         event_json(event, duplicate=not new),
         status=201 if new else 200,
@@ -155,7 +158,7 @@ class EventsBulkOut(Schema):
     response=documented({200: EventsBulkOut}, WRITE_ERRORS, BODY_ERRORS),
 )
 def events_bulk(request: HttpRequest, payload: EventsBulkIn) -> HttpResponse:
-    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    key = request_key(request)
     report = customer_events_import(workspace=key.workspace, rows=enumerate(payload.items))
     results = [
         {"index": index, "status": "error", "error": {"fields": fields}}
@@ -259,25 +262,12 @@ class ErasureOut(Schema):
     finished_at: dt.datetime | None
 
 
-def _key(request: HttpRequest) -> ApiKey:
-    key: ApiKey = request.auth  # type: ignore[attr-defined]
-    return key
-
-
-def _json(body: Any, status: int = 200) -> JsonResponse:
-    return JsonResponse(body, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
-
-
 def _risk_json(risk: ChurnRisk) -> dict[str, Any]:
     return {"score": risk.score, "level": risk.level, "reasons": risk.reasons, "model": risk.model}
 
 
 def _customer(request: HttpRequest, customer_id: int) -> Customer | None:
-    return selectors.customer_get(workspace=_key(request).workspace, customer_id=customer_id)
-
-
-def _missing() -> JsonResponse:
-    return envelope(404, "No such customer in this workspace.")
+    return selectors.customer_get(workspace=request_key(request).workspace, customer_id=customer_id)
 
 
 @router.put(
@@ -293,7 +283,7 @@ def customer_put(
 ) -> HttpResponse:
     """201 with the new profile, 200 with the updated one; 409 when the e-mail or phone
     belongs to another customer of the workspace."""
-    key = _key(request)
+    key = request_key(request)
     data = Upsert(
         email=payload.email,
         phone=payload.phone,
@@ -307,7 +297,7 @@ def customer_put(
     except CustomerInvalid as exc:
         status = 409 if exc.conflict else 422
         return envelope(status, "The customer could not be saved.", exc.fields)
-    return _json(
+    return json_ok(
         selectors.profile_json(customer, reveal=key.personal_data), 201 if created else 200
     )
 
@@ -319,7 +309,7 @@ def customer_put(
     response=documented({200: CustomerPage}),
 )
 def customer_list(request: HttpRequest, query: Query[CustomerQuery]) -> HttpResponse:
-    key = _key(request)
+    key = request_key(request)
     members = None
     if query.segment is not None:
         segment = segments.segment_get(workspace=key.workspace, segment_id=query.segment)
@@ -338,7 +328,7 @@ def _customer_page(
     )
     more = len(found) > limit
     found = found[:limit]
-    return _json(
+    return json_ok(
         {
             "items": [selectors.profile_json(c, reveal=key.personal_data) for c in found],
             "next_before": found[-1].pk if more and found else None,
@@ -357,13 +347,13 @@ def customer_read(
 ) -> HttpResponse:
     customer = _customer(request, customer_id)
     if customer is None:
-        return _missing()
+        return not_found("customer")
     page = selectors.customer_timeline(customer=customer, before=query.before, limit=query.limit)
-    body = selectors.profile_json(customer, reveal=_key(request).personal_data)
+    body = selectors.profile_json(customer, reveal=request_key(request).personal_data)
     body["timeline"] = [selectors.timeline_item_json(item) for item in page.items]
     body["timeline_next_before"] = page.next_before.isoformat() if page.next_before else None
     body["churn_risk"] = _risk_json(customer_churn_risk(customer))
-    return _json(body)
+    return json_ok(body)
 
 
 @router.get(
@@ -374,12 +364,12 @@ def customer_read(
 )
 def customer_export(request: HttpRequest, customer_id: Path[RecordId]) -> HttpResponse:
     """Unmasked, so only for a key that may see personal data (403 otherwise)."""
-    if not _key(request).personal_data:
+    if not request_key(request).personal_data:
         return envelope(403, "This key may not see personal data.")
     customer = _customer(request, customer_id)
     if customer is None:
-        return _missing()
-    return _json(selectors.customer_export(customer=customer))
+        return not_found("customer")
+    return json_ok(selectors.customer_export(customer=customer))
 
 
 @router.delete(
@@ -391,16 +381,16 @@ def customer_export(request: HttpRequest, customer_id: Path[RecordId]) -> HttpRe
 def customer_delete(request: HttpRequest, customer_id: Path[RecordId]) -> HttpResponse:
     """200 when erased now; 202 with the job when the customer has more rows than
     ``ERASURE_SYNC_LIMIT`` (follow it at ``/customer-erasures/{id}``)."""
-    key = _key(request)
+    key = request_key(request)
     customer = _customer(request, customer_id)
     if customer is None:
-        return _missing()
+        return not_found("customer")
     outcome = erasure.customer_erase(
         customer=customer, actor_label=f"API key {key.prefix} ({key.name})"
     )
     if outcome.job is not None:
-        return _json(erasure_json(outcome.job), 202)
-    return _json({"erased": True, "rows": outcome.erased or 0})
+        return json_ok(erasure_json(outcome.job), 202)
+    return json_ok({"erased": True, "rows": outcome.erased or 0})
 
 
 def erasure_json(job: CustomerErasure) -> dict[str, Any]:
@@ -422,10 +412,10 @@ def erasure_json(job: CustomerErasure) -> dict[str, Any]:
     response=documented({200: ErasureOut}, ONE_ERRORS),
 )
 def erasure_read(request: HttpRequest, job_id: Path[RecordId]) -> HttpResponse:
-    job = erasure.customer_erasure_get(workspace=_key(request).workspace, job_id=job_id)
+    job = erasure.customer_erasure_get(workspace=request_key(request).workspace, job_id=job_id)
     if job is None:
-        return envelope(404, "No such erasure in this workspace.")
-    return _json(erasure_json(job))
+        return not_found("erasure")
+    return json_ok(erasure_json(job))
 
 
 class ConsentIn(Schema):
@@ -452,11 +442,11 @@ def consent_put(
     `no_consent`)."""
     customer = _customer(request, customer_id)
     if customer is None:
-        return _missing()
+        return not_found("customer")
     customer_consent_set(
         customer=customer, purpose=payload.purpose, granted=payload.granted, source=payload.source
     )
-    return _json(selectors.profile_json(customer, reveal=_key(request).personal_data))
+    return json_ok(selectors.profile_json(customer, reveal=request_key(request).personal_data))
 
 
 # -- retention (docs/metrics.md) -----------------------------------------------------------
@@ -496,7 +486,7 @@ class RetentionOut(Schema):
 )
 def retention_read(request: HttpRequest, query: Query[RetentionQuery]) -> HttpResponse:
     """`date_to` before `date_from`, or a span of more than 36 months, is a 422 naming it."""
-    workspace = _key(request).workspace
+    workspace = request_key(request).workspace
     today = timezone.localdate(timezone.now(), ZoneInfo(workspace.timezone))
     date_to = query.date_to or today
     date_from = query.date_from or (date_to.replace(day=1) - dt.timedelta(days=320)).replace(day=1)
@@ -508,7 +498,7 @@ def retention_read(request: HttpRequest, query: Query[RetentionQuery]) -> HttpRe
             "The period is too long.",
             {"date_to": [f"at most {MAX_MONTHS} months after date_from"]},
         )
-    return _json(retention_get(workspace=workspace, date_from=date_from, date_to=date_to))
+    return json_ok(retention_get(workspace=workspace, date_from=date_from, date_to=date_to))
 
 
 class CalibrationBinOut(Schema):
@@ -545,10 +535,10 @@ class ChurnModelState(Schema):
     response=documented({200: ChurnModelState}),
 )
 def churn_model_read(request: HttpRequest) -> HttpResponse:
-    workspace_id = _key(request).workspace.pk
+    workspace_id = request_key(request).workspace.pk
     active = churn_model_active(workspace_id=workspace_id)
     latest = churn_model_latest(workspace_id=workspace_id)
-    return _json(
+    return json_ok(
         {
             "active": churn_model_json(active) if active else None,
             "latest": churn_model_json(latest) if latest else None,
@@ -607,8 +597,8 @@ def segment_json(segment: Any) -> dict[str, Any]:
     response=documented({200: SegmentList}),
 )
 def segment_list(request: HttpRequest) -> HttpResponse:
-    found = segments.segments_of(workspace=_key(request).workspace)
-    return _json({"items": [segment_json(s) for s in found]})
+    found = segments.segments_of(workspace=request_key(request).workspace)
+    return json_ok({"items": [segment_json(s) for s in found]})
 
 
 @router.post(
@@ -621,11 +611,11 @@ def segment_create(request: HttpRequest, payload: SegmentIn) -> HttpResponse:
     """422 names the bad part of the rule by its path (`rules.all.1.op`)."""
     try:
         segment = segments.segment_create(
-            workspace=_key(request).workspace, name=payload.name, rules=payload.rules
+            workspace=request_key(request).workspace, name=payload.name, rules=payload.rules
         )
     except segments.SegmentInvalid as exc:
-        return envelope(422, "The segment has invalid fields.", exc.fields)
-    return _json(segment_json(segment), 201)
+        return invalid(exc.fields, "segment")
+    return json_ok(segment_json(segment), 201)
 
 
 @router.get(
@@ -637,9 +627,9 @@ def segment_create(request: HttpRequest, payload: SegmentIn) -> HttpResponse:
 def segment_customers(
     request: HttpRequest, segment_id: Path[RecordId], query: Query[MembersQuery]
 ) -> HttpResponse:
-    key = _key(request)
+    key = request_key(request)
     segment = segments.segment_get(workspace=key.workspace, segment_id=segment_id)
     if segment is None:
-        return envelope(404, "No such segment in this workspace.")
+        return not_found("segment")
     members = segments.segment_member_ids(segment=segment)
     return _customer_page(key, q="", members=members, before=query.before, limit=query.limit)

@@ -9,17 +9,19 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router
 
-from soriloop.accounts.api import write_auth
+from soriloop.accounts.api import request_key, write_auth
 from soriloop.accounts.models import ApiKey
 from soriloop.core.errors import (
     BODY_ERRORS,
     WRITE_ERRORS,
     documented,
     envelope,
+    invalid,
+    json_ok,
 )
 from soriloop.feedback import services
 from soriloop.feedback.schemas import (
@@ -40,19 +42,10 @@ router = Router(tags=["feedback"])
 REUSED = "was used before with a different body"
 
 
-def _key(request: HttpRequest) -> ApiKey:
-    key: ApiKey = request.auth  # type: ignore[attr-defined]
-    return key
-
-
 def _parse(key: ApiKey, data: dict[str, Any]) -> Any:
     return parse_feedback(
         data, channel="api", tz=ZoneInfo(key.workspace.timezone), now=timezone.now()
     )
-
-
-def _json(body: Any, status: int = 200) -> JsonResponse:
-    return JsonResponse(body, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
 
 
 @router.post(
@@ -65,7 +58,7 @@ def feedback_create(request: HttpRequest, payload: FeedbackIn) -> HttpResponse:
     """201 with the new record; 200 with the stored one when it is a duplicate (same source
     + external id, or the same `Idempotency-Key` header: at most 200 characters; the same key
     with a different body is a 422). A `received_at` more than a day ahead is a 422."""
-    key = _key(request)
+    key = request_key(request)
     data = payload.model_dump(mode="json", exclude_none=True)
     idempotency = request.headers.get("Idempotency-Key", "").strip()
     if idempotency:
@@ -73,12 +66,12 @@ def feedback_create(request: HttpRequest, payload: FeedbackIn) -> HttpResponse:
     try:
         item = _parse(key, data)
     except InvalidFeedback as exc:
-        return envelope(422, "The feedback has invalid fields.", exc.fields)
+        return invalid(exc.fields, "feedback")
     result = services.feedback_ingest_one(workspace=key.workspace, item=item)
     if result.status == "conflict":
         return envelope(422, "The feedback has invalid fields.", {"Idempotency-Key": [REUSED]})
     body = feedback_json(result.feedback, reveal=key.personal_data) | {"status": result.status}
-    return _json(body, 201 if result.status == "created" else 200)
+    return json_ok(body, 201 if result.status == "created" else 200)
 
 
 @router.post(
@@ -89,7 +82,7 @@ def feedback_create(request: HttpRequest, payload: FeedbackIn) -> HttpResponse:
 )
 def feedback_bulk(request: HttpRequest, payload: BulkIn) -> HttpResponse:
     """Good items are stored even when others fail; each result names its index."""
-    key = _key(request)
+    key = request_key(request)
     if len(payload.items) > MAX_BULK:
         return envelope(
             413,
@@ -120,4 +113,4 @@ def feedback_bulk(request: HttpRequest, payload: BulkIn) -> HttpResponse:
             "id": result.feedback_id,
             "error": None,
         }
-    return _json({"results": results})
+    return json_ok({"results": results})

@@ -8,14 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from ninja import Path, Query
 
-from soriloop.accounts.api import read_auth, write_auth
-from soriloop.accounts.models import ApiKey
+from soriloop.accounts.api import read_auth, request_key, write_auth
 from soriloop.analysis.selectors import analysis_json
 from soriloop.core.api_types import RecordId
-from soriloop.core.errors import BODY_ERRORS, ONE_ERRORS, WRITE_ERRORS, documented, envelope
+from soriloop.core.errors import (
+    BODY_ERRORS,
+    ONE_ERRORS,
+    WRITE_ERRORS,
+    documented,
+    envelope,
+    invalid,
+    json_ok,
+)
 from soriloop.feedback import selectors, services
 from soriloop.feedback.api import router
 from soriloop.feedback.filters import BadFilter, FeedbackFilter
@@ -32,15 +39,6 @@ from soriloop.feedback.validation import InvalidFeedback, parse_feedback_patch
 from soriloop.loop.selectors import case_ids_of
 
 __all__ = ["router"]
-
-
-def _key(request: HttpRequest) -> ApiKey:
-    key: ApiKey = request.auth  # type: ignore[attr-defined]
-    return key
-
-
-def _json(body: Any, status: int = 200) -> JsonResponse:
-    return JsonResponse(body, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
 
 
 def record_json(
@@ -66,7 +64,7 @@ def feedback_list(
 ) -> HttpResponse:
     """Newest first, `limit` records a page; `next_cursor` (null on the last page) asks for
     the next. A key without personal data finds by `q` only what its masked text shows."""
-    key = _key(request)
+    key = request_key(request)
     try:
         # The schema above states the filters; they are read from the query string so the
         # inbox, exports and the API share one parser and its messages.
@@ -77,7 +75,7 @@ def feedback_list(
     except BadFilter as exc:
         return envelope(422, "The request has invalid filters.", exc.fields)
     cases = case_ids_of(workspace_id=key.workspace_id, feedback_ids=[r.pk for r in records])
-    return _json(
+    return json_ok(
         {
             "items": [record_json(r, reveal=key.personal_data, cases=cases) for r in records],
             "next_cursor": next_cursor,
@@ -92,9 +90,9 @@ def feedback_list(
     response=documented({200: FeedbackOut}, ONE_ERRORS),
 )
 def feedback_read(request: HttpRequest, feedback_id: Path[RecordId]) -> HttpResponse:
-    key = _key(request)
+    key = request_key(request)
     record = selectors.feedback_get(workspace=key.workspace, feedback_id=feedback_id)
-    return _json(record_json(record, reveal=key.personal_data))
+    return json_ok(record_json(record, reveal=key.personal_data))
 
 
 @router.patch(
@@ -106,16 +104,16 @@ def feedback_read(request: HttpRequest, feedback_id: Path[RecordId]) -> HttpResp
 def feedback_patch(
     request: HttpRequest, feedback_id: Path[RecordId], payload: FeedbackPatch
 ) -> HttpResponse:
-    key = _key(request)
+    key = request_key(request)
     record = selectors.feedback_get(workspace=key.workspace, feedback_id=feedback_id)
     try:
         metadata, touchpoint = parse_feedback_patch(
             record.metadata, metadata=payload.metadata, touchpoint=payload.touchpoint
         )
     except InvalidFeedback as exc:
-        return envelope(422, "The feedback has invalid fields.", exc.fields)
+        return invalid(exc.fields, "feedback")
     services.feedback_update(actor=None, feedback=record, metadata=metadata, touchpoint=touchpoint)
-    return _json(record_json(record, reveal=key.personal_data))
+    return json_ok(record_json(record, reveal=key.personal_data))
 
 
 @router.delete(
@@ -125,7 +123,7 @@ def feedback_patch(
     response=documented({204: None}, ONE_ERRORS, WRITE_ERRORS),
 )
 def feedback_remove(request: HttpRequest, feedback_id: Path[RecordId]) -> HttpResponse:
-    key = _key(request)
+    key = request_key(request)
     record = selectors.feedback_get(workspace=key.workspace, feedback_id=feedback_id)
     services.feedback_delete(
         workspace=key.workspace,

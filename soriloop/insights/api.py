@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
-from soriloop.accounts.api import read_auth
+from soriloop.accounts.api import read_auth, request_key
 from soriloop.accounts.models import ApiKey
 from soriloop.core.api_types import Day, OneOf, omitted
 from soriloop.core.errors import documented, envelope
@@ -86,7 +86,7 @@ def metrics_get(
     and `offset` (`total`, `next_offset`). A series longer than `METRICS_MAX_POINTS` (400)
     buckets is refused with 422: choose a coarser grain or a shorter period. Definitions:
     docs/metrics.md."""
-    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    key = request_key(request)
     grain = query.grain
     try:
         parsed = FeedbackFilter.from_query(request.GET, personal=key.personal_data)
@@ -140,7 +140,7 @@ def spikes_get(request: HttpRequest, query: Query[SpikesQuery]) -> HttpResponse:
     """Topics whose volume or negative share on `date` (default: today in the workspace's time
     zone), or in the 7 days up to it, is well above the same weekdays of the 8 weeks before.
     Each item names the filter of the records behind it. Definitions: docs/metrics.md."""
-    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    key = request_key(request)
     day = query.date or key.workspace.today()
     items = [s.as_dict() for s in spikes_detect(workspace=key.workspace, today=day)]
     return JsonResponse(

@@ -8,19 +8,28 @@ from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Query, Router, Schema
 from pydantic import ConfigDict, StrictBool, field_validator
 
-from soriloop.accounts.api import read_auth, write_auth
-from soriloop.accounts.models import ApiKey, Membership
+from soriloop.accounts.api import read_auth, request_key, write_auth
+from soriloop.accounts.models import Membership
 from soriloop.accounts.selectors import team_get, teams_of
 from soriloop.accounts.services import TeamInvalid, team_create, team_member_set
 from soriloop.alerts.rules import AlertRuleInvalid
 from soriloop.alerts.schemas import AlertConditionsIn, AlertConditionsOut
 from soriloop.alerts.selectors import member_of
 from soriloop.core.api_types import NO_NUL, Day, RecordId, not_a_boolean, omitted
-from soriloop.core.errors import BODY_ERRORS, ONE_ERRORS, WRITE_ERRORS, documented, envelope
+from soriloop.core.errors import (
+    BODY_ERRORS,
+    ONE_ERRORS,
+    WRITE_ERRORS,
+    documented,
+    envelope,
+    invalid,
+    json_ok,
+    not_found,
+)
 from soriloop.loop import rules, selectors, services
 from soriloop.loop.calendar import DEFAULT_HOURS
 from soriloop.loop.mail import TEMPLATES
@@ -250,13 +259,8 @@ class LoopMetricsOut(Schema):
     score_change: float | None
 
 
-def _key(request: HttpRequest) -> ApiKey:
-    key: ApiKey = request.auth  # type: ignore[attr-defined]
-    return key
-
-
 def _member(request: HttpRequest) -> Membership | None:
-    key = _key(request)
+    key = request_key(request)
     return member_of(workspace=key.workspace, user=key.created_by)
 
 
@@ -266,18 +270,6 @@ def _acting(request: HttpRequest) -> Membership:
     if member is None:
         raise PermissionDenied("the member who made this API key is no longer in the workspace")
     return member
-
-
-def _json(body: Any, status: int = 200) -> JsonResponse:
-    return JsonResponse(body, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
-
-
-def _missing() -> JsonResponse:
-    return envelope(404, "No such case in this workspace.")
-
-
-def _invalid(exc: services.CaseInvalid | AlertRuleInvalid | TeamInvalid) -> JsonResponse:
-    return envelope(422, "The request has invalid fields.", exc.fields)
 
 
 def _detail(case: Any) -> dict[str, Any]:
@@ -292,11 +284,11 @@ def _detail(case: Any) -> dict[str, Any]:
 )
 def case_list(request: HttpRequest, query: Query[CaseQuery]) -> HttpResponse:
     found = selectors.case_list(
-        workspace=_key(request).workspace, member=_member(request), status=query.status,
+        workspace=request_key(request).workspace, member=_member(request), status=query.status,
         team=query.team, assignee=query.assignee, feedback=query.feedback, queue=query.queue,
         limit=query.limit,
     )  # fmt: skip
-    return _json({"items": [selectors.case_summary_json(c) for c in found]})
+    return json_ok({"items": [selectors.case_summary_json(c) for c in found]})
 
 
 @router.get(
@@ -307,9 +299,9 @@ def case_list(request: HttpRequest, query: Query[CaseQuery]) -> HttpResponse:
 )
 def case_read(request: HttpRequest, case_id: Path[RecordId]) -> HttpResponse:
     case = selectors.case_get(
-        workspace=_key(request).workspace, member=_member(request), case_id=case_id
+        workspace=request_key(request).workspace, member=_member(request), case_id=case_id
     )
-    return _json(_detail(case)) if case else _missing()
+    return json_ok(_detail(case)) if case else not_found("case")
 
 
 @router.post(
@@ -321,12 +313,12 @@ def case_read(request: HttpRequest, case_id: Path[RecordId]) -> HttpResponse:
 def case_create(request: HttpRequest, payload: CaseIn) -> HttpResponse:
     try:
         case = services.case_create(
-            workspace=_key(request).workspace, actor=_member(request),
+            workspace=request_key(request).workspace, actor=_member(request),
             feedback_ids=payload.feedback, team_id=payload.team, assignee_id=payload.assignee,
         )  # fmt: skip
     except services.CaseInvalid as exc:
-        return _invalid(exc)
-    return _json(_detail(case), 201)
+        return invalid(exc.fields)
+    return json_ok(_detail(case), 201)
 
 
 @router.patch(
@@ -337,16 +329,18 @@ def case_create(request: HttpRequest, payload: CaseIn) -> HttpResponse:
 )
 def case_patch(request: HttpRequest, case_id: Path[RecordId], payload: CasePatch) -> HttpResponse:
     member = _member(request)
-    case = selectors.case_get(workspace=_key(request).workspace, member=member, case_id=case_id)
+    case = selectors.case_get(
+        workspace=request_key(request).workspace, member=member, case_id=case_id
+    )
     if case is None:
-        return _missing()
+        return not_found("case")
     data = payload.model_dump(exclude_unset=True)
     data = {k: v for k, v in data.items() if v is not None or k in ("assignee", "team", "priority")}
     try:
         case = services.case_update(case=case, actor=member, data=data)
     except services.CaseInvalid as exc:
-        return _invalid(exc)
-    return _json(_detail(case))
+        return invalid(exc.fields)
+    return json_ok(_detail(case))
 
 
 @router.post(
@@ -357,16 +351,18 @@ def case_patch(request: HttpRequest, case_id: Path[RecordId], payload: CasePatch
 )
 def case_reply(request: HttpRequest, case_id: Path[RecordId], payload: ReplyIn) -> HttpResponse:
     member = _member(request)
-    case = selectors.case_get(workspace=_key(request).workspace, member=member, case_id=case_id)
+    case = selectors.case_get(
+        workspace=request_key(request).workspace, member=member, case_id=case_id
+    )
     if case is None:
-        return _missing()
+        return not_found("case")
     try:
         reply = services.case_reply(
             case=case, actor=member, body=payload.body, template=payload.template or ""
         )
     except services.CaseInvalid as exc:
-        return _invalid(exc)
-    return _json(selectors.reply_json(reply), 201)
+        return invalid(exc.fields)
+    return json_ok(selectors.reply_json(reply), 201)
 
 
 @router.post(
@@ -377,13 +373,15 @@ def case_reply(request: HttpRequest, case_id: Path[RecordId], payload: ReplyIn) 
 )
 def case_note(request: HttpRequest, case_id: Path[RecordId], payload: NoteIn) -> HttpResponse:
     member = _member(request)
-    case = selectors.case_get(workspace=_key(request).workspace, member=member, case_id=case_id)
+    case = selectors.case_get(
+        workspace=request_key(request).workspace, member=member, case_id=case_id
+    )
     if case is None:
-        return _missing()
+        return not_found("case")
     try:
         note = services.case_note(case=case, actor=member, body=payload.body)
     except services.CaseInvalid as exc:
-        return _invalid(exc)
+        return invalid(exc.fields)
     body = {
         "id": note.pk,
         "author": member.user.display_name if member else "",
@@ -391,7 +389,7 @@ def case_note(request: HttpRequest, case_id: Path[RecordId], payload: NoteIn) ->
         "mentions": note.mentions,
         "created_at": note.created_at.isoformat(),
     }
-    return _json(body, 201)
+    return json_ok(body, 201)
 
 
 @router.get(
@@ -401,8 +399,8 @@ def case_note(request: HttpRequest, case_id: Path[RecordId], payload: NoteIn) ->
     response=documented({200: CaseRulePage}),
 )
 def case_rule_list(request: HttpRequest) -> HttpResponse:
-    found = selectors.case_rules_of(workspace=_key(request).workspace)
-    return _json({"items": [selectors.case_rule_json(r) for r in found]})
+    found = selectors.case_rules_of(workspace=request_key(request).workspace)
+    return json_ok({"items": [selectors.case_rule_json(r) for r in found]})
 
 
 @router.post(
@@ -416,11 +414,11 @@ def case_rule_create(request: HttpRequest, payload: CaseRuleIn) -> HttpResponse:
     data["conditions"] = payload.conditions.model_dump(exclude_none=True)
     try:
         rule = rules.case_rule_create(
-            workspace=_key(request).workspace, actor=_acting(request), data=data
+            workspace=request_key(request).workspace, actor=_acting(request), data=data
         )
     except AlertRuleInvalid as exc:
-        return _invalid(exc)
-    return _json(selectors.case_rule_json(rule), 201)
+        return invalid(exc.fields)
+    return json_ok(selectors.case_rule_json(rule), 201)
 
 
 @router.post(
@@ -432,12 +430,12 @@ def case_rule_create(request: HttpRequest, payload: CaseRuleIn) -> HttpResponse:
 def team_add(request: HttpRequest, payload: TeamIn) -> HttpResponse:
     try:
         team = team_create(
-            workspace=_key(request).workspace, actor=_acting(request), name=payload.name,
+            workspace=request_key(request).workspace, actor=_acting(request), name=payload.name,
             lead_id=payload.lead, assignment=payload.assignment, restricted=payload.restricted,
             members=[m.model_dump() for m in payload.members],
         )  # fmt: skip
     except TeamInvalid as exc:
-        return _invalid(exc)
+        return invalid(exc.fields)
     body = {
         "id": team.pk,
         "name": team.name,
@@ -445,7 +443,7 @@ def team_add(request: HttpRequest, payload: TeamIn) -> HttpResponse:
         "assignment": team.assignment,
         "restricted": team.restricted,
     }
-    return _json(body, 201)
+    return json_ok(body, 201)
 
 
 @router.get(
@@ -458,11 +456,11 @@ def loop_metrics(request: HttpRequest, query: Query[LoopMetricsQuery]) -> HttpRe
     if query.end < query.start:
         return envelope(422, "The period ends before it starts.", {"end": ["before start"]})
     found = selectors.metrics_loop(
-        workspace=_key(request).workspace, start=query.start, end=query.end, team=query.team
+        workspace=request_key(request).workspace, start=query.start, end=query.end, team=query.team
     )
     body = asdict(found)
     body["start"], body["end"] = found.start.isoformat(), found.end.isoformat()
-    return _json(body)
+    return json_ok(body)
 
 
 # -- teams, routing and the business calendar (admins) ----------------------------------
@@ -506,7 +504,9 @@ def _team_json(team: Any) -> dict[str, Any]:
     "/teams", auth=read_auth, summary="The workspace's teams", response=documented({200: TeamPage})
 )
 def team_list(request: HttpRequest) -> HttpResponse:
-    return _json({"items": [_team_json(t) for t in teams_of(workspace=_key(request).workspace)]})
+    return json_ok(
+        {"items": [_team_json(t) for t in teams_of(workspace=request_key(request).workspace)]}
+    )
 
 
 @router.patch(
@@ -519,9 +519,9 @@ def team_member_patch(
     request: HttpRequest, team_id: Path[RecordId], user_id: Path[RecordId], payload: TeamMemberPatch
 ) -> HttpResponse:
     actor = _acting(request)
-    team = team_get(workspace=_key(request).workspace, team_id=team_id)
+    team = team_get(workspace=request_key(request).workspace, team_id=team_id)
     if team is None:
-        return envelope(404, "No such team in this workspace.")
+        return not_found("team")
     data = payload.model_dump(exclude_unset=True)
     found = team_member_set(
         team=team, user_id=user_id, away=data.get("away"),
@@ -529,8 +529,8 @@ def team_member_patch(
     )  # fmt: skip
     if not found:
         return envelope(404, "No such member of this team.")
-    fresh = team_get(workspace=_key(request).workspace, team_id=team_id)
-    return _json(_team_json(fresh))
+    fresh = team_get(workspace=request_key(request).workspace, team_id=team_id)
+    return json_ok(_team_json(fresh))
 
 
 class RoutingConditionsIn(Schema):
@@ -580,8 +580,8 @@ def _routing_json(rule: Any) -> dict[str, Any]:
     response=documented({200: RoutingRulePage}),
 )
 def routing_rule_list(request: HttpRequest) -> HttpResponse:
-    found = selectors.routing_rules_of(workspace=_key(request).workspace)
-    return _json({"items": [_routing_json(r) for r in found]})
+    found = selectors.routing_rules_of(workspace=request_key(request).workspace)
+    return json_ok({"items": [_routing_json(r) for r in found]})
 
 
 @router.post(
@@ -594,12 +594,12 @@ def routing_rule_create(request: HttpRequest, payload: RoutingRuleIn) -> HttpRes
     conditions = {k: v for k, v in payload.conditions.model_dump().items() if v}
     try:
         rule = services.routing_rule_create(
-            workspace=_key(request).workspace, actor=_acting(request),
+            workspace=request_key(request).workspace, actor=_acting(request),
             conditions=conditions, team_id=payload.team,
         )  # fmt: skip
     except services.CaseInvalid as exc:
-        return _invalid(exc)
-    return _json(_routing_json(rule), 201)
+        return invalid(exc.fields)
+    return json_ok(_routing_json(rule), 201)
 
 
 Clock = Annotated[int, Field(ge=1, le=525_600)]
@@ -665,7 +665,7 @@ def _settings_json(row: Any) -> dict[str, Any]:
     response=documented({200: LoopSettingsOut}),
 )
 def loop_settings_read(request: HttpRequest) -> HttpResponse:
-    return _json(_settings_json(loop_settings_of(workspace=_key(request).workspace)))
+    return json_ok(_settings_json(loop_settings_of(workspace=request_key(request).workspace)))
 
 
 @router.put(
@@ -682,8 +682,8 @@ def loop_settings_put(request: HttpRequest, payload: LoopSettingsIn) -> HttpResp
         data["sla"] = {k: v.model_dump(exclude_none=True) for k, v in payload.sla.items()}
     try:
         row = services.loop_settings_update(
-            workspace=_key(request).workspace, actor=_acting(request), data=data
+            workspace=request_key(request).workspace, actor=_acting(request), data=data
         )
     except services.CaseInvalid as exc:
-        return _invalid(exc)
-    return _json(_settings_json(row))
+        return invalid(exc.fields)
+    return json_ok(_settings_json(row))

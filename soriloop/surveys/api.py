@@ -5,14 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Router, Schema
 from pydantic import ConfigDict
 
-from soriloop.accounts.api import read_auth, write_auth
-from soriloop.accounts.models import ApiKey
+from soriloop.accounts.api import read_auth, request_key, write_auth
 from soriloop.core.api_types import RecordId
-from soriloop.core.errors import BODY_ERRORS, ONE_ERRORS, WRITE_ERRORS, documented, envelope
+from soriloop.core.errors import (
+    BODY_ERRORS,
+    ONE_ERRORS,
+    WRITE_ERRORS,
+    documented,
+    invalid,
+    json_ok,
+    not_found,
+)
 from soriloop.surveys import selectors, services
 from soriloop.surveys.models import Survey
 from soriloop.surveys.questions import KINDS, OPERATORS, SurveyInvalid
@@ -161,11 +168,6 @@ class ResultsOut(Schema):
     trend: list[TrendOut]
 
 
-def _key(request: HttpRequest) -> ApiKey:
-    key: ApiKey = request.auth  # type: ignore[attr-defined]
-    return key
-
-
 def survey_json(survey: Survey) -> dict[str, Any]:
     current = survey.current
     return {
@@ -184,20 +186,8 @@ def survey_json(survey: Survey) -> dict[str, Any]:
     }
 
 
-def _json(body: Any, status: int = 200) -> JsonResponse:
-    return JsonResponse(body, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
-
-
-def _invalid(exc: SurveyInvalid) -> JsonResponse:
-    return envelope(422, "The survey has invalid fields.", exc.fields)
-
-
 def _survey(request: HttpRequest, survey_id: Path[RecordId]) -> Survey | None:
-    return selectors.survey_get(workspace=_key(request).workspace, survey_id=survey_id)
-
-
-def _missing() -> JsonResponse:
-    return envelope(404, "No such survey in this workspace.")
+    return selectors.survey_get(workspace=request_key(request).workspace, survey_id=survey_id)
 
 
 @router.post(
@@ -209,18 +199,20 @@ def _missing() -> JsonResponse:
 def survey_create(request: HttpRequest, payload: SurveyIn) -> HttpResponse:
     data = payload.model_dump(exclude_none=True)
     try:
-        survey = services.survey_create(workspace=_key(request).workspace, actor=None, data=data)
+        survey = services.survey_create(
+            workspace=request_key(request).workspace, actor=None, data=data
+        )
     except SurveyInvalid as exc:
-        return _invalid(exc)
-    return _json(survey_json(survey), 201)
+        return invalid(exc.fields, "survey")
+    return json_ok(survey_json(survey), 201)
 
 
 @router.get(
     "/surveys", auth=read_auth, summary="List the surveys", response=documented({200: SurveyPage})
 )
 def survey_list(request: HttpRequest) -> HttpResponse:
-    surveys = selectors.surveys_listed(workspace=_key(request).workspace, limit=500)
-    return _json({"items": [survey_json(s) for s in surveys]})
+    surveys = selectors.surveys_listed(workspace=request_key(request).workspace, limit=500)
+    return json_ok({"items": [survey_json(s) for s in surveys]})
 
 
 @router.get(
@@ -231,7 +223,7 @@ def survey_list(request: HttpRequest) -> HttpResponse:
 )
 def survey_read(request: HttpRequest, survey_id: Path[RecordId]) -> HttpResponse:
     survey = _survey(request, survey_id)
-    return _json(survey_json(survey)) if survey else _missing()
+    return json_ok(survey_json(survey)) if survey else not_found("survey")
 
 
 @router.patch(
@@ -245,14 +237,14 @@ def survey_patch(
 ) -> HttpResponse:
     survey = _survey(request, survey_id)
     if survey is None:
-        return _missing()
+        return not_found("survey")
     try:
         services.survey_update(
             survey=survey, actor=None, data=payload.model_dump(exclude_none=True)
         )
     except SurveyInvalid as exc:
-        return _invalid(exc)
-    return _json(survey_json(survey))
+        return invalid(exc.fields, "survey")
+    return json_ok(survey_json(survey))
 
 
 @router.post(
@@ -264,12 +256,12 @@ def survey_patch(
 def survey_publish(request: HttpRequest, survey_id: Path[RecordId]) -> HttpResponse:
     survey = _survey(request, survey_id)
     if survey is None:
-        return _missing()
+        return not_found("survey")
     try:
         services.survey_publish(survey=survey, actor=None)
     except SurveyInvalid as exc:
-        return _invalid(exc)
-    return _json(survey_json(survey))
+        return invalid(exc.fields, "survey")
+    return json_ok(survey_json(survey))
 
 
 @router.post(
@@ -281,9 +273,9 @@ def survey_publish(request: HttpRequest, survey_id: Path[RecordId]) -> HttpRespo
 def survey_close(request: HttpRequest, survey_id: Path[RecordId]) -> HttpResponse:
     survey = _survey(request, survey_id)
     if survey is None:
-        return _missing()
+        return not_found("survey")
     services.survey_close(survey=survey, actor=None)
-    return _json(survey_json(survey))
+    return json_ok(survey_json(survey))
 
 
 @router.post(
@@ -297,7 +289,7 @@ def survey_invite(
 ) -> HttpResponse:
     survey = _survey(request, survey_id)
     if survey is None:
-        return _missing()
+        return not_found("survey")
     try:
         recipients = services.parse_recipients(
             [r.model_dump(exclude_none=True) for r in payload.recipients]
@@ -310,7 +302,7 @@ def survey_invite(
             expires_days=payload.expires_days,
         )
     except SurveyInvalid as exc:
-        return _invalid(exc)
+        return invalid(exc.fields, "survey")
     items = [
         {
             "id": i.pk,
@@ -324,7 +316,7 @@ def survey_invite(
         }
         for i in invitations
     ]
-    return _json({"invitations": items}, 201)
+    return json_ok({"invitations": items}, 201)
 
 
 @router.get(
@@ -336,5 +328,5 @@ def survey_invite(
 def survey_results(request: HttpRequest, survey_id: Path[RecordId]) -> HttpResponse:
     survey = _survey(request, survey_id)
     if survey is None:
-        return _missing()
-    return _json(selectors.survey_results(survey=survey))
+        return not_found("survey")
+    return json_ok(selectors.survey_results(survey=survey))

@@ -8,16 +8,23 @@ from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Query, Router, Schema
 from pydantic import ConfigDict, field_validator
 
-from soriloop.accounts.api import read_auth, write_auth
-from soriloop.accounts.models import ApiKey
+from soriloop.accounts.api import read_auth, request_key, write_auth
 from soriloop.analysis.engine.pii import mask_email
 from soriloop.core import patterns
 from soriloop.core.api_types import RecordId, not_a_boolean
-from soriloop.core.errors import BODY_ERRORS, ONE_ERRORS, WRITE_ERRORS, documented, envelope
+from soriloop.core.errors import (
+    BODY_ERRORS,
+    ONE_ERRORS,
+    WRITE_ERRORS,
+    documented,
+    invalid,
+    json_ok,
+    not_found,
+)
 from soriloop.surveys import campaigns, fatigue, progress, selectors, suppression, triggers
 from soriloop.surveys.api import RecipientIn
 from soriloop.surveys.models import Survey
@@ -224,25 +231,8 @@ class PageQuery(Schema):
     offset: int = Field(default=0, ge=0, le=1_000_000)
 
 
-def _key(request: HttpRequest) -> ApiKey:
-    key: ApiKey = request.auth  # type: ignore[attr-defined]
-    return key
-
-
-def _json(body: Any, status: int = 200) -> JsonResponse:
-    return JsonResponse(body, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
-
-
 def _survey(request: HttpRequest, survey_id: int) -> Survey | None:
-    return selectors.survey_get(workspace=_key(request).workspace, survey_id=survey_id)
-
-
-def _missing(what: str = "survey") -> JsonResponse:
-    return envelope(404, f"No such {what} in this workspace.")
-
-
-def _invalid(exc: SurveyInvalid) -> JsonResponse:
-    return envelope(422, "The request has invalid fields.", exc.fields)
+    return selectors.survey_get(workspace=request_key(request).workspace, survey_id=survey_id)
 
 
 def _recipients(survey: Survey, payload: CampaignIn) -> tuple[str, list[Any], list[Any]]:
@@ -277,7 +267,7 @@ def campaign_create(
     422 when no recipient is good."""
     survey = _survey(request, survey_id)
     if survey is None:
-        return _missing()
+        return not_found("survey")
     try:
         source, good, rejected = _recipients(survey, payload)
         campaign = campaigns.campaign_create(
@@ -292,10 +282,10 @@ def campaign_create(
             expires_days=payload.expires_days,
         )
     except SurveyInvalid as exc:
-        return _invalid(exc)
+        return invalid(exc.fields)
     body = progress.campaign_progress(campaign=campaign)
     body["rejected"] = [{"where": r.where, "reason": r.reason} for r in rejected]
-    return _json(body, 201)
+    return json_ok(body, 201)
 
 
 @router.get(
@@ -307,9 +297,9 @@ def campaign_create(
 def campaign_list(request: HttpRequest, survey_id: Path[RecordId]) -> HttpResponse:
     survey = _survey(request, survey_id)
     if survey is None:
-        return _missing()
+        return not_found("survey")
     found = progress.campaigns_of(survey=survey)[:200]
-    return _json({"items": [progress.campaign_progress(campaign=c) for c in found]})
+    return json_ok({"items": [progress.campaign_progress(campaign=c) for c in found]})
 
 
 @router.get(
@@ -325,8 +315,8 @@ def campaign_read(
     survey = _survey(request, survey_id)
     campaign = progress.campaign_get(survey=survey, campaign_id=campaign_id) if survey else None
     if campaign is None:
-        return _missing("campaign")
-    return _json(progress.campaign_progress(campaign=campaign))
+        return not_found("campaign")
+    return json_ok(progress.campaign_progress(campaign=campaign))
 
 
 @router.post(
@@ -341,9 +331,9 @@ def campaign_cancel(
     survey = _survey(request, survey_id)
     campaign = progress.campaign_get(survey=survey, campaign_id=campaign_id) if survey else None
     if campaign is None:
-        return _missing("campaign")
+        return not_found("campaign")
     campaigns.campaign_cancel(campaign=campaign, actor=None)
-    return _json(progress.campaign_progress(campaign=campaign))
+    return json_ok(progress.campaign_progress(campaign=campaign))
 
 
 @router.post(
@@ -357,14 +347,14 @@ def trigger_create(
 ) -> HttpResponse:
     survey = _survey(request, survey_id)
     if survey is None:
-        return _missing()
+        return not_found("survey")
     try:
         rule = triggers.trigger_create(
             survey=survey, actor=None, data=payload.model_dump(exclude_none=True)
         )
     except SurveyInvalid as exc:
-        return _invalid(exc)
-    return _json(progress.trigger_json(trigger=rule), 201)
+        return invalid(exc.fields)
+    return json_ok(progress.trigger_json(trigger=rule), 201)
 
 
 @router.get(
@@ -376,9 +366,9 @@ def trigger_create(
 def trigger_list(request: HttpRequest, survey_id: Path[RecordId]) -> HttpResponse:
     survey = _survey(request, survey_id)
     if survey is None:
-        return _missing()
+        return not_found("survey")
     found = progress.triggers_of(survey=survey)[:200]
-    return _json({"items": [progress.trigger_json(trigger=t) for t in found]})
+    return json_ok({"items": [progress.trigger_json(trigger=t) for t in found]})
 
 
 @router.delete(
@@ -393,9 +383,9 @@ def trigger_stop(
     survey = _survey(request, survey_id)
     rule = progress.trigger_get(survey=survey, trigger_id=trigger_id) if survey else None
     if rule is None:
-        return _missing("trigger rule")
+        return not_found("trigger rule")
     triggers.trigger_stop(trigger=rule, actor=None)
-    return _json(progress.trigger_json(trigger=rule))
+    return json_ok(progress.trigger_json(trigger=rule))
 
 
 @router.get(
@@ -407,8 +397,8 @@ def trigger_stop(
 def override_read(request: HttpRequest, survey_id: Path[RecordId]) -> HttpResponse:
     survey = _survey(request, survey_id)
     if survey is None:
-        return _missing()
-    return _json(fatigue.override_get(survey=survey).as_dict())
+        return not_found("survey")
+    return json_ok(fatigue.override_get(survey=survey).as_dict())
 
 
 @router.put(
@@ -422,12 +412,12 @@ def override_update(
 ) -> HttpResponse:
     survey = _survey(request, survey_id)
     if survey is None:
-        return _missing()
+        return not_found("survey")
     try:
         found = fatigue.override_update(survey=survey, actor=None, data=payload.model_dump())
     except SurveyInvalid as exc:
-        return _invalid(exc)
-    return _json(found.as_dict())
+        return invalid(exc.fields)
+    return json_ok(found.as_dict())
 
 
 @router.get(
@@ -437,7 +427,7 @@ def override_update(
     response=documented({200: RuleOut}),
 )
 def rule_read(request: HttpRequest) -> HttpResponse:
-    return _json(fatigue.rule_get(workspace=_key(request).workspace).as_dict())
+    return json_ok(fatigue.rule_get(workspace=request_key(request).workspace).as_dict())
 
 
 @router.put(
@@ -451,10 +441,10 @@ def rule_update(request: HttpRequest, payload: RuleIn) -> HttpResponse:
     data = payload.model_dump(exclude_unset=True)
     data = {k: v for k, v in data.items() if v is not None or k == "quiet_hours"}
     try:
-        rule = fatigue.rule_update(workspace=_key(request).workspace, actor=None, data=data)
+        rule = fatigue.rule_update(workspace=request_key(request).workspace, actor=None, data=data)
     except SurveyInvalid as exc:
-        return _invalid(exc)
-    return _json(rule.as_dict())
+        return invalid(exc.fields)
+    return json_ok(rule.as_dict())
 
 
 @router.get(
@@ -465,7 +455,7 @@ def rule_update(request: HttpRequest, payload: RuleIn) -> HttpResponse:
 )
 def suppression_list(request: HttpRequest, page: Query[PageQuery]) -> HttpResponse:
     """Addresses are masked unless the key may read personal data."""
-    key = _key(request)
+    key = request_key(request)
     found = suppression.suppressions_of(workspace=key.workspace)
     items = [
         {
@@ -475,7 +465,7 @@ def suppression_list(request: HttpRequest, page: Query[PageQuery]) -> HttpRespon
         }
         for s in found[page.offset : page.offset + page.limit]
     ]
-    return _json({"items": items, "total": found.count()})
+    return json_ok({"items": items, "total": found.count()})
 
 
 @router.post(
@@ -492,8 +482,8 @@ def suppression_create(request: HttpRequest, payload: SuppressionsIn) -> HttpRes
         except ValidationError:
             bad[f"addresses[{i}]"] = ["is not an e-mail address"]
     if bad:
-        return envelope(422, "The request has invalid fields.", bad)
+        return invalid(bad)
     added = suppression.suppressions_add(
-        workspace=_key(request).workspace, addresses=payload.addresses, reason="unsubscribed"
+        workspace=request_key(request).workspace, addresses=payload.addresses, reason="unsubscribed"
     )
-    return _json({"added": added})
+    return json_ok({"added": added})
