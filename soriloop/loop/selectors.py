@@ -290,8 +290,8 @@ def metrics_loop(
             workspace=workspace, feedback_id__in=unhappy_ids, case__first_response_at__isnull=False
         ).values_list("feedback_id", flat=True)
     )
-    first, last = workspace.days_span(start, end)
-    cases = Case.objects.filter(workspace=workspace, created_at__gte=first, created_at__lt=last)
+    since, until = workspace.days_span(start, end)
+    cases = Case.objects.filter(workspace=workspace, created_at__gte=since, created_at__lt=until)
     if team:
         cases = cases.filter(team_id=team)
     rows = list(cases)
