@@ -11,6 +11,16 @@ from soriloop.core.crypto import cipher
 EMAIL, PHONE, NAME = "customer.email", "customer.phone", "customer.name"
 
 
+def display_phone(phone: str) -> str:
+    """A stored (normalised) Korean number with its dashes: ``01012345678`` -> ``010-1234-5678``,
+    ``021234567`` -> ``02-123-4567``; other numbers as stored."""
+    if phone.startswith("02") and len(phone) in (9, 10):
+        return f"02-{phone[2:-4]}-{phone[-4:]}"
+    if phone.startswith("0") and len(phone) in (10, 11):
+        return f"{phone[:3]}-{phone[3:-4]}-{phone[-4:]}"
+    return phone
+
+
 class CustomerQuerySet(models.QuerySet["Customer"]):
     def with_email(self, email: str) -> CustomerQuerySet:
         """The customers with e-mail ``email`` (normalised), found by its blind index."""
@@ -87,6 +97,12 @@ class Customer(models.Model):
     def phone(self, value: str | None) -> None:
         self.phone_sealed = cipher().seal(PHONE, value or "")
         self.phone_hash = cipher().digest(PHONE, value or "") or None
+
+    @property
+    def phone_display(self) -> str | None:
+        """The phone as people read it (``010-1234-5678``), the same on every page, export and
+        API answer, masked or not."""
+        return display_phone(self.phone or "") or None
 
     @property
     def name(self) -> str:

@@ -17,7 +17,6 @@ from soriloop.customers.models import Customer, CustomerEvent, name_query_terms
 from soriloop.customers.risk import ChurnRisk, churn_risks, customer_churn_risk
 from soriloop.customers.segments import segments_export
 from soriloop.customers.services import (
-    display_phone,
     lookup_value,
     normalise_email,
     normalise_phone,
@@ -156,7 +155,7 @@ def customer_export(*, customer: Customer) -> dict[str, Any]:
 
 def profile_json(customer: Customer, *, reveal: bool) -> dict[str, Any]:
     """The profile as the API shows it; without ``reveal`` e-mail and phone are masked."""
-    email, phone = customer.email, display_phone(customer.phone or "") or None
+    email, phone = customer.email, customer.phone_display
     return {
         "id": customer.pk,
         "external_id": customer.external_id,

@@ -48,16 +48,6 @@ def normalise_phone(raw: str) -> str:
     return phone
 
 
-def display_phone(phone: str) -> str:
-    """A stored (normalised) Korean number with its dashes: ``01012345678`` -> ``010-1234-5678``,
-    ``021234567`` -> ``02-123-4567``; other numbers as stored."""
-    if phone.startswith("02") and len(phone) in (9, 10):
-        return f"02-{phone[2:-4]}-{phone[-4:]}"
-    if phone.startswith("0") and len(phone) in (10, 11):
-        return f"{phone[:3]}-{phone[3:-4]}-{phone[-4:]}"
-    return phone
-
-
 _KEYS = ("external_id", "email", "phone")
 # the column each identifier is looked up by: the blind index for the sealed ones
 _COLUMNS = {"external_id": "external_id", "email": "email_hash", "phone": "phone_hash"}

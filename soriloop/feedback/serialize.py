@@ -16,7 +16,7 @@ def customer_json(record: Feedback, *, reveal: bool) -> dict[str, Any] | None:
     customer = record.customer
     if customer is None:
         return None
-    email, phone = customer.email, customer.phone
+    email, phone = customer.email, customer.phone_display
     return {
         "id": customer.pk,
         "external_id": customer.external_id,

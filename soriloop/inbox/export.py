@@ -37,7 +37,7 @@ def _row(record: Feedback, tz: ZoneInfo, reveal: bool) -> list[object]:
     customer = record.customer
     text, metadata = record.text, record.metadata
     email = (customer.email or "") if customer else ""
-    phone = (customer.phone or "") if customer else ""
+    phone = (customer.phone_display or "") if customer else ""
     if not reveal:
         text, metadata = mask_text(text), mask_json(metadata)
         email, phone = email and mask_email(email), phone and mask_phone(phone)

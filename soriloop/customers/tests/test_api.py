@@ -121,6 +121,11 @@ def test_a_key_without_personal_data_sees_email_and_phone_masked(alice: Member, 
     assert (shown["email"], shown["phone"]) == (EMAIL, "010-1234-5678")
     assert api("get", f"/customers/{item['id']}", masked).json()["email"] == "p***@example.com"
     assert_envelope(api("get", f"/customers/{item['id']}/export", masked), 403, "forbidden")
+    record = add(alice, text="전화 주세요", customer={"phone": "+82 10 1234 5678"})
+    assert record.customer_id == item["id"]
+    on_record = api("get", f"/feedback/{record.pk}", masked).json()["customer"]
+    assert on_record["phone"] == "010-****-5678", "the record shows the phone as the profile does"
+    assert api("get", f"/feedback/{record.pk}", key).json()["customer"]["phone"] == "010-1234-5678"
 
 
 def test_the_list_pages_by_id_and_refuses_bad_parameters(key: str) -> None:
