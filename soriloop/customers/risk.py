@@ -220,7 +220,9 @@ def _labelled(workspace: Workspace, now: dt.datetime) -> tuple[list[list[float]]
     """The snapshot one window ago: features then, and 1 for those who churned after it."""
     window = inactivity_days(workspace.pk)
     cutoff = now - dt.timedelta(days=window)
-    customers = list(Customer.objects.filter(workspace=workspace, created_at__lt=cutoff))
+    customers = list(
+        Customer.objects.filter(workspace=workspace, created_at__lt=cutoff).order_by("pk")
+    )
     before = signals_of(workspace.pk, customers, cutoff)
     after = signals_of(workspace.pk, customers, now)
     rows, labels = [], []

@@ -102,7 +102,9 @@ def test_a_workspace_with_enough_churned_customers_gets_a_model_with_a_good_held
     model = churn_model_train(workspace=alice.workspace, now=NOW)
     assert model.churned >= EVENTS_PER_FEATURE * len(FEATURES), model.note
     assert model.active, model.note
-    assert model.auc is not None and model.auc > 0.75, model.auc
+    # The split is seeded by the workspace's id, which differs with the tests run before on
+    # PostgreSQL: over 40 splits of this data the held-out AUC ranged 0.73-0.88 (no signal: 0.5)
+    assert model.auc is not None and model.auc > 0.7, model.auc
     assert model.held_out == 90 and sum(b["count"] for b in model.calibration) == 90
     assert all(0 <= b["observed"] <= 1 for b in model.calibration)
     purchases = model.coefficients[FEATURES.index("purchases_90d")]
@@ -217,7 +219,7 @@ def test_the_churn_model_endpoint_shows_the_auc_and_calibration_of_its_workspace
     _k, key = accounts.api_key_create(actor=alice.membership, name="r", scope="read")
     _k, bobs = accounts.api_key_create(actor=bob.membership, name="r", scope="read")
     body = api("get", "/churn-model", key).json()
-    assert body["active"]["auc"] > 0.75 and body["active"]["calibration"]
+    assert body["active"]["auc"] > 0.7 and body["active"]["calibration"]  # 0.73-0.88 by split
     assert body["latest"]["id"] == body["active"]["id"]
     assert api("get", "/churn-model", bobs).json() == {"active": None, "latest": None}
     assert_envelope(api("get", "/churn-model"), 401, "unauthorized")
