@@ -72,13 +72,26 @@ def feedback_erase_size(workspace_id: int, customer_id: int) -> int:
 
 
 def feedback_erase(workspace_id: int, customer_id: int, email: str, phone: str) -> int:
-    """Delete the customer's records (``ERASURE_FEEDBACK=delete``: text and metadata
-    emptied) or keep them anonymous (``redact``: personal data in the text masked); either
-    way unlinked from the customer, out of dedup, their raw mail deleted, and
+    """Erase the customer's records (``feedback_records_erase``)."""
+    ids = Feedback.objects.filter(workspace_id=workspace_id, customer_id=customer_id)
+    return feedback_records_erase(
+        workspace_id=workspace_id,
+        ids=list(ids.values_list("id", flat=True)),
+        email=email,
+        phone=phone,
+    )
+
+
+def feedback_records_erase(*, workspace_id: int, ids: Sequence[int], email: str, phone: str) -> int:
+    """Delete the records ``ids`` (``ERASURE_FEEDBACK=delete``: text and metadata emptied)
+    or keep them anonymous (``redact``: personal data in the text masked); either way
+    unlinked from their customer, out of dedup, their raw mail deleted, and
     ``feedback.deleted`` and ``feedback.purged`` appended so the rollups recount their days
-    and the consumers holding derived data forget it."""
+    and the consumers holding derived data forget it. Also the door for an app above whose
+    conversation holds records no customer owns (loop: a case's out-of-office replies).
+    Returns how many records it erased."""
     records = list(
-        Feedback.objects.filter(workspace_id=workspace_id, customer_id=customer_id).only(
+        Feedback.objects.filter(workspace_id=workspace_id, pk__in=ids).only(
             "id", "workspace_id", "day", "text", "deleted_at"
         )
     )
