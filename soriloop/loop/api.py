@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Query, Router, Schema
@@ -19,7 +19,7 @@ from soriloop.accounts.services import TeamInvalid, team_create, team_member_set
 from soriloop.alerts.rules import AlertRuleInvalid
 from soriloop.alerts.schemas import AlertConditionsIn, AlertConditionsOut
 from soriloop.alerts.selectors import member_of
-from soriloop.core.api_types import NO_NUL, Day, RecordId, not_a_boolean, omitted
+from soriloop.core.api_types import NO_NUL, Day, Matching, OneOf, RecordId, not_a_boolean, omitted
 from soriloop.core.errors import (
     BODY_ERRORS,
     ONE_ERRORS,
@@ -30,9 +30,12 @@ from soriloop.core.errors import (
     json_ok,
     not_found,
 )
-from soriloop.loop import rules, selectors, services
+from soriloop.feedback.filters import SLUG_PROBLEM, TOPIC_PATTERN, TOPIC_RE
+from soriloop.insights.selectors import GRAINS
+from soriloop.loop import metrics, rules, selectors, services
 from soriloop.loop.calendar import DEFAULT_HOURS
 from soriloop.loop.mail import TEMPLATES
+from soriloop.loop.metrics import BY
 from soriloop.loop.models import CaseStatus
 from soriloop.loop.priority import LEVELS
 from soriloop.loop.sla import loop_settings_of, sla_minutes
@@ -43,6 +46,7 @@ StatusName = Literal[tuple(CaseStatus.values)]  # type: ignore[valid-type]
 LevelName = Literal[LEVELS]  # type: ignore[valid-type]
 TemplateName = Literal[tuple(sorted(TEMPLATES))]  # type: ignore[valid-type]
 QueueName = Literal["mine", "team", "unassigned", "breaching", "open"]
+IDS_PATTERN = f"^[0-9]{{1,19}}(,[0-9]{{1,19}}){{0,{selectors.MAX_IDS - 1}}}$"
 Text = Annotated[str, Field(pattern=NO_NUL)]
 
 
@@ -52,7 +56,25 @@ class CaseQuery(Schema):
     assignee: RecordId | None = omitted(description="A user id.")
     feedback: RecordId | None = omitted(description="The case of this record.")
     queue: QueueName | None = omitted()
+    ids: Annotated[str, Field(pattern=IDS_PATTERN)] | None = omitted(
+        description="Comma-separated case ids (at most 500)."
+    )
+    created_from: Day | None = omitted(description="Created on or after this day.")
+    created_to: Day | None = omitted(description="Created on or before this day.")
+    topic: Annotated[str, Matching(TOPIC_PATTERN, SLUG_PROBLEM, TOPIC_RE)] | None = omitted(
+        description="A topic of the case's records, or unassigned (none of them has one)."
+    )
+    without: Annotated[str, OneOf(selectors.WITHOUT)] | None = omitted(
+        description="Cases with no team, or no assignee."
+    )
     limit: int = Field(default=100, ge=1, le=500)
+
+    def filters(self) -> selectors.CaseFilter:
+        return selectors.CaseFilter(
+            ids=tuple(int(i) for i in self.ids.split(",")) if self.ids else (),
+            created_from=self.created_from, created_to=self.created_to,
+            topic=self.topic or "", without=self.without or "",
+        )  # fmt: skip
 
 
 class SlaOut(Schema):
@@ -232,6 +254,12 @@ class LoopMetricsQuery(Schema):
     start: Day
     end: Day
     team: RecordId | None = omitted()
+    by: Annotated[str, OneOf(BY)] | None = omitted(
+        description="Adds `groups`: one per team, agent, topic or period bucket."
+    )
+    grain: Annotated[str, OneOf(GRAINS)] = Field(
+        default="week", description="The buckets of `by=period`."
+    )
 
 
 class DurationsOut(Schema):
@@ -240,9 +268,19 @@ class DurationsOut(Schema):
     count: int
 
 
-class LoopMetricsOut(Schema):
-    start: dt.date
-    end: dt.date
+class LoopDrillOut(Schema):
+    """Query strings of `GET /api/v1/cases` (and the cases page) naming the cases behind
+    each number; null when more than 500 cases would be named by id."""
+
+    cases: str
+    replied: str | None
+    resolved: str | None
+    sla_missed: str | None
+    recovered: str | None
+    recontacted: str | None
+
+
+class LoopNumbersOut(Schema):
     unhappy_records: int
     closed_loop: int
     closed_loop_rate: float | None
@@ -257,6 +295,26 @@ class LoopMetricsOut(Schema):
     recovered: int
     recovery_rate: float | None
     score_change: float | None
+    resolved: int
+    recontacted: int
+    recontact_pending: int
+    recontact_rate: float | None
+    drill: LoopDrillOut
+
+
+class LoopGroupOut(LoopNumbersOut):
+    key: str
+    name: str
+    start: dt.date
+    end: dt.date
+
+
+class LoopMetricsOut(LoopNumbersOut):
+    start: dt.date
+    end: dt.date
+    by: str | None
+    grain: str | None
+    groups: list[LoopGroupOut] | None
 
 
 def _member(request: HttpRequest) -> Membership | None:
@@ -286,7 +344,7 @@ def case_list(request: HttpRequest, query: Query[CaseQuery]) -> HttpResponse:
     found = selectors.case_list(
         workspace=request_key(request).workspace, member=_member(request), status=query.status,
         team=query.team, assignee=query.assignee, feedback=query.feedback, queue=query.queue,
-        limit=query.limit,
+        filters=query.filters(), limit=query.limit,
     )  # fmt: skip
     return json_ok({"items": [selectors.case_summary_json(c) for c in found]})
 
@@ -455,12 +513,15 @@ def team_add(request: HttpRequest, payload: TeamIn) -> HttpResponse:
 def loop_metrics(request: HttpRequest, query: Query[LoopMetricsQuery]) -> HttpResponse:
     if query.end < query.start:
         return envelope(422, "The period ends before it starts.", {"end": ["before start"]})
-    found = selectors.metrics_loop(
-        workspace=request_key(request).workspace, start=query.start, end=query.end, team=query.team
-    )
-    body = asdict(found)
-    body["start"], body["end"] = found.start.isoformat(), found.end.isoformat()
-    return json_ok(body)
+    buckets = metrics.loop_buckets(start=query.start, end=query.end, grain=query.grain)
+    if query.by == "period" and buckets > settings.METRICS_MAX_POINTS:
+        reason = f"{buckets} buckets, at most {settings.METRICS_MAX_POINTS}: choose a longer grain"
+        return envelope(422, "The period has too many buckets.", {"grain": [reason]})
+    found = metrics.metrics_loop(
+        workspace=request_key(request).workspace, start=query.start, end=query.end,
+        team=query.team, member=_member(request), by=query.by, grain=query.grain,
+    )  # fmt: skip
+    return json_ok(metrics.loop_metrics_json(found))
 
 
 # -- teams, routing and the business calendar (admins) ----------------------------------

@@ -4,16 +4,18 @@ below admin, to the teams a member may see (docs/cases.md)."""
 from __future__ import annotations
 
 import datetime as dt
-import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from soriloop.accounts.models import Membership, Role, Team, Workspace
 from soriloop.analysis.selectors import similar_in_meaning
+from soriloop.core.fields import FIRST_DAY, LAST_DAY, MAX_ID, parse_day, parse_id
+from soriloop.feedback.filters import TOPIC_RE, UNASSIGNED
 from soriloop.feedback.models import Feedback
 from soriloop.loop import sla
 from soriloop.loop.models import (
@@ -42,6 +44,84 @@ def cases_visible(*, workspace: Workspace, member: Membership | None) -> QuerySe
     return found.filter(Q(team__isnull=True) | Q(team__restricted=False) | Q(team__in=mine))
 
 
+@dataclass(frozen=True)
+class CaseFilter:
+    """The cases a loop-metrics number counts, as the cases list and page take them:
+    ``ids``, created on the workspace's days ``created_from``..``created_to``, a topic of
+    their records (a key, or ``unassigned``: none of their records has one), and
+    ``without`` a team or an assignee."""
+
+    ids: tuple[int, ...] = ()
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+    team: int | None = None
+    assignee: int | None = None
+    topic: str = ""
+    without: str = ""  # "team" or "assignee"
+
+    def to_query(self) -> str:
+        pairs: list[tuple[str, str]] = []
+        if self.ids:
+            pairs.append(("ids", ",".join(map(str, self.ids))))
+        for name in ("created_from", "created_to"):
+            if (day := getattr(self, name)) is not None:
+                pairs.append((name, day.isoformat()))
+        for name in ("team", "assignee", "topic", "without"):
+            if value := getattr(self, name):
+                pairs.append((name, str(value)))
+        return urlencode(pairs)
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str]) -> CaseFilter:
+        """The filter of a page's query; a bad value is left out (a page never fails)."""
+        ids = tuple(i for i in (parse_id(v) for v in query.get("ids", "").split(",")) if i)
+        without = query.get("without", "")
+        return cls(
+            ids=ids[:MAX_IDS],
+            created_from=parse_day(query.get("created_from", "")),
+            created_to=parse_day(query.get("created_to", "")),
+            team=parse_id(query.get("team")),
+            assignee=parse_id(query.get("assignee")),
+            topic=query.get("topic", "") if TOPIC_RE.fullmatch(query.get("topic", "")) else "",
+            without=without if without in WITHOUT else "",
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.to_query())
+
+    def apply(self, found: QuerySet[Case], workspace: Workspace) -> QuerySet[Case]:
+        if self.ids:
+            found = found.filter(pk__in=[i for i in self.ids if i <= MAX_ID])
+        if self.created_from or self.created_to:
+            since, until = workspace.days_span(
+                self.created_from or FIRST_DAY, self.created_to or LAST_DAY
+            )
+            found = found.filter(created_at__gte=since, created_at__lt=until)
+        if self.team:
+            found = found.filter(team_id=self.team)
+        if self.assignee:
+            found = found.filter(assignee_id=self.assignee)
+        if self.without:
+            found = found.filter(**{f"{self.without}__isnull": True})
+        return _with_topic(found, self.topic)
+
+
+MAX_IDS = 500
+WITHOUT = ("team", "assignee")
+
+
+def _with_topic(found: QuerySet[Case], topic: str) -> QuerySet[Case]:
+    """Cases with a record of the topic; ``unassigned``: with no record that has a topic."""
+    if not topic:
+        return found
+    links = CaseFeedback.objects.filter(case_id=OuterRef("pk"))
+    if topic == UNASSIGNED:
+        return found.exclude(Exists(links.filter(feedback__enrichment__topic_keys__gt="")))
+    return found.filter(
+        Exists(links.filter(feedback__enrichment__topic_keys__contains=f"|{topic}|"))
+    )
+
+
 def case_list(
     *,
     workspace: Workspace,
@@ -51,10 +131,12 @@ def case_list(
     assignee: int | None = None,
     feedback: int | None = None,
     queue: str | None = None,
+    filters: CaseFilter | None = None,
     limit: int = 100,
 ) -> list[Case]:
     """Highest priority first. ``queue``: mine, team (my teams' unassigned and theirs),
-    unassigned, breaching (a deadline within the warning time) or open."""
+    unassigned, breaching (a deadline within the warning time) or open; ``filters``: the
+    drill-down of a loop-metrics number."""
     found = cases_visible(workspace=workspace, member=member).select_related(
         "team", "assignee", "customer"
     )
@@ -66,6 +148,8 @@ def case_list(
         found = found.filter(assignee_id=assignee)
     if feedback:
         found = found.filter(links__feedback_id=feedback)
+    if filters:
+        found = filters.apply(found, workspace)
     found = _queue(found, queue, member)
     return list(found.order_by("-priority_score", "created_at", "id")[:limit])
 
@@ -235,125 +319,6 @@ def case_rule_json(rule: CaseRule) -> dict[str, Any]:
     }
 
 
-# -- loop metrics --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Durations:
-    median_minutes: float | None
-    p90_minutes: float | None
-    count: int
-
-
-def _durations(values: Sequence[float]) -> Durations:
-    if not values:
-        return Durations(None, None, 0)
-    ordered = sorted(values)
-    p90 = ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
-    return Durations(round(statistics.median(ordered), 1), round(p90, 1), len(ordered))
-
-
-@dataclass(frozen=True)
-class LoopMetrics:
-    start: dt.date
-    end: dt.date
-    unhappy_records: int
-    closed_loop: int  # unhappy records whose case got a reply
-    closed_loop_rate: float | None
-    cases: int
-    time_to_acknowledge: Durations
-    time_to_first_response: Durations
-    time_to_resolution: Durations
-    sla_met: int
-    sla_measured: int
-    sla_attainment: float | None
-    verified: int
-    recovered: int  # detractors whose follow-up is passive or promoter
-    recovery_rate: float | None
-    score_change: float | None  # mean follow-up NPS minus the original
-
-
-def _minutes(a: dt.datetime | None, b: dt.datetime | None) -> float | None:
-    return (b - a).total_seconds() / 60 if a and b else None
-
-
-def metrics_loop(
-    *, workspace: Workspace, start: dt.date, end: dt.date, team: int | None = None
-) -> LoopMetrics:
-    """The loop's numbers for the records and cases of ``start``..``end`` (workspace days)."""
-    unhappy = Feedback.objects.filter(
-        workspace=workspace, deleted_at=None, day__gte=start, day__lte=end
-    ).filter(Q(score_kind="nps", score__lte=6) | Q(enrichment__sentiment_label="negative"))
-    unhappy_ids = list(unhappy.values_list("id", flat=True))
-    replied = set(
-        CaseFeedback.objects.filter(
-            workspace=workspace, feedback_id__in=unhappy_ids, case__first_response_at__isnull=False
-        ).values_list("feedback_id", flat=True)
-    )
-    since, until = workspace.days_span(start, end)
-    cases = Case.objects.filter(workspace=workspace, created_at__gte=since, created_at__lt=until)
-    if team:
-        cases = cases.filter(team_id=team)
-    rows = list(cases)
-    ack = [m for c in rows if (m := _minutes(c.created_at, c.acknowledged_at)) is not None]
-    first = [m for c in rows if (m := _minutes(c.created_at, c.first_response_at)) is not None]
-    resolved = [m for c in rows if (m := _minutes(c.created_at, c.resolved_at)) is not None]
-    met = measured = 0
-    for c in rows:
-        if c.first_response_due and c.first_response_at:
-            measured += 1
-            met += c.first_response_at <= c.first_response_due
-        if c.resolution_due and c.resolved_at:
-            measured += 1
-            met += c.resolved_at <= c.resolution_due
-    recovered, changes, detractors = _recovery(workspace, [c.pk for c in rows])
-    return LoopMetrics(
-        start=start,
-        end=end,
-        unhappy_records=len(unhappy_ids),
-        closed_loop=len(replied),
-        closed_loop_rate=_rate(len(replied), len(unhappy_ids)),
-        cases=len(rows),
-        time_to_acknowledge=_durations(ack),
-        time_to_first_response=_durations(first),
-        time_to_resolution=_durations(resolved),
-        sla_met=met,
-        sla_measured=measured,
-        sla_attainment=_rate(met, measured),
-        verified=sum(1 for c in rows if c.verified_at),
-        recovered=recovered,
-        recovery_rate=_rate(recovered, detractors),
-        score_change=round(statistics.mean(changes), 2) if changes else None,
-    )
-
-
-def _recovery(workspace: Workspace, case_ids: list[int]) -> tuple[int, list[float], int]:
-    """Among answered follow-ups of detractor cases: how many recovered, the score changes,
-    how many there were."""
-    answered = Verification.objects.filter(
-        workspace=workspace, case_id__in=case_ids, score__isnull=False
-    )
-    recovered, changes, detractors = 0, [], 0
-    for v in answered:
-        original = (
-            Feedback.objects.filter(
-                case_links__case_id=v.case_id, case_links__role="opened", score_kind="nps"
-            )
-            .values_list("score", flat=True)
-            .first()
-        )
-        if original is None or original > 6 or v.score is None:
-            continue
-        detractors += 1
-        recovered += v.score >= 7
-        changes.append(float(v.score - original))
-    return recovered, changes, detractors
-
-
-def _rate(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
 # -- pages -----------------------------------------------------------------------------
 
 QUEUES = ("mine", "team", "unassigned", "breaching", "open")
@@ -365,13 +330,21 @@ class CaseInbox:
     queue: str
     cases: list[Case]
     counts: dict[str, int]
+    filters: CaseFilter | None = None
 
 
-def case_inbox_get(*, member: Membership, queue: str, limit: int = 100) -> CaseInbox:
-    """The agent inbox: one queue's cases, highest priority first, and each queue's size."""
+def case_inbox_get(
+    *, member: Membership, queue: str, filters: CaseFilter | None = None, limit: int = 100
+) -> CaseInbox:
+    """The agent inbox: one queue's cases, highest priority first, and each queue's size;
+    with ``filters`` (a loop-metrics drill-down) the cases they name instead of a queue's,
+    up to ``MAX_IDS``."""
     workspace = member.workspace
     visible = cases_visible(workspace=workspace, member=member)
     counts = {q: _queue(visible, q, member).count() for q in QUEUES}
+    if filters:
+        cases = case_list(workspace=workspace, member=member, filters=filters, limit=MAX_IDS)
+        return CaseInbox(queue="", cases=cases, counts=counts, filters=filters)
     cases = case_list(workspace=workspace, member=member, queue=queue, limit=limit)
     return CaseInbox(queue=queue, cases=cases, counts=counts)
 

@@ -1,21 +1,24 @@
-"""The loop's pages (HTML): the agent inbox of cases and the case page; opening a case from
-a record (docs/cases.md). Keyboard: j/k move, a assign to me, r reply, e resolve."""
+"""The loop's pages (HTML): the agent inbox of cases, the case page and the loop metrics;
+opening a case from a record (docs/cases.md). Keyboard: j/k move, a assign to me, r reply,
+e resolve."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from soriloop.accounts.decorators import member_required
 from soriloop.accounts.models import Membership
 from soriloop.accounts.permissions import Action, can
-from soriloop.core.fields import parse_id
-from soriloop.loop import selectors, services
+from soriloop.core.fields import parse_day, parse_id
+from soriloop.loop import metrics, selectors, services
 from soriloop.loop.mail import TEMPLATES
 from soriloop.loop.models import CaseStatus
 from soriloop.loop.priority import LEVELS
@@ -39,7 +42,8 @@ def cases_page(request: HttpRequest, membership: Membership) -> HttpResponse:
     queue = request.GET.get("queue", "mine")
     if queue not in selectors.QUEUES:
         queue = "mine"
-    page = selectors.case_inbox_get(member=membership, queue=queue)
+    drill = selectors.CaseFilter.from_query(request.GET)
+    page = selectors.case_inbox_get(member=membership, queue=queue, filters=drill or None)
     context = {"page": page, "can_work": can(membership, Action.WORK_CASES)}
     return render(request, "loop/cases.html", context)
 
@@ -65,6 +69,48 @@ def case_page(request: HttpRequest, membership: Membership, case_id: int) -> Htt
         "templates": sorted(TEMPLATES),
     }
     return render(request, "loop/case.html", context)
+
+
+LOOP_BY = [
+    ("team", _lazy("Team")),
+    ("agent", _lazy("Agent")),
+    ("topic", _lazy("Topic")),
+    ("period", _lazy("Period")),
+]
+LOOP_GRAINS = [("day", _lazy("Day")), ("week", _lazy("Week")), ("month", _lazy("Month"))]
+
+
+@member_required
+def loop_metrics_page(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Closing the loop: the loop metrics of a period (the last 30 days unless ``start`` and
+    ``end`` say otherwise), broken down ``by`` team, agent, topic or period, every number a
+    link to the cases list showing the cases behind it."""
+    today = membership.workspace.today()
+    end = parse_day(request.GET.get("end", "")) or today
+    start = parse_day(request.GET.get("start", "")) or end - dt.timedelta(days=29)
+    start = min(start, end)
+    by = request.GET.get("by", "team")
+    by = by if by in metrics.BY else "team"
+    grain = request.GET.get("grain", "week")
+    grain = grain if grain in dict(LOOP_GRAINS) else "week"
+    if metrics.loop_buckets(start=start, end=end, grain=grain) > MAX_BUCKETS:
+        grain = "month"
+    found = metrics.metrics_loop(
+        workspace=membership.workspace, start=start, end=end, member=membership, by=by,
+        grain=grain,
+    )  # fmt: skip
+    context = {
+        "found": found,
+        "by": by,
+        "grain": grain,
+        "by_choices": LOOP_BY,
+        "grains": LOOP_GRAINS,
+        "period": f"start={start.isoformat()}&end={end.isoformat()}",
+    }
+    return render(request, "loop/metrics.html", context)
+
+
+MAX_BUCKETS = 100  # a longer period by day or week is shown by month
 
 
 def _act(request: HttpRequest, membership: Membership, case: Any, action: str) -> None:
